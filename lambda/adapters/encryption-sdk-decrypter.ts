@@ -1,0 +1,70 @@
+import {
+  buildClient,
+  CommitmentPolicy,
+  RawAesKeyringNode,
+  RawAesWrappingSuiteIdentifier,
+} from '@aws-crypto/client-node';
+import { PayloadError } from '../errors';
+import type { DataKey, PayloadDecrypter } from '../ports';
+
+/** How RDS wraps each message's data key: a raw AES keyring with this namespace and name. */
+export const DAS_KEY_NAMESPACE = 'BC';
+export const DAS_KEY_NAME = 'DataKey';
+
+export interface EncryptionSdkDecrypterOptions {
+  /** Largest ciphertext body accepted; Kinesis records are at most 1 MiB. @default 10 MiB */
+  readonly maxBodySize?: number;
+}
+
+/**
+ * Opens the `databaseActivityEvents` message with the AWS Encryption SDK.
+ *
+ * RDS encrypts with non-committing suites (0x0178, and the ECDSA-signed 0x0378 for Aurora MySQL), which
+ * the SDK's default policy refuses; REQUIRE_ENCRYPT_ALLOW_DECRYPT reads them and still verifies
+ * signatures. DAS sends exactly one encrypted data key, so more is malformed input.
+ */
+export class EncryptionSdkDecrypter implements PayloadDecrypter {
+  private readonly client = buildClient({
+    commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT,
+    maxEncryptedDataKeys: 1,
+  });
+  // One keyring per data key, built once: the keyring zeroes the key bytes it is given,
+  // so it must get its own isolated copy, and rebuilding it per record would repeat that work.
+  private readonly keyrings = new WeakMap<DataKey, RawAesKeyringNode>();
+  private readonly maxBodySize: number;
+
+  constructor(options: EncryptionSdkDecrypterOptions = {}) {
+    this.maxBodySize = options.maxBodySize ?? 10 * 1024 * 1024;
+  }
+
+  async decrypt(message: Uint8Array, dataKey: DataKey): Promise<Buffer> {
+    try {
+      const { plaintext } = await this.client.decrypt(this.keyringFor(dataKey), message, {
+        maxBodySize: this.maxBodySize,
+      });
+      return plaintext;
+    } catch (error) {
+      throw new PayloadError(`databaseActivityEvents could not be decrypted: ${reason(error)}`, { cause: error });
+    }
+  }
+
+  private keyringFor(dataKey: DataKey): RawAesKeyringNode {
+    let keyring = this.keyrings.get(dataKey);
+    if (!keyring) {
+      keyring = new RawAesKeyringNode({
+        keyNamespace: DAS_KEY_NAMESPACE,
+        keyName: DAS_KEY_NAME,
+        unencryptedMasterKey: new Uint8Array(dataKey.plaintext),
+        wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+      });
+      this.keyrings.set(dataKey, keyring);
+    }
+    return keyring;
+  }
+}
+
+/** The SDK's messages describe structure ("Unsupported state or unable to authenticate data"), not content. */
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { DecryptCommand, KMSServiceException, type KMSClient } from '@aws-sdk/client-kms';
+import { LRUCache } from '@aws-lambda-powertools/commons/utils/lru-cache';
+import { DataKeyError } from '../errors';
+import type { DataKey, DataKeyProvider, EncryptionContext } from '../ports';
+
+export interface KmsDataKeyProviderOptions {
+  /** Plaintext keys kept across warm invocations. @default 100 */
+  readonly maxEntries?: number;
+  /** @default 3600 */
+  readonly ttlSeconds?: number;
+  /** Clock, for tests of expiry. @default Date.now */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly key: Promise<DataKey>;
+  readonly expiresAt: number;
+}
+
+/**
+ * KMS errors that mean "this blob will never decrypt here": the record fails alone and keeps its data.
+ * Anything else (throttling past the SDK's retries, network, 5xx) rejects the batch so Firehose retries it.
+ */
+const REFUSALS = new Set([
+  'InvalidCiphertextException',
+  'IncorrectKeyException',
+  'AccessDeniedException',
+  'NotFoundException',
+  'DisabledException',
+  'KMSInvalidStateException',
+  'InvalidKeyUsageException',
+  'ValidationException',
+]);
+
+/** A refused blob stays refused for a while, so a batch full of it costs one call, not one per record. */
+const REFUSAL_TTL_MS = 60_000;
+
+/**
+ * Resolves DAS `key` blobs with KMS `Decrypt`, once per distinct blob: RDS reuses a data key across
+ * many consecutive records, so a batch usually needs one call and a warm container often none.
+ * Concurrent lookups of the same blob share one request.
+ */
+export class KmsDataKeyProvider implements DataKeyProvider {
+  private readonly cache: LRUCache<string, Entry>;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private calls = 0;
+
+  constructor(
+    private readonly kms: KMSClient,
+    options: KmsDataKeyProviderOptions = {},
+  ) {
+    this.cache = new LRUCache({ maxSize: options.maxEntries ?? 100 });
+    this.ttlMs = (options.ttlSeconds ?? 3600) * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** KMS Decrypt requests sent since this provider was built. */
+  get kmsCalls(): number {
+    return this.calls;
+  }
+
+  dataKey(encryptedKey: string, context: EncryptionContext, keyId?: string): Promise<DataKey> {
+    const cacheKey = `${keyId ?? ''}\n${canonical(context)}\n${encryptedKey}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expiresAt > this.now()) return cached.key;
+
+    const key = this.decrypt(encryptedKey, context, keyId);
+    this.cache.add(cacheKey, { key, expiresAt: this.now() + this.ttlMs });
+    key.catch((error: unknown) => {
+      if (error instanceof DataKeyError) {
+        this.cache.add(cacheKey, { key, expiresAt: this.now() + Math.min(REFUSAL_TTL_MS, this.ttlMs) });
+      } else if (this.cache.get(cacheKey)?.key === key) {
+        this.cache.remove(cacheKey); // transient: let the retried batch ask again
+      }
+    });
+    return key;
+  }
+
+  private async decrypt(encryptedKey: string, context: EncryptionContext, keyId: string | undefined): Promise<DataKey> {
+    this.calls += 1;
+    try {
+      const { Plaintext } = await this.kms.send(
+        new DecryptCommand({
+          CiphertextBlob: Buffer.from(encryptedKey, 'base64'),
+          EncryptionContext: { ...context },
+          ...(keyId ? { KeyId: keyId } : {}),
+        }),
+      );
+      if (!Plaintext || Plaintext.length !== 32) {
+        throw new DataKeyError(`KMS returned a ${Plaintext?.length ?? 0}-byte data key; DAS uses 32-byte AES keys`);
+      }
+      return { id: createHash('sha256').update(encryptedKey).digest('hex').slice(0, 16), plaintext: Plaintext };
+    } catch (error) {
+      if (error instanceof KMSServiceException && REFUSALS.has(error.name)) {
+        throw new DataKeyError(`KMS refused the data key: ${error.name}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+function canonical(context: EncryptionContext): string {
+  return Object.keys(context)
+    .sort()
+    .map((name) => `${name}=${context[name]}`)
+    .join('&');
+}

@@ -1,0 +1,50 @@
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { PayloadError } from '../errors';
+import { isObject } from './das-envelope';
+
+const gunzipAsync = promisify(gunzip);
+
+/** One decrypted DAS record: who sent it and what happened. */
+export interface ActivityPayload {
+  readonly clusterId?: string;
+  readonly instanceId?: string;
+  readonly events: readonly ActivityEvent[];
+}
+
+/** One database activity event, exactly as RDS sent it; fields differ by engine and pass through untouched. */
+export type ActivityEvent = Record<string, unknown>;
+
+/**
+ * Gunzips the whole decrypted plaintext (RDS gzips the JSON once, across Encryption SDK frames) and
+ * parses its event list. Output beyond `maxBytes` fails the record: a decompression bomb must cost
+ * one record, not the invocation's memory. Runs on libuv's pool so it overlaps other records' decryption.
+ */
+export async function readActivityPayload(gzipped: Buffer, maxBytes: number): Promise<ActivityPayload> {
+  let json: Buffer;
+  try {
+    json = await gunzipAsync(gzipped, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PayloadError(`decrypted activity exceeds ${maxBytes} bytes when gunzipped`);
+    }
+    throw new PayloadError('decrypted activity is not gzip data', { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json.toString('utf8'));
+  } catch {
+    // Not chained: the parser's message quotes the plaintext.
+    throw new PayloadError('decrypted activity is not JSON');
+  }
+  if (!isObject(parsed)) throw new PayloadError('decrypted activity is not a JSON object');
+  const list = parsed.databaseActivityEventList;
+  if (!Array.isArray(list)) throw new PayloadError('decrypted activity has no databaseActivityEventList array');
+  const badIndex = list.findIndex((event) => !isObject(event));
+  if (badIndex >= 0) throw new PayloadError(`databaseActivityEventList item ${badIndex} is not an object`);
+  return {
+    clusterId: typeof parsed.clusterId === 'string' ? parsed.clusterId : undefined,
+    instanceId: typeof parsed.instanceId === 'string' ? parsed.instanceId : undefined,
+    events: list as ActivityEvent[],
+  };
+}

@@ -1,0 +1,32 @@
+import { gzip, constants } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { ActivityEvent, ActivityPayload } from './activity-payload';
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * One audit-log line: the event with every original field as sent, plus the envelope's `clusterId`
+ * and `instanceId` (so a line still says which database it came from once it sits among others).
+ * An event that already carries one of those fields keeps its own value.
+ */
+export function eventLine(event: ActivityEvent, payload: ActivityPayload): string {
+  let suffix = '';
+  if (payload.clusterId !== undefined && !Object.hasOwn(event, 'clusterId')) {
+    suffix += `,"clusterId":${JSON.stringify(payload.clusterId)}`;
+  }
+  if (payload.instanceId !== undefined && !Object.hasOwn(event, 'instanceId')) {
+    suffix += `,"instanceId":${JSON.stringify(payload.instanceId)}`;
+  }
+  const json = JSON.stringify(event);
+  if (!suffix) return json;
+  // Splicing the serialized object avoids copying every event just to add two fields.
+  return json.length === 2 ? `{${suffix.slice(1)}}` : `${json.slice(0, -1)}${suffix}}`;
+}
+
+/**
+ * gzip-compressed NDJSON, every line newline-terminated so that concatenated members (Firehose's
+ * archive of Ok records) still read as one NDJSON file. Compresses on libuv's pool, off the main thread.
+ */
+export function gzipLines(lines: readonly string[], level: number = constants.Z_DEFAULT_COMPRESSION): Promise<Buffer> {
+  return gzipAsync(lines.join('\n') + '\n', { level });
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { ActivityEvent } from './activity-payload';
+
+/** Where an event is filed: `events/command=<command>/date=<date>/hour=<hour>/`. */
+export interface Partition {
+  readonly command: string;
+  /** YYYY-MM-DD, UTC. */
+  readonly date: string;
+  /** HH, UTC. */
+  readonly hour: string;
+}
+
+/**
+ * The folder name of a command: upper case, each run of characters other than A–Z and 0–9 made one `_`,
+ * no leading or trailing `_`; `UNKNOWN` when nothing is left.
+ *
+ * @example
+ * commandFolder('CREATE TABLE'); // 'CREATE_TABLE'
+ * commandFolder(null);           // 'UNKNOWN'
+ */
+export function commandFolder(command: unknown): string {
+  const text = typeof command === 'string' ? command : typeof command === 'number' ? String(command) : '';
+  const folder = text
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return folder || 'UNKNOWN';
+}
+
+// RDS writes `2019-05-23 01:31:28.610198+00`; SQL Server has 7 fractional digits; some omit the offset.
+const LOG_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Milliseconds since the epoch of a DAS `logTime`, read as UTC when it carries no offset. */
+export function parseLogTime(logTime: unknown): number | undefined {
+  if (typeof logTime !== 'string') return undefined;
+  const match = LOG_TIME.exec(logTime.trim());
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s, zone] = match;
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
+    number, number, number, number, number, number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
+  if (new Date(utc).getUTCDate() !== day) return undefined; // 2024-02-31 and the like
+  return utc - offsetMinutes(zone) * 60_000;
+}
+
+function offsetMinutes(zone: string | undefined): number {
+  if (!zone || zone.toUpperCase() === 'Z') return 0;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
+}
+
+/** The partition of an event: its command, and the UTC hour of its `logTime` (else of the record's arrival). */
+export function partitionOf(event: ActivityEvent, arrivalMillis: number): Partition {
+  const iso = new Date(parseLogTime(event.logTime) ?? arrivalMillis).toISOString();
+  return { command: commandFolder(event.command), date: iso.slice(0, 10), hour: iso.slice(11, 13) };
+}
+
+export function partitionKey({ command, date, hour }: Partition): string {
+  return `events/command=${command}/date=${date}/hour=${hour}/`;
+}
+
+/**
+ * The object name shared by every group of one batch: `<resourceId>-<digest of the record IDs>`. It
+ * depends only on the batch's records, so a batch Firehose retries overwrites its own objects instead
+ * of duplicating events; the resource keeps databases sharing a bucket apart and says where events came from.
+ */
+export function batchObjectName(resourceId: string, recordIds: readonly string[]): string {
+  const digest = createHash('sha256').update(resourceId).update('\n');
+  for (const id of recordIds) digest.update(id).update('\n');
+  return `${resourceId}-${digest.digest('hex').slice(0, 32)}`;
+}
+
+export function objectKey(partition: Partition, batchName: string): string {
+  return `${partitionKey(partition)}${batchName}.jsonl.gz`;
+}

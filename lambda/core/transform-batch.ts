@@ -1,0 +1,202 @@
+import type {
+  FirehoseTransformationEvent,
+  FirehoseTransformationEventRecord,
+  FirehoseTransformationResult,
+  FirehoseTransformationResultRecord,
+} from 'aws-lambda';
+import { kmsKeyFor, type Config } from '../config';
+import { ConfigError, RecordError } from '../errors';
+import type { DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../ports';
+import { readActivityPayload } from './activity-payload';
+import { mapConcurrent } from './concurrency';
+import { parseEnvelope } from './das-envelope';
+import { eventFate } from './event-filter';
+import { eventLine, gzipLines } from './ndjson';
+import { batchObjectName, objectKey, partitionKey, partitionOf, type Partition } from './partition';
+import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
+
+export interface TransformDeps {
+  readonly config: Pick<Config, 'resourceId' | 'kmsKeys' | 'dropFilters' | 'maxDecompressedBytes'>;
+  readonly dataKeys: DataKeyProvider;
+  readonly decrypter: PayloadDecrypter;
+  readonly store: EventStore;
+  /** Records decrypted at once; enough to keep the gzip pool busy while the main thread decrypts. */
+  readonly recordConcurrency?: number;
+  /** zlib level for the stored objects and the Ok data. */
+  readonly gzipLevel?: number;
+}
+
+/** What happened to a batch, for one summary log line: counts and reasons, never content. */
+export interface BatchSummary {
+  readonly resourceId: string;
+  readonly records: number;
+  readonly ok: number;
+  readonly dropped: number;
+  readonly failed: number;
+  readonly events: number;
+  readonly heartbeats: number;
+  readonly filtered: number;
+  readonly stored: number;
+  readonly objects: number;
+  readonly failures: ReadonlyArray<{ readonly recordId: string; readonly reason: string }>;
+}
+
+export interface BatchOutcome {
+  readonly result: FirehoseTransformationResult;
+  readonly summary: BatchSummary;
+}
+
+interface KeptEvent {
+  readonly partition: Partition;
+  readonly line: string;
+}
+
+type RecordOutcome =
+  | { readonly kind: 'ok'; readonly kept: readonly KeptEvent[]; readonly data: Promise<Buffer>; readonly counts: EventCounts }
+  | { readonly kind: 'dropped'; readonly counts: EventCounts }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+interface EventCounts {
+  events: number;
+  heartbeats: number;
+  filtered: number;
+}
+
+/**
+ * Turns one Firehose invocation into the audit log: every record decrypted, its kept events written
+ * to S3 by (command, date, hour), and exactly one answer per record ID, in input order.
+ *
+ * A record that cannot be read is `ProcessingFailed` with its original data and does not affect the
+ * others. Anything else that goes wrong (S3 still failing after SDK retries, KMS unreachable) rejects,
+ * so Firehose retries the batch; object keys depend only on the record IDs, so a retry overwrites.
+ */
+export async function transformBatch(event: FirehoseTransformationEvent, deps: TransformDeps): Promise<BatchOutcome> {
+  if (!Array.isArray(event?.records)) {
+    throw new ConfigError('The event is not a Firehose data-transformation event: it has no records array');
+  }
+  const resourceId = batchResourceId(event, deps.config.resourceId);
+  const context = encryptionContextFor(resourceId);
+  const keyId = kmsKeyFor(deps.config.kmsKeys, resourceId);
+  const gzipLevel = deps.gzipLevel;
+  // Firehose always stamps arrival; a hand-written event may not, and its events still need an hour.
+  const invokedAt = Date.now();
+
+  const readRecord = async (record: FirehoseTransformationEventRecord): Promise<RecordOutcome> => {
+    try {
+      const envelope = parseEnvelope(record.data);
+      const dataKey = await deps.dataKeys.dataKey(envelope.encryptedKey, context, keyId);
+      const gzipped = await deps.decrypter.decrypt(envelope.encryptedEvents, dataKey);
+      const payload = await readActivityPayload(gzipped, deps.config.maxDecompressedBytes);
+      const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
+      const counts: EventCounts = { events: payload.events.length, heartbeats: 0, filtered: 0 };
+      const kept: KeptEvent[] = [];
+      for (const activity of payload.events) {
+        const fate = eventFate(activity, deps.config.dropFilters);
+        if (fate === 'kept') {
+          kept.push({ partition: partitionOf(activity, arrival), line: eventLine(activity, payload) });
+        } else {
+          counts[fate === 'heartbeat' ? 'heartbeats' : 'filtered'] += 1;
+        }
+      }
+      if (kept.length === 0) return { kind: 'dropped', counts };
+      // Start compressing the answer now, on the pool, while the next records decrypt.
+      const data = gzipLines(kept.map((k) => k.line), gzipLevel);
+      data.catch(() => undefined); // awaited below; avoid an unhandled rejection if the batch fails first
+      return { kind: 'ok', kept, data, counts };
+    } catch (error) {
+      if (error instanceof RecordError) return { kind: 'failed', reason: error.message };
+      throw error;
+    }
+  };
+
+  const outcomes = await mapConcurrent(event.records, deps.recordConcurrency ?? 16, readRecord);
+
+  const objects = await buildObjects(resourceId, event.records, outcomes, gzipLevel);
+  await deps.store.putAll(objects);
+
+  const records: FirehoseTransformationResultRecord[] = await Promise.all(
+    event.records.map(async (record, index): Promise<FirehoseTransformationResultRecord> => {
+      const outcome = outcomes[index] as RecordOutcome;
+      switch (outcome.kind) {
+        case 'ok':
+          return { recordId: record.recordId, result: 'Ok', data: (await outcome.data).toString('base64') };
+        case 'dropped':
+          return { recordId: record.recordId, result: 'Dropped', data: record.data };
+        case 'failed':
+          return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
+      }
+    }),
+  );
+
+  return { result: { records }, summary: summarize(resourceId, event.records, outcomes, objects) };
+}
+
+function batchResourceId(event: FirehoseTransformationEvent, override: string | undefined): string {
+  if (override) return override;
+  const fromArn = resourceIdFromStreamArn((event as { sourceKinesisStreamArn?: string }).sourceKinesisStreamArn);
+  if (fromArn) return fromArn;
+  throw new ConfigError(
+    'Cannot tell which database this batch comes from: the event has no sourceKinesisStreamArn ending in ' +
+      'stream/aws-rds-das-<resourceId> and RESOURCE_ID is not set, e.g. RESOURCE_ID=cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  );
+}
+
+/** One object per (command, date, hour); lines in record order, then event order, so a retry writes the same bytes. */
+async function buildObjects(
+  resourceId: string,
+  records: readonly FirehoseTransformationEventRecord[],
+  outcomes: readonly RecordOutcome[],
+  gzipLevel: number | undefined,
+): Promise<StoredObject[]> {
+  const groups = new Map<string, { partition: Partition; lines: string[] }>();
+  for (const outcome of outcomes) {
+    if (outcome.kind !== 'ok') continue;
+    for (const { partition, line } of outcome.kept) {
+      const key = partitionKey(partition);
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { partition, lines: [] }));
+      group.lines.push(line);
+    }
+  }
+  if (groups.size === 0) return [];
+  const name = batchObjectName(resourceId, records.map((record) => record.recordId));
+  return Promise.all(
+    [...groups.values()].map(async ({ partition, lines }) => ({
+      key: objectKey(partition, name),
+      body: await gzipLines(lines, gzipLevel),
+      eventCount: lines.length,
+    })),
+  );
+}
+
+function summarize(
+  resourceId: string,
+  records: readonly FirehoseTransformationEventRecord[],
+  outcomes: readonly RecordOutcome[],
+  objects: readonly StoredObject[],
+): BatchSummary {
+  const summary = {
+    resourceId,
+    records: records.length,
+    ok: 0,
+    dropped: 0,
+    failed: 0,
+    events: 0,
+    heartbeats: 0,
+    filtered: 0,
+    stored: objects.reduce((sum, object) => sum + object.eventCount, 0),
+    objects: objects.length,
+    failures: [] as { recordId: string; reason: string }[],
+  };
+  outcomes.forEach((outcome, index) => {
+    summary[outcome.kind] += 1;
+    if (outcome.kind === 'failed') {
+      summary.failures.push({ recordId: (records[index] as FirehoseTransformationEventRecord).recordId, reason: outcome.reason });
+    } else {
+      summary.events += outcome.counts.events;
+      summary.heartbeats += outcome.counts.heartbeats;
+      summary.filtered += outcome.counts.filtered;
+    }
+  });
+  return summary;
+}

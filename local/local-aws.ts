@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEV_KMS_KEY_ARN, DEV_REGION } from './dev-key';
+import { encryptionContextFor, type MintKey } from './das-synth';
+import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
+import { LocalS3 } from './s3-server';
+
+export interface LocalAwsOptions extends LocalKmsOptions {
+  /** @default das-firehose-local */
+  readonly bucket?: string;
+  /** Where s3rver keeps objects. @default a new temporary folder */
+  readonly s3Directory?: string;
+}
+
+/**
+ * A KMS endpoint and an S3-compatible server on loopback, and the standard SDK environment that
+ * points the real clients (and so the handler) at them.
+ */
+export class LocalAws {
+  readonly bucket: string;
+  readonly kms: LocalKms;
+  private s3?: LocalS3;
+
+  private constructor(options: LocalAwsOptions) {
+    this.bucket = options.bucket ?? 'das-firehose-local';
+    this.kms = new LocalKms(options);
+  }
+
+  static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
+    const local = new LocalAws(options);
+    const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
+    local.s3 = new LocalS3({ directory, buckets: [local.bucket] });
+    await Promise.all([local.kms.start(), local.s3.start()]);
+    return local;
+  }
+
+  /** The SDK's standard settings for these endpoints, plus the handler's BUCKET_NAME. */
+  get env(): Record<string, string> {
+    return {
+      AWS_REGION: DEV_REGION,
+      // s3rver accepts only its built-in credentials; the KMS endpoint accepts any.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_KMS: this.kms.endpoint,
+      AWS_ENDPOINT_URL_S3: this.s3Endpoint,
+      BUCKET_NAME: this.bucket,
+    };
+  }
+
+  get s3Endpoint(): string {
+    if (!this.s3) throw new Error('LocalAws is not started');
+    return this.s3.endpoint;
+  }
+
+  /** A fresh data key sealed for a resource, as RDS gets it from `GenerateDataKey`. */
+  dataKey(resourceId: string, keyArn: string = DEV_KMS_KEY_ARN): MintKey {
+    const plaintext = randomBytes(32);
+    return { plaintext, blob: this.kms.seal(keyArn, plaintext, encryptionContextFor(resourceId)).toString('base64') };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.kms.stop(), this.s3?.stop()]);
+  }
+}
+
+/** Sets variables for the duration of `fn` (the handler and SDK read process.env), then restores them. */
+export async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  apply(env);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
+function apply(env: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
