@@ -1,0 +1,117 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+
+/**
+ * Memory for the transformer function, in MB.
+ *
+ * Comes from the benchmark (`npm run bench`): Lambda allots CPU in proportion to memory, and the
+ * per-record cost is dominated by the ECDSA signature check (Aurora MySQL) and gunzip, so memory
+ * buys throughput. Re-run the benchmark and adjust this constant when the transformer changes.
+ */
+export const DEFAULT_FUNCTION_MEMORY_MB = 1024;
+
+/**
+ * Transformer timeout. Firehose waits at most 5 minutes for an invocation; a batch that times out
+ * is retried whole, so leave room for KMS and S3 retries without approaching that cap.
+ */
+export const DEFAULT_FUNCTION_TIMEOUT = Duration.minutes(2);
+
+/** Bounds Firehose puts on a transformer invocation, and the least we accept. */
+export const MIN_FUNCTION_TIMEOUT = Duration.seconds(60);
+export const MAX_FUNCTION_TIMEOUT = Duration.minutes(5);
+
+/** `POWERTOOLS_SERVICE_NAME` of the transformer's log lines. */
+export const SERVICE_NAME = 'das-firehose';
+
+/** `POWERTOOLS_LOG_LEVEL` of the transformer. */
+export const DEFAULT_LOG_LEVEL = 'INFO';
+
+/** Retention of the function's and the delivery streams' CloudWatch log groups. */
+export const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+/** Firehose processor buffering: how much Firehose collects before it invokes the transformer. */
+export const DEFAULT_PROCESSOR_BUFFER_SIZE = Size.mebibytes(1);
+export const DEFAULT_PROCESSOR_BUFFER_INTERVAL = Duration.seconds(60);
+
+/**
+ * Invocation retries before Firehose sends a batch to the error output. The transformer's writes are
+ * idempotent (deterministic keys), so a retry never duplicates events.
+ */
+export const DEFAULT_PROCESSOR_RETRIES = 3;
+export const MIN_PROCESSOR_RETRIES = 3;
+export const MAX_PROCESSOR_RETRIES = 300;
+
+/**
+ * Destination buffering of the Ok records under `firehose/ok/` (Firehose's own defaults). The
+ * browsable `events/` objects do not wait for it: the transformer writes those itself.
+ */
+export const DEFAULT_DELIVERY_BUFFER_SIZE = Size.mebibytes(5);
+export const DEFAULT_DELIVERY_BUFFER_INTERVAL = Duration.seconds(300);
+
+/** The key prefix the transformer writes the browsable audit log under. */
+export const EVENTS_PREFIX = 'events/';
+
+/** Everything Firehose itself writes sits under this prefix; the transformer may not write there. */
+export const FIREHOSE_PREFIX = 'firehose/';
+
+/** Time-partitioned prefix of the delivered Ok records (gzip members of NDJSON). */
+export const FIREHOSE_OK_PREFIX = `${FIREHOSE_PREFIX}ok/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/`;
+
+/** Where Firehose puts records that failed processing or delivery, by failure type and hour. */
+export const FIREHOSE_FAILED_ROOT = `${FIREHOSE_PREFIX}failed/`;
+export const FIREHOSE_ERROR_OUTPUT_PREFIX =
+  `${FIREHOSE_FAILED_ROOT}!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/`;
+
+/**
+ * Each Ok record is already a complete gzip member of NDJSON, so the concatenated object is a valid
+ * gzip file: no second compression, no appended delimiter, and the extension says what it is.
+ */
+export const FIREHOSE_FILE_EXTENSION = '.jsonl.gz';
+
+/** Audit objects move to a cheaper storage class after this long. */
+export const DEFAULT_TRANSITION_AFTER = Duration.days(90);
+export const DEFAULT_TRANSITION_STORAGE_CLASS = s3.StorageClass.GLACIER_INSTANT_RETRIEVAL;
+
+/** Overwritten or deleted versions are kept this long, then expire. */
+export const DEFAULT_NONCURRENT_VERSION_EXPIRATION = Duration.days(30);
+
+/** Server access logs of the audit bucket are kept this long. */
+export const DEFAULT_ACCESS_LOGS_EXPIRATION = Duration.days(365);
+
+/** Incomplete multipart uploads are cleaned up after this long. */
+export const ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER = Duration.days(7);
+
+/** The audit bucket outlives the stack unless told otherwise. */
+export const DEFAULT_BUCKET_REMOVAL_POLICY = RemovalPolicy.RETAIN;
+
+/**
+ * Delivery freshness alarm threshold: the age of the oldest record not yet delivered to S3. Three
+ * destination buffer intervals leave room for one slow batch without paging anyone.
+ */
+export const DEFAULT_FRESHNESS_THRESHOLD = Duration.minutes(15);
+
+/** S3 request-metrics filter that counts objects Firehose writes to the error output. */
+export const ERROR_OUTPUT_METRICS_ID = 'FirehoseErrorOutput';
+
+/**
+ * Settings of the audit bucket that no props can loosen: hardening the issue requires.
+ * Merged last, over defaults and user props.
+ */
+export const REQUIRED_BUCKET_PROPS = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  versioned: true,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+} as const satisfies Partial<s3.BucketProps>;
+
+/** Default encryption at rest: SSE-S3, which Firehose and the function need no key grants for. */
+export const DEFAULT_BUCKET_ENCRYPTION = s3.BucketEncryption.S3_MANAGED;
+
+/** Lambda runtime of the transformer: the newest Node.js line Lambda offers. */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** esbuild target matching {@link FUNCTION_RUNTIME}. */
+export const FUNCTION_ESBUILD_TARGET = 'node24';
