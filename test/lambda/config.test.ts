@@ -1,0 +1,41 @@
+import { kmsKeyFor, loadConfig } from '../../lambda/config';
+import { ConfigError } from '../../lambda/errors';
+
+describe('loadConfig', () => {
+  it('stops without BUCKET_NAME, naming it and showing an example', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({ BUCKET_NAME: '  ' })).toThrow('BUCKET_NAME is not set');
+    expect(() => loadConfig({})).toThrow('e.g. BUCKET_NAME=my-audit-bucket');
+  });
+
+  it('keeps everything but heartbeats by default', () => {
+    const config = loadConfig({ BUCKET_NAME: 'b' });
+    expect(config.dropFilters.classes.size + config.dropFilters.commands.size + config.dropFilters.users.size).toBe(0);
+    expect(config.resourceId).toBeUndefined();
+    expect(config.kmsKeys.default).toBeUndefined();
+  });
+
+  it('reads the drop filters as case-insensitive comma lists', () => {
+    const config = loadConfig({ BUCKET_NAME: 'b', DROP_USERS: 'RdsAdmin, rdstopmgr ,', DROP_CLASSES: 'READ' });
+    expect([...config.dropFilters.users]).toEqual(['rdsadmin', 'rdstopmgr']);
+    expect([...config.dropFilters.classes]).toEqual(['read']);
+  });
+
+  it('takes one KMS key for every resource, or one per resource', () => {
+    const one = loadConfig({ BUCKET_NAME: 'b', KMS_KEY_ARN: 'arn:aws:kms:us-east-1:1:key/k' }).kmsKeys;
+    expect(kmsKeyFor(one, 'cluster-ANY')).toBe('arn:aws:kms:us-east-1:1:key/k');
+    const many = loadConfig({ BUCKET_NAME: 'b', KMS_KEY_ARN: 'cluster-A=arn:k1, db-B=arn:k2' }).kmsKeys;
+    expect(kmsKeyFor(many, 'cluster-A')).toBe('arn:k1');
+    expect(kmsKeyFor(many, 'db-B')).toBe('arn:k2');
+    expect(kmsKeyFor(many, 'db-C')).toBeUndefined();
+  });
+
+  it.each([
+    [{ RESOURCE_ID: 'my-cluster' }, 'RESOURCE_ID must be'],
+    [{ KMS_KEY_ARN: 'cluster-A=arn:k1,oops' }, 'KMS_KEY_ARN must be'],
+    [{ MAX_DECOMPRESSED_BYTES: '-1' }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number, e.g.'],
+    [{ S3_CONCURRENCY: 'many' }, 'S3_CONCURRENCY must be'],
+  ])('rejects %p with a message that names the setting', (env, message) => {
+    expect(() => loadConfig({ BUCKET_NAME: 'b', ...env })).toThrow(message);
+  });
+});

@@ -1,0 +1,74 @@
+import { batchObjectName, commandFolder, objectKey, parseLogTime, partitionOf } from '../../../lambda/core/partition';
+
+describe('commandFolder', () => {
+  it.each([
+    ['INSERT', 'INSERT'],
+    ['CREATE TABLE', 'CREATE_TABLE'],
+    ['AUTH FAILURE', 'AUTH_FAILURE'],
+    ['select', 'SELECT'],
+    ['  alter -- table  ', 'ALTER_TABLE'],
+    ['_weird__cmd_', 'WEIRD_CMD'],
+    ['FAILED_CONNECT', 'FAILED_CONNECT'],
+    ['../../etc/passwd', 'ETC_PASSWD'],
+    ['', 'UNKNOWN'],
+    ['---', 'UNKNOWN'],
+    [null, 'UNKNOWN'],
+    [undefined, 'UNKNOWN'],
+    [{ nested: true }, 'UNKNOWN'],
+    [42, '42'],
+  ])('files %p under %p', (command, folder) => {
+    expect(commandFolder(command)).toBe(folder);
+  });
+});
+
+describe('parseLogTime', () => {
+  it('reads the six fractional digits Aurora sends', () => {
+    expect(parseLogTime('2019-05-23 01:31:28.610198+00')).toBe(Date.UTC(2019, 4, 23, 1, 31, 28));
+  });
+  it('reads the seven fractional digits SQL Server sends', () => {
+    expect(parseLogTime('2024-08-15 00:22:34.2930211+00')).toBe(Date.UTC(2024, 7, 15, 0, 22, 34));
+  });
+  it('reads a time without an offset as UTC', () => {
+    expect(parseLogTime('2024-08-15 23:59:59.000001')).toBe(Date.UTC(2024, 7, 15, 23, 59, 59));
+  });
+  it('converts an explicit non-UTC offset to UTC', () => {
+    expect(parseLogTime('2024-08-15 01:00:00.5+05:30')).toBe(Date.UTC(2024, 7, 14, 19, 30, 0));
+  });
+  it.each(['', 'yesterday', '2024-13-01 00:00:00+00', '2024-02-30 00:00:00+00', '2024-01-01 25:00:00', 12345, null])(
+    'rejects %p',
+    (value) => {
+      expect(parseLogTime(value)).toBeUndefined();
+    },
+  );
+});
+
+describe('partitionOf', () => {
+  const arrival = Date.UTC(2026, 10, 21, 7, 30, 0);
+  it('files an event under the UTC date and hour of its logTime', () => {
+    expect(partitionOf({ command: 'CREATE TABLE', logTime: '2019-05-24 23:36:54.494235+00' }, arrival)).toEqual({
+      command: 'CREATE_TABLE',
+      date: '2019-05-24',
+      hour: '23',
+    });
+  });
+  it('falls back to the record arrival time when logTime is missing or unreadable', () => {
+    expect(partitionOf({ command: 'SELECT' }, arrival)).toEqual({ command: 'SELECT', date: '2026-11-21', hour: '07' });
+    expect(partitionOf({ command: 'SELECT', logTime: 'garbage' }, arrival).hour).toBe('07');
+  });
+});
+
+describe('object keys', () => {
+  it('lays objects out as events/command=/date=/hour=/<name>.jsonl.gz', () => {
+    expect(objectKey({ command: 'INSERT', date: '2026-11-21', hour: '09' }, 'cluster-A-abc')).toBe(
+      'events/command=INSERT/date=2026-11-21/hour=09/cluster-A-abc.jsonl.gz',
+    );
+  });
+  it('names a batch the same way every time, and differently for other records or resources', () => {
+    const name = batchObjectName('cluster-A', ['r1', 'r2']);
+    expect(batchObjectName('cluster-A', ['r1', 'r2'])).toBe(name);
+    expect(batchObjectName('cluster-A', ['r1', 'r3'])).not.toBe(name);
+    expect(batchObjectName('cluster-A', ['r1r2'])).not.toBe(name);
+    expect(batchObjectName('cluster-B', ['r1', 'r2'])).not.toBe(name);
+    expect(name).toMatch(/^cluster-A-[0-9a-f]{32}$/);
+  });
+});

@@ -1,0 +1,81 @@
+import { gunzipSync } from 'node:zlib';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import { createHandler } from '../../lambda/handler';
+import { syntheticEvents } from '../../local/activity-events';
+import { listObjects, readEvents } from '../../local/audit-log-reader';
+import { firehoseEvent, mintDasRecord, PROFILES, type Engine, type MintKey } from '../../local/das-synth';
+import { LocalAws, withEnv, type LocalAwsOptions } from '../../local/local-aws';
+
+export { LocalAws, withEnv };
+
+/** Starts the loopback KMS endpoint and S3 server used by integration tests. */
+export function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  return LocalAws.start(options);
+}
+
+/** A real S3 client for the local server, for reading back what the handler wrote. */
+export function s3ClientFor(aws: LocalAws): S3Client {
+  return new S3Client({
+    endpoint: aws.s3Endpoint,
+    forcePathStyle: true,
+    region: aws.env.AWS_REGION,
+    credentials: { accessKeyId: aws.env.AWS_ACCESS_KEY_ID!, secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY! },
+  });
+}
+
+/** Runs the shipped handler (built from the given settings on top of the local endpoints) on an event. */
+export function invokeLocal(
+  aws: LocalAws,
+  event: FirehoseTransformationEvent,
+  settings: Record<string, string> = {},
+): Promise<FirehoseTransformationResult> {
+  const env = { ...aws.env, ...settings };
+  return withEnv(env, () => createHandler(env)(event));
+}
+
+export interface BatchSpec {
+  readonly engine: Engine;
+  readonly records: number;
+  readonly eventsPerRecord: number;
+  readonly heartbeatShare?: number;
+  readonly key?: MintKey;
+  readonly batch?: number;
+  readonly seed?: number;
+}
+
+/** Mints a Firehose event of DAS records for one engine, all on one data key unless given. */
+export async function mintBatch(aws: LocalAws, spec: BatchSpec): Promise<{
+  event: FirehoseTransformationEvent;
+  events: Record<string, unknown>[][];
+}> {
+  const profile = PROFILES[spec.engine];
+  const key = spec.key ?? aws.dataKey(profile.resourceId);
+  const events = Array.from({ length: spec.records }, (_, index) =>
+    syntheticEvents(spec.engine, spec.eventsPerRecord, {
+      seed: (spec.seed ?? 1) * 1000 + index,
+      heartbeatShare: spec.heartbeatShare ?? 0,
+      start: Date.UTC(2026, 10, 21, 12, 0, 0) + index * 1000,
+    }),
+  );
+  const records = await Promise.all(events.map((list) => mintDasRecord({ engine: spec.engine, events: list, key })));
+  return { event: firehoseEvent({ resourceId: profile.resourceId, records, batch: spec.batch }), events };
+}
+
+/** Every stored object under events/ with its parsed lines. */
+export async function storedObjects(
+  aws: LocalAws,
+): Promise<Array<{ key: string; events: Record<string, unknown>[]; contentType?: string; contentEncoding?: string }>> {
+  const s3 = s3ClientFor(aws);
+  const objects = await listObjects(s3, aws.bucket, 'events/');
+  return Promise.all(objects.map(async ({ key }) => ({ key, ...(await readEvents(s3, aws.bucket, key)) })));
+}
+
+/** Decodes an Ok record's data: base64 → gzip → NDJSON lines. */
+export function okLines(data: string): Record<string, unknown>[] {
+  return gunzipSync(Buffer.from(data, 'base64'))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
