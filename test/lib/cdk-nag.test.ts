@@ -1,0 +1,60 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
+
+/** Every acknowledgement recorded in the tree: rule ID, reason and where. */
+function acknowledgements(root: IConstruct): Array<{ id: string; reason: string; path: string }> {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ id, reason, path: construct.node.path })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  // The widest configuration: several databases and keys, an alarm topic, Object Lock.
+  const context = {
+    dasStreamArn: `${STREAM_ARN},${INSTANCE_STREAM_ARN}`,
+    kmsKeyArn: `${KEY_ARN},${OTHER_KEY_ARN}`,
+    alarmEmail: 'dba@example.com',
+    objectLockDays: '365',
+  };
+  let app: App;
+
+  beforeAll(() => {
+    ({ app } = synthApp(context));
+  });
+
+  it('finds nothing unacknowledged in the app', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath)}`)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('finds nothing unacknowledged in the default configuration either', () => {
+    const { app: plain } = synthApp({ dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN });
+    expect(new AwsSolutionsChecks(plain).validateScope(plain).violations).toEqual([]);
+  });
+
+  it('lets synthesis pass with the checks registered as a validation plugin', () => {
+    const { app: checked } = synthApp(context);
+    Validations.of(checked).addPlugins(new AwsSolutionsChecks(checked));
+    expect(() => checked.synth({ force: true })).not.toThrow();
+  });
+
+  it('carries a reason with every acknowledgement, and acknowledges only what the design needs', () => {
+    const acks = acknowledgements(app);
+    for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
+    const ids = [...new Set(acks.map((ack) => ack.id.replace(/^annotation::/i, '').replace(/<[^>]+>/, '<Bucket>')))].sort();
+    expect(ids).toEqual([
+      'AwsSolutions-IAM5[Resource::<Bucket>/events/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/firehose/*]',
+      'AwsSolutions-KDF1',
+      'AwsSolutions-S1',
+      'AwsSolutions-SNS2',
+    ]);
+  });
+});
