@@ -128,7 +128,26 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
     }),
   );
 
+  assertResponseFits(records);
   return { result: { records }, summary: summarize(resourceId, event.records, outcomes, objects) };
+}
+
+/** Lambda's cap on a synchronous response, which is how Firehose invokes the transformer. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Ok data is gzip of what the record carried gzipped and double-base64'd, so it stays below the request
+ * size; this guard turns a breach (which Lambda would report obscurely) into a clear, retryable error.
+ */
+function assertResponseFits(records: readonly FirehoseTransformationResultRecord[]): void {
+  let bytes = 16;
+  for (const record of records) bytes += record.recordId.length + (record.data?.length ?? 0) + 64;
+  if (bytes > MAX_RESPONSE_BYTES) {
+    throw new Error(
+      `The response would be about ${bytes} bytes, over Lambda's ${MAX_RESPONSE_BYTES}-byte limit: ` +
+        'lower the delivery stream processor buffer size (BufferSizeInMBs).',
+    );
+  }
 }
 
 function batchResourceId(event: FirehoseTransformationEvent, override: string | undefined): string {
