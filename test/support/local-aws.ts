@@ -72,8 +72,8 @@ export async function storedObjects(
 }
 
 /** Decodes an Ok record's data: base64 → gzip → NDJSON lines. */
-export function okLines(data: string): Record<string, unknown>[] {
-  return gunzipSync(Buffer.from(data, 'base64'))
+export function okLines(data: string | undefined): Record<string, unknown>[] {
+  return gunzipSync(Buffer.from(data ?? "", "base64"))
     .toString('utf8')
     .split('\n')
     .filter(Boolean)
