@@ -73,7 +73,7 @@ export async function storedObjects(
 
 /** Decodes an Ok record's data: base64 → gzip → NDJSON lines. */
 export function okLines(data: string | undefined): Record<string, unknown>[] {
-  return gunzipSync(Buffer.from(data ?? "", "base64"))
+  return gunzipSync(Buffer.from(data ?? '', 'base64'))
     .toString('utf8')
     .split('\n')
     .filter(Boolean)
