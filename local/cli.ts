@@ -1,0 +1,64 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './invoke';
+
+/**
+ * What the local commands (`npm start`, `npm run events`, `browse`, `local`) share: option parsing
+ * that turns every mistake into a UsageError (exit 2, one clear line), and the exit-code convention
+ * of `npm run invoke`: 0 done, 1 failed, 2 usage.
+ */
+
+export { UsageError };
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs, strict, with its errors reworded for a person and the usage pointer added. */
+export function parseOptions<T extends Options>(argv: readonly string[], options: T, command: string) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UsageError(`${message}. See npm run ${command} -- --help`);
+  }
+}
+
+/** A whole number option within bounds, or undefined when not given. */
+export function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < min || number > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}; got "${value}"`);
+  }
+  return number;
+}
+
+/** A share option from 0 to 1, or undefined when not given. */
+export function shareOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+    throw new UsageError(`--${name} must be a number from 0 to 1, e.g. 0.25; got "${value}"`);
+  }
+  return number;
+}
+
+/**
+ * Runs a command's main and sets the exit code: 2 with `<command>: <message>` for a usage problem,
+ * 1 with the error for anything else. Output already written is left alone.
+ */
+export function runMain(command: string, main: () => Promise<void>): void {
+  main().then(
+    () => {
+      process.exitCode ??= 0;
+    },
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`${command}: ${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      process.stderr.write(`${command}: failed: ${text}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
