@@ -102,14 +102,15 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   if (streamArns.length === 0) {
     problems.push(
       'dasStreamArn is missing: the ARN of the Kinesis stream your database activity stream writes to ' +
-        '(…:stream/aws-rds-das-<resourceId>). Find it with: aws rds describe-db-clusters ' +
-        '--query "DBClusters[].ActivityStreamKinesisStreamName" (or describe-db-instances for Oracle and SQL Server).',
+        '(arn:aws:kinesis:<region>:<account>:stream/aws-rds-das-<resourceId>). Find the stream name with: ' +
+        'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKinesisStreamName" ' +
+        '(describe-db-instances and DBInstances[] for Oracle and SQL Server).',
     );
   }
   if (keyArns.length === 0) {
     problems.push(
       'kmsKeyArn is missing: the ARN of the KMS key the activity stream was started with. Find it with: ' +
-        'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKmsKeyId", then ' +
+        'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKmsKeyId" (or describe-db-instances), then ' +
         'aws kms describe-key --key-id <id> --query KeyMetadata.Arn.',
     );
   }

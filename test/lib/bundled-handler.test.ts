@@ -1,0 +1,107 @@
+import * as fs from 'fs';
+import { builtinModules } from 'module';
+import * as os from 'os';
+import * as path from 'path';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import { PROFILES, streamArnFor, type Engine } from '../../local/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../local/dev-key';
+import { LocalAws, mintBatch, okLines, startLocalAws, storedObjects } from '../support/local-aws';
+import { synthApp } from './synth-app';
+
+/** Modules the AWS SDK requires only if present (SigV4a signing); absent in Lambda as well. */
+const OPTIONAL_SDK_MODULES = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
+
+/**
+ * The asset `cdk synth` actually bundles, run on minted DAS records against the local KMS and S3
+ * endpoints: a bundling mistake (an externalized module, a missing dependency, a broken entry point)
+ * fails here instead of in a deployment.
+ */
+describe('the bundled transformer asset', () => {
+  const engines: Engine[] = ['aurora-postgresql', 'aurora-mysql'];
+  let outdir: string;
+  let assetDir: string;
+  let functionEnv: Record<string, unknown>;
+  let aws: LocalAws;
+  let handler: (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult>;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'das-firehose-assembly-'));
+    // Two databases with the local development key: the unsigned (PostgreSQL) and signed (MySQL) suites.
+    const { app, stack } = synthApp(
+      {
+        dasStreamArn: engines.map((engine) => streamArnFor(PROFILES[engine].resourceId)).join(','),
+        kmsKeyArn: DEV_KMS_KEY_ARN,
+      },
+      { bundle: true, outdir },
+    );
+    const assembly = app.synth();
+    const artifact = assembly.getStackByName(stack.stackName);
+    const template = artifact.template as { Resources: Record<string, { Type: string; Properties: any }> };
+    const [fn] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    functionEnv = fn.Properties.Environment.Variables;
+    // The file asset the CLI would upload as the function's code: the manifest entry behind Code.S3Key.
+    const manifest = artifact.dependencies.find((dependency) => dependency instanceof cxapi.AssetManifestArtifact);
+    const files = JSON.parse(fs.readFileSync((manifest as cxapi.AssetManifestArtifact).file, 'utf8')).files as Record<
+      string,
+      { source: { path: string; packaging?: string } }
+    >;
+    const [hash] = String(fn.Properties.Code.S3Key).split('.');
+    expect(files[hash].source.packaging).toBe('zip');
+    assetDir = path.join(assembly.directory, files[hash].source.path);
+
+    aws = await startLocalAws();
+    // The environment the template gives the function, with the bucket (a Ref) and the endpoints made local.
+    const literal = Object.fromEntries(Object.entries(functionEnv).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+    Object.assign(process.env, literal, aws.env);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = require(path.join(assetDir, 'index.js')).handler;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
+    await aws?.stop();
+    if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('is esbuild output: minified index.js with its source map, no TypeScript', () => {
+    const files = fs.readdirSync(assetDir).sort();
+    expect(files).toEqual(['index.js', 'index.js.map']);
+    const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    // Minified: the code is a few very long lines (esbuild appends the licence comments after it).
+    expect(Math.max(...code.split('\n').map((line) => line.length))).toBeGreaterThan(100_000);
+    expect(code).toMatch(/sourceMappingURL=index\.js\.map/);
+  });
+
+  it('bundles the AWS SDK and the Encryption SDK instead of requiring them from the runtime', () => {
+    const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    const required = new Set([...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((match) => match[1]));
+    const external = [...required].filter((name) => !name.startsWith('node:') && !builtinModules.includes(name));
+    // The SDK probes for these optional SigV4a signers inside try/catch; nothing else may come from outside.
+    expect(external.filter((name) => !OPTIONAL_SDK_MODULES.includes(name))).toEqual([]);
+  });
+
+  it('is configured by the environment the template gives it', () => {
+    expect(functionEnv).toMatchObject({ KMS_KEY_ARN: DEV_KMS_KEY_ARN, POWERTOOLS_SERVICE_NAME: 'das-firehose' });
+    expect(functionEnv.BUCKET_NAME).toEqual({ Ref: expect.any(String) });
+  });
+
+  it.each(engines)('transforms %s records: every record Ok, events stored under events/command=…/', async (engine) => {
+    const { event, events } = await mintBatch(aws, { engine, records: 3, eventsPerRecord: 4, seed: engine.length });
+    const result = await handler(event);
+
+    expect(result.records.map((record) => record.recordId)).toEqual(event.records.map((record) => record.recordId));
+    expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
+    const delivered = result.records.flatMap((record) => okLines(record.data));
+    expect(delivered).toHaveLength(events.flat().length);
+
+    const stored = (await storedObjects(aws)).filter((object) =>
+      object.events.some((stored) => JSON.stringify(stored).includes(PROFILES[engine].resourceId)),
+    );
+    expect(stored.length).toBeGreaterThan(0);
+    for (const object of stored) expect(object.key).toMatch(/^events\/command=[A-Z0-9_]+\//);
+    expect(stored.flatMap((object) => object.events)).toHaveLength(events.flat().length);
+  });
+});
