@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+
+/** What `npm run bench` measures and how hard it tries. */
+export interface BenchOptions {
+  /** Per-request latency of the KMS endpoint. */
+  readonly kmsLatencyMs: number;
+  /** Per-request latency added in front of the S3 server. */
+  readonly s3LatencyMs: number;
+  /** Kinesis payload bytes per Firehose batch, in MiB (Firehose's processor buffer: 0.2–3). */
+  readonly inputMiB: number;
+  readonly warmup: number;
+  readonly iterations: number;
+  /** Workload names to run; all when empty. */
+  readonly workloads: readonly string[];
+  /** Round trips (KMS calls + PUTs) the per-event strategy may spend per workload; it runs on a subset of records. */
+  readonly perEventRequests: number;
+  /** Fresh processes timed for the cold start; 0 skips bundling. */
+  readonly coldRuns: number;
+  /** Extra transformer settings to compare with the shipped handler, as transformBatch deps. */
+  readonly variants: readonly Variant[];
+  /** Where the JSON goes besides the last stdout line. */
+  readonly out: string;
+}
+
+/** A transformer setting to try through `transformBatch` deps, e.g. `gzip=1` or `gzip=1,conc=32`. */
+export interface Variant {
+  readonly name: string;
+  readonly gzipLevel?: number;
+  readonly recordConcurrency?: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --kms-latency-ms N     latency of every KMS answer (default 15)
+  --s3-latency-ms N      latency of every S3 request (default 25)
+  --input-mb N           Kinesis payload per batch, MiB, 0.2–3 (default 1)
+  --warmup N             unmeasured runs per workload (default 1)
+  --iterations N         measured runs per workload; medians are quoted (default 5)
+  --workloads a,b        only these workloads (default all)
+  --per-event-requests N round trips the per-event strategy gets per workload (default 100)
+  --cold-runs N          fresh processes timed for the cold start, 0 to skip (default 7)
+  --variant SPEC         also run transformBatch with these deps, repeatable:
+                         gzip=<0-9>, conc=<records in flight>, e.g. --variant gzip=1 --variant gzip=1,conc=4
+  --out FILE             JSON report file (default bench-results/latest.json)
+`;
+
+export class BenchUsageError extends Error {}
+
+/** Parses `npm run bench` arguments, failing with a message that names the option. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'kms-latency-ms': { type: 'string', default: '15' },
+      's3-latency-ms': { type: 'string', default: '25' },
+      'input-mb': { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '1' },
+      iterations: { type: 'string', default: '5' },
+      workloads: { type: 'string', default: '' },
+      'per-event-requests': { type: 'string', default: '100' },
+      'cold-runs': { type: 'string', default: '7' },
+      variant: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string', default: 'bench-results/latest.json' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new BenchUsageError(USAGE);
+  const inputMiB = number(values['input-mb'], 'input-mb', 0.05, 3);
+  return {
+    kmsLatencyMs: number(values['kms-latency-ms'], 'kms-latency-ms', 0, 10_000),
+    s3LatencyMs: number(values['s3-latency-ms'], 's3-latency-ms', 0, 10_000),
+    inputMiB,
+    warmup: integer(values.warmup, 'warmup', 0, 100),
+    iterations: integer(values.iterations, 'iterations', 1, 1000),
+    workloads: values.workloads.split(',').map((name) => name.trim()).filter(Boolean),
+    perEventRequests: integer(values['per-event-requests'], 'per-event-requests', 1, 100_000),
+    coldRuns: integer(values['cold-runs'], 'cold-runs', 0, 100),
+    variants: values.variant.map(parseVariant),
+    out: values.out,
+  };
+}
+
+/** `gzip=1,conc=32` → `{ name: 'gzip=1,conc=32', gzipLevel: 1, recordConcurrency: 32 }`. */
+export function parseVariant(spec: string): Variant {
+  let gzipLevel: number | undefined;
+  let recordConcurrency: number | undefined;
+  for (const part of spec.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const [name, value, ...rest] = part.split('=');
+    if (value === undefined || rest.length > 0) throw new BenchUsageError(`--variant ${spec}: "${part}" is not name=value`);
+    if (name === 'gzip') gzipLevel = integer(value, 'variant gzip', 0, 9);
+    else if (name === 'conc') recordConcurrency = integer(value, 'variant conc', 1, 10_000);
+    else throw new BenchUsageError(`--variant ${spec}: unknown setting "${name}" (gzip, conc)`);
+  }
+  if (gzipLevel === undefined && recordConcurrency === undefined) {
+    throw new BenchUsageError(`--variant ${spec}: give gzip=<0-9> and/or conc=<n>`);
+  }
+  return { name: spec.replace(/\s+/g, ''), gzipLevel, recordConcurrency };
+}
+
+function number(raw: string, name: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new BenchUsageError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function integer(raw: string, name: string, min: number, max: number): number {
+  const value = number(raw, name, min, max);
+  if (!Number.isInteger(value)) throw new BenchUsageError(`--${name} must be a whole number, got "${raw}"`);
+  return value;
+}

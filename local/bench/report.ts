@@ -1,0 +1,119 @@
+import type { BenchReport } from './run';
+import { formatBytes, formatMs, renderTable } from './stats';
+
+/** The human part of the report: tables of the figures, then the targets. */
+export function renderReport(report: BenchReport, markdown = false): string {
+  const sections: string[] = [];
+  const { settings, machine } = report;
+  sections.push(
+    `das-firehose bench — ${machine.nproc} × ${machine.cpuModel}, node ${machine.node}; ` +
+      `KMS +${settings.kmsLatencyMs} ms, S3 +${settings.s3LatencyMs} ms per request; ` +
+      `${settings.inputMiB} MiB of Kinesis payload per batch; medians of ${settings.iterations} runs after ${settings.warmup} warm-up`,
+  );
+
+  sections.push(
+    renderTable(
+      ['workload', 'records', 'events', 'batch ms', 'floor ms', 'batch/floor', 'records/s', 'events/s', 'CPU ms/rec', 'floor CPU ms/rec', 'peak RSS'],
+      report.workloads.map((w) => [
+        w.name,
+        String(w.records),
+        String(w.events),
+        formatMs(w.batchMs.median),
+        formatMs(w.floorMs.median),
+        `${w.ratioToFloor.toFixed(2)}×`,
+        String(w.recordsPerSecond),
+        String(w.eventsPerSecond),
+        w.cpuMsPerRecord.toFixed(3),
+        w.floorCpuMsPerRecord.toFixed(3),
+        formatBytes(w.peakRssBytes),
+      ]),
+      markdown,
+    ),
+  );
+
+  sections.push(
+    renderTable(
+      ['workload', 'floor: decrypt+gunzip+parse', 'KMS trip', 'S3 trip', 'KMS calls (want)', 'PUTs (want)', 'request', 'response', 'resp/req'],
+      report.workloads.map((w) => [
+        w.name,
+        formatMs(w.floorParts.decryptParseMs),
+        formatMs(w.floorParts.kmsRoundTripMs),
+        formatMs(w.floorParts.s3RoundTripMs),
+        `${w.kmsCalls.endpoint} (${w.kmsCalls.expected})`,
+        `${w.s3Puts.endpoint} (${w.s3Puts.expected})`,
+        formatBytes(w.requestBytes),
+        formatBytes(w.responseBytes),
+        w.responseToRequest.toFixed(2),
+      ]),
+      markdown,
+    ),
+  );
+
+  sections.push(
+    renderTable(
+      ['workload', 'per-event: ran on', 'measured ms', 'whole batch ms (extrap.)', 'KMS calls', 'PUTs', 'modelled ms', 'our speed-up'],
+      report.workloads.map((w) => [
+        w.name,
+        `${w.perEvent.sampledRecords}/${w.perEvent.totalRecords} rec`,
+        formatMs(w.perEvent.measuredMs),
+        formatMs(w.perEvent.extrapolatedMs),
+        String(w.perEvent.batchKmsCalls),
+        String(w.perEvent.batchS3Puts),
+        formatMs(w.perEvent.modelledMs),
+        `${w.speedupOverPerEvent}× (modelled ${w.modelledSpeedupOverPerEvent}×)`,
+      ]),
+      markdown,
+    ),
+  );
+
+  const variantRows = report.workloads.flatMap((w) =>
+    w.variants.map((v) => [
+      w.name,
+      v.name,
+      formatMs(v.batchMs.median),
+      `${v.ratioToFloor.toFixed(2)}×`,
+      `${w.ratioToFloor.toFixed(2)}×`,
+      v.cpuMsPerRecord.toFixed(3),
+      formatBytes(v.responseBytes),
+      formatBytes(v.storedBytes),
+    ]),
+  );
+  if (variantRows.length) {
+    sections.push(
+      renderTable(['workload', 'variant (transformBatch deps)', 'batch ms', 'batch/floor', 'shipped', 'CPU ms/rec', 'response', 'stored'], variantRows, markdown),
+    );
+  }
+
+  const cold = report.coldStart;
+  if (cold) {
+    sections.push(
+      renderTable(
+        ['cold start (fresh node, median of ' + cold.runs + ')', 'require ms', 'createHandler ms', 'load+setup ms', 'first 1-record invoke ms'],
+        [
+          ['--enable-source-maps (as deployed)', cold.withSourceMaps],
+          ['no source maps', cold.withoutSourceMaps],
+        ].map(([label, times]) => {
+          const t = times as typeof cold.withSourceMaps;
+          return [label as string, formatMs(t.loadMs), formatMs(t.setupMs), formatMs(t.loadAndSetupMs), formatMs(t.firstInvokeMs)];
+        }),
+        markdown,
+      ) +
+        `\nbundle (esbuild, ${cold.esbuildTarget}, cjs, minified, linked source map, all deps bundled): index.js ${formatBytes(cold.bundleBytes)} ` +
+        `(${cold.bundleBytes} B), index.js.map ${formatBytes(cold.sourceMapBytes)}, asset deflated ≈ ${formatBytes(cold.assetDeflatedBytes)}\n` +
+        `largest in index.js: ${cold.largestPackages.map((p) => `${p.name} ${formatBytes(p.bytes)}`).join(', ')}`,
+    );
+  }
+
+  sections.push(
+    renderTable(
+      ['target', 'goal', 'measured', ''],
+      report.targets.map((t) => [t.name, t.goal, t.value, t.met ? 'met' : 'MISSED']),
+      markdown,
+    ),
+  );
+  sections.push(
+    `process peak RSS ${formatBytes(report.processPeakRssBytes)} (harness and all workloads' data included); ` +
+      `server process CPU ${report.serverCpuMs} ms (not charged to the transformer); ran ${report.durationSeconds} s`,
+  );
+  return sections.join('\n\n');
+}
