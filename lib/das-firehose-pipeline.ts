@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, Aws, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -257,7 +257,7 @@ export class DasFirehosePipeline extends Construct {
 
   private createAccessLogsBucket(props: DasFirehosePipelineProps): s3.Bucket {
     const bucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      ...defaults.REQUIRED_BUCKET_PROPS,
+      // Server access log delivery supports SSE-S3 only on the target bucket.
       encryption: s3.BucketEncryption.S3_MANAGED,
       removalPolicy: props.bucketRemovalPolicy ?? defaults.DEFAULT_BUCKET_REMOVAL_POLICY,
       lifecycleRules: [
@@ -268,6 +268,7 @@ export class DasFirehosePipeline extends Construct {
           abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER,
         },
       ],
+      ...defaults.REQUIRED_BUCKET_PROPS,
     });
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -459,7 +460,7 @@ export class DasFirehosePipeline extends Construct {
               parameters: [
                 { parameterName: 'LambdaArn', parameterValue: this.transformFunction.functionArn },
                 { parameterName: 'NumberOfRetries', parameterValue: String(props.processorRetries ?? defaults.DEFAULT_PROCESSOR_RETRIES) },
-                { parameterName: 'BufferSizeInMBs', parameterValue: String(processorBufferSize.toMebibytes({ rounding: 2 })) },
+                { parameterName: 'BufferSizeInMBs', parameterValue: String(processorBufferSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE })) },
                 { parameterName: 'BufferIntervalInSeconds', parameterValue: String(processorBufferInterval.toSeconds()) },
               ],
             },
@@ -662,7 +663,7 @@ function validateProps(props: DasFirehosePipelineProps): void {
   if (processorInterval < 0 || processorInterval > 900) {
     throw new Error(`processorBufferInterval must be between 0 and 900 seconds; got ${processorInterval}.`);
   }
-  const deliverySize = (props.deliveryBufferSize ?? defaults.DEFAULT_DELIVERY_BUFFER_SIZE).toMebibytes({ rounding: 2 });
+  const deliverySize = (props.deliveryBufferSize ?? defaults.DEFAULT_DELIVERY_BUFFER_SIZE).toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Number.isInteger(deliverySize) || deliverySize < 1 || deliverySize > 128) {
     throw new Error(`deliveryBufferSize must be a whole number of MiB from 1 to 128; got ${deliverySize}.`);
   }

@@ -96,8 +96,8 @@ export const DEFAULT_FRESHNESS_THRESHOLD = Duration.minutes(15);
 export const ERROR_OUTPUT_METRICS_ID = 'FirehoseErrorOutput';
 
 /**
- * Settings of the audit bucket that no props can loosen: hardening the issue requires.
- * Merged last, over defaults and user props.
+ * Hardening of both buckets (audit and access logs) that no prop can loosen: spread last into their
+ * props, after the defaults and the settings taken from the pipeline's props.
  */
 export const REQUIRED_BUCKET_PROPS = {
   blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
