@@ -46,6 +46,16 @@ export function shareOption(value: string | undefined, name: string): number | u
  * 1 with the error for anything else. Output already written is left alone.
  */
 export function runMain(command: string, main: () => Promise<void>): void {
+  // `npm run browse … | head` closes the pipe early: that is the reader being done, not a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  // These are local tools on the Node the project supports; the SDK's notice about its 2027 releases
+  // (Lambda runs Node 22+) would be the loudest line of every run. Set the variable to "false" to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   main().then(
     () => {
       process.exitCode ??= 0;

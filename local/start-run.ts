@@ -1,0 +1,203 @@
+import { appendFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { FirehoseTransformationEvent } from 'aws-lambda';
+import { auditLogTree, formatTree, type AuditLogTree } from './audit-log-tree';
+import { captureOutput, readHandlerLogs, type BatchLog, type RecordFailure } from './handler-logs';
+import { invokeHandler, readEventFile, UsageError } from './invoke';
+import { LocalAws, withEnv } from './local-aws';
+import { localHandlerEnv } from './local-env';
+
+/**
+ * `npm start`: every sample event file through the shipped handler, on a local S3-compatible server
+ * and KMS endpoint, then what landed where.
+ */
+
+export interface StartOptions {
+  /** Event files: every `*.json` here. @default events */
+  readonly eventsDir?: string;
+  /** Holds `s3/` (the bucket's files, cleared first) and `start.log` (the handler's logs). @default .local */
+  readonly dataDir?: string;
+  /** Told when each file starts and ends, to show progress. */
+  readonly progress?: (update: StartProgress) => void;
+}
+
+export type StartProgress =
+  | { readonly phase: 'file'; readonly index: number; readonly total: number; readonly file: string; readonly records: number }
+  | { readonly phase: 'done'; readonly index: number; readonly total: number; readonly file: string; readonly seconds: number };
+
+export interface FileResult {
+  readonly file: string;
+  readonly records: number;
+  readonly ok: number;
+  readonly dropped: number;
+  readonly failed: number;
+  /** Each ProcessingFailed record: its position in the file, ID, the handler's logged reason, and the kind the file's `about` gives. */
+  readonly failures: ReadonlyArray<RecordFailure & { readonly index: number; readonly kind?: string }>;
+  /** The handler's own counts for the batch, when it logged them. */
+  readonly batch?: BatchLog;
+  /** Set when the file could not be read or the invocation threw (Firehose would retry the batch). */
+  readonly error?: string;
+}
+
+export interface StartResult {
+  readonly files: readonly FileResult[];
+  readonly tree: AuditLogTree;
+  readonly bucket: string;
+  /** `<dataDir>/s3/<bucket>`: where s3rver keeps the objects, one `<key>._S3rver_object` file each. */
+  readonly bucketDirectory: string;
+  readonly logFile: string;
+}
+
+/** Runs every event file and reads back the audit log. Both servers are stopped before it resolves. */
+export async function runStart(options: StartOptions = {}): Promise<StartResult> {
+  const eventsDir = options.eventsDir ?? 'events';
+  const dataDir = options.dataDir ?? '.local';
+  const files = await eventFiles(eventsDir);
+  const s3Directory = join(dataDir, 's3');
+  const logFile = join(dataDir, 'start.log');
+  // Objects of earlier runs (or of other event files) would otherwise show up in the tree.
+  await rm(s3Directory, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(logFile, '');
+
+  const aws = await LocalAws.start({ s3Directory });
+  try {
+    const env = localHandlerEnv(aws);
+    const results: FileResult[] = [];
+    for (const [index, file] of files.entries()) {
+      const started = Date.now();
+      const result = await runFile(file, env, logFile, (records) =>
+        options.progress?.({ phase: 'file', index, total: files.length, file, records }),
+      );
+      results.push(result);
+      options.progress?.({ phase: 'done', index, total: files.length, file, seconds: (Date.now() - started) / 1000 });
+    }
+    const s3 = new S3Client({
+      endpoint: aws.s3Endpoint,
+      region: aws.env.AWS_REGION,
+      forcePathStyle: true,
+      credentials: { accessKeyId: aws.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY as string },
+    });
+    const tree = await auditLogTree(s3, aws.bucket);
+    s3.destroy();
+    return { files: results, tree, bucket: aws.bucket, bucketDirectory: join(s3Directory, aws.bucket), logFile };
+  } finally {
+    await aws.stop();
+  }
+}
+
+async function eventFiles(eventsDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(eventsDir);
+  } catch {
+    throw new UsageError(`No ${eventsDir}/ folder here: run npm start from the repository root`);
+  }
+  const files = names.filter((name) => name.endsWith('.json')).sort().map((name) => join(eventsDir, name));
+  if (files.length === 0) throw new UsageError(`No event files in ${eventsDir}/: make some with npm run events`);
+  return files;
+}
+
+/** One file, the same way `npm run invoke` runs it, with the handler's log lines captured to the log file. */
+async function runFile(
+  file: string,
+  env: Record<string, string | undefined>,
+  logFile: string,
+  starting: (records: number) => void,
+): Promise<FileResult> {
+  let event: FirehoseTransformationEvent;
+  try {
+    event = await readEventFile(file);
+  } catch (error) {
+    return { file, records: 0, ok: 0, dropped: 0, failed: 0, failures: [], error: message(error) };
+  }
+  starting(event.records.length);
+  const { value, lines } = await captureOutput(() =>
+    withEnv(env, () => invokeHandler(event, env)).then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  await appendFile(logFile, lines.map((line) => `${line}\n`).join(''));
+  const empty = { file, records: event.records.length, ok: 0, dropped: 0, failed: 0, failures: [] };
+  if (!('response' in value)) return { ...empty, error: `the handler failed, Firehose would retry this batch: ${message(value.error)}` };
+
+  const logs = readHandlerLogs(lines);
+  const reasons = new Map(logs.failures.map((failure) => [failure.recordId, failure.reason]));
+  const kinds = malformedKinds(event);
+  const counts = { ok: 0, dropped: 0, failed: 0 };
+  const failures: Array<RecordFailure & { index: number; kind?: string }> = [];
+  value.response.records.forEach((record, index) => {
+    if (record.result === 'Ok') counts.ok += 1;
+    else if (record.result === 'Dropped') counts.dropped += 1;
+    else {
+      counts.failed += 1;
+      const kind = kinds.get(record.recordId);
+      failures.push({
+        index,
+        recordId: record.recordId,
+        reason: reasons.get(record.recordId) ?? '(no reason logged)',
+        ...(kind ? { kind } : {}),
+      });
+    }
+  });
+  return { ...empty, ...counts, failures, ...(logs.batch ? { batch: logs.batch } : {}) };
+}
+
+/** The `about.malformed` list of files made by `npm run events`: which record was spoiled, and how. */
+function malformedKinds(event: FirehoseTransformationEvent): Map<string, string> {
+  const malformed = (event as { about?: { malformed?: unknown } }).about?.malformed;
+  const kinds = new Map<string, string>();
+  if (!Array.isArray(malformed)) return kinds;
+  for (const item of malformed as Array<{ recordId?: unknown; kind?: unknown }>) {
+    if (typeof item?.recordId === 'string' && typeof item.kind === 'string') kinds.set(item.recordId, item.kind);
+  }
+  return kinds;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The report `npm start` prints: results per file, the tree by command, and where things are. */
+export function formatStartReport(result: StartResult, cwd = process.cwd()): string[] {
+  const lines: string[] = [];
+  const nameWidth = Math.max(...result.files.map((file) => relative(cwd, file.file).length));
+  lines.push('Records per event file (Ok = events kept, Dropped = heartbeats only, ProcessingFailed = unreadable, kept for replay):');
+  for (const file of result.files) {
+    const name = relative(cwd, file.file).padEnd(nameWidth);
+    if (file.error) {
+      lines.push(`  ${name}  ERROR: ${file.error}`);
+      continue;
+    }
+    lines.push(
+      `  ${name}  ${String(file.records).padStart(3)} records: ${String(file.ok).padStart(3)} Ok, ` +
+        `${String(file.dropped).padStart(2)} Dropped, ${String(file.failed).padStart(2)} ProcessingFailed${batchNote(file.batch)}`,
+    );
+    for (const failure of file.failures) {
+      lines.push(`      records[${failure.index}]${failure.kind ? ` (${failure.kind})` : ''}: ${failure.reason}`);
+    }
+  }
+  lines.push('');
+  lines.push(`Audit log in bucket ${result.bucket}, by command:`);
+  lines.push(...formatTree(result.tree).map((line) => `  ${line}`));
+  lines.push('');
+  const bucketDir = relative(cwd, result.bucketDirectory) || result.bucketDirectory;
+  lines.push(`On disk: ${bucketDir}/<key>._S3rver_object, each a gzip NDJSON file (cleared at every npm start), e.g.`);
+  if (result.tree.exampleKey) lines.push(`  zcat ${join(bucketDir, `${result.tree.exampleKey}._S3rver_object`)} | head -3`);
+  const example = result.tree.commands.find((command) => command.command === 'INSERT') ?? result.tree.commands[0];
+  const hour = example?.hours[0];
+  if (example && hour) {
+    lines.push(`Browse: npm run browse -- --command ${example.command} --date ${hour.date} --format table`);
+  }
+  lines.push(`Handler logs (JSON lines): ${relative(cwd, result.logFile) || result.logFile}`);
+  return lines;
+}
+
+function batchNote(batch: BatchLog | undefined): string {
+  if (!batch || batch.events === undefined) return '';
+  const parts = [`${batch.events} events`, `${batch.heartbeats ?? 0} heartbeats dropped`, `${batch.stored ?? 0} stored in ${batch.objects ?? 0} objects`];
+  if (batch.kmsCalls !== undefined) parts.push(`${batch.kmsCalls} KMS ${batch.kmsCalls === 1 ? 'call' : 'calls'}`);
+  return `  (${parts.join(', ')})`;
+}

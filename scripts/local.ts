@@ -1,0 +1,45 @@
+/**
+ * npm run local
+ *
+ * Starts the local S3-compatible server (files in .local/s3/, kept between runs) and the KMS endpoint
+ * holding the local development key, in the foreground, and prints the shell lines that point
+ * npm run invoke, npm run browse and the AWS SDK at them. Ctrl-C stops both.
+ */
+import { join } from 'node:path';
+import { runMain } from '../local/cli';
+import { DEV_KMS_KEY_ARN } from '../local/dev-key';
+import { PROFILES } from '../local/das-synth';
+import { LocalAws } from '../local/local-aws';
+import { shellExports } from '../local/local-env';
+
+runMain('local', async () => {
+  const s3Directory = join('.local', 's3');
+  const aws = await LocalAws.start({ s3Directory });
+  process.stdout.write(
+    [
+      `Local S3 (s3rver) at ${aws.s3Endpoint}, bucket ${aws.bucket}, files in ${s3Directory}/${aws.bucket}/`,
+      `Local KMS at ${aws.kms.endpoint}, holding the LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN}`,
+      '',
+      'In another shell, paste:',
+      '',
+      ...shellExports(aws).map((line) => `  ${line}`),
+      '',
+      'then, for example:',
+      '',
+      '  npm run invoke -- events/aurora-mysql.json',
+      '  npm run browse',
+      `  npm run browse -- --bucket ${aws.bucket} --command QUERY --date 2026-11-21 --format table`,
+      `  npm run events -- --kms-key-id ${DEV_KMS_KEY_ARN} --resource-id ${PROFILES['aurora-mysql'].resourceId} --engine aurora-mysql --out .local/events/through-kms.json`,
+      '',
+      'Ctrl-C stops both servers.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const calls = (['Decrypt', 'GenerateDataKey', 'Encrypt'] as const).map((name) => `${name} ${aws.kms.calls(name)}`).join(', ');
+  await aws.stop();
+  process.stdout.write(`\nStopped. KMS requests served: ${calls}. Objects stay in ${s3Directory}/${aws.bucket}/.\n`);
+});

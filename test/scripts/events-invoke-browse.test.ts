@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import type { FirehoseTransformationResult } from 'aws-lambda';
+import { commandFolder } from '../../lambda/core/partition';
+import { browse, parseBrowse } from '../../local/browse-command';
+import { PROFILES } from '../../local/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../local/dev-key';
+import { planEvents, writeEvents } from '../../local/events-command';
+import { invokeHandler, readEventFile } from '../../local/invoke';
+import { LocalAws, withEnv } from '../../local/local-aws';
+import { captureOutput } from '../../local/handler-logs';
+import { localHandlerEnv } from '../../local/local-env';
+import type { SampleEvent } from '../../local/sample-events';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+let aws: LocalAws;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'das-events-'));
+  aws = await LocalAws.start({ s3Directory: join(dir, 's3') });
+});
+afterAll(() => aws.stop());
+
+/** The events an Ok answer carries back to Firehose: gzip NDJSON, base64. */
+function okEvents(response: FirehoseTransformationResult): Array<Record<string, unknown>> {
+  return response.records
+    .filter((record) => record.result === 'Ok')
+    .flatMap((record) =>
+      gunzipSync(Buffer.from(record.data ?? '', 'base64'))
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    );
+}
+
+describe('npm run events, then npm run invoke, then npm run browse', () => {
+  it('mints a file that invoke answers with pure JSON, one entry per record ID, and browse lists its folders', async () => {
+    const out = join(dir, 'sqlserver.json');
+    const plan = planEvents(['--engine', 'rds-sqlserver', '--records', '12', '--events-per-record', '15', '--malformed-share', '0.25', '--out', out])!;
+    await writeEvents(plan);
+    const event = JSON.parse(await readFile(out, 'utf8')) as SampleEvent;
+
+    const { stdout } = await run(TSX, [join(ROOT, 'scripts/invoke.ts'), out], {
+      env: { PATH: process.env.PATH!, ...defined(localHandlerEnv(aws)) },
+    });
+    const response = JSON.parse(stdout) as FirehoseTransformationResult;
+    expect(response.records.map((record) => record.recordId)).toEqual(event.records.map((record) => record.recordId));
+    const failed = response.records.filter((record) => record.result === 'ProcessingFailed').map((record) => record.recordId);
+    expect(failed).toEqual(event.about.malformed.map((item) => item.recordId));
+    expect(failed).toHaveLength(3);
+
+    const kept = okEvents(response);
+    const expected = new Map<string, number>();
+    for (const item of kept) expected.set(commandFolder(item.command), (expected.get(commandFolder(item.command)) ?? 0) + 1);
+
+    const listing = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket])!);
+    for (const [command, count] of expected) {
+      expect(listing.out).toMatch(new RegExp(`command=${command}/\\s+1\\s+${count}\\n`));
+    }
+    expect(listing.out).toContain(`Total: ${expected.size} command folders, ${expected.size} objects, ${kept.length} events.`);
+
+    const table = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--command', 'login succeeded', '--date', '2026-11-21', '--hour', '12', '--format', 'table'])!);
+    const rows = table.out.trim().split('\n');
+    expect(rows[0]).toMatch(/^logTime\s+command\s+dbUserName\s+databaseName\s+class\s+objectName\s+commandText$/);
+    expect(rows.slice(2)).toHaveLength(expected.get('LOGIN_SUCCEEDED') ?? 0);
+    expect(rows.slice(2).every((row) => row.includes('LOGIN SUCCEEDED'))).toBe(true);
+
+    const ndjson = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--command', 'SELECT', '--date', '2026-11-21'])!);
+    const lines = ndjson.out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(expected.get('SELECT') ?? 0);
+    expect(lines.every((line) => line.command === 'SELECT' && line.instanceId === PROFILES['rds-sqlserver'].instanceId)).toBe(true);
+  });
+
+  it('mints data keys through KMS GenerateDataKey under the DAS encryption context with --kms-key-id', async () => {
+    const resourceId = 'cluster-SMOKETESTABCDEFGHIJKLMNOP';
+    const out = join(dir, 'through-kms.json');
+    aws.kms.resetCalls();
+    const plan = planEvents(['--kms-key-id', DEV_KMS_KEY_ARN, '--resource-id', resourceId, '--engine', 'aurora-mysql', '--records', '3', '--out', out])!;
+    await withEnv(localHandlerEnv(aws), () => writeEvents(plan));
+    expect(aws.kms.calls('GenerateDataKey')).toBe(1);
+
+    const event = await readEventFile(out);
+    expect((event as unknown as SampleEvent).about.kmsKey).toContain(`"aws:rds:dbc-id":"${resourceId}"`);
+    expect((event as unknown as { sourceKinesisStreamArn: string }).sourceKinesisStreamArn).toMatch(new RegExp(`stream/aws-rds-das-${resourceId}$`));
+    const env = localHandlerEnv(aws);
+    const { value: response } = await captureOutput(() => withEnv(env, () => invokeHandler(event, env)));
+    expect(response.records.map((record) => record.result)).toEqual(['Ok', 'Ok', 'Ok']);
+    expect(okEvents(response).every((item) => item.clusterId === resourceId)).toBe(true);
+  });
+
+  it('says where to look when there is no local audit log yet', async () => {
+    const result = await browse(parseBrowse(['--dir', join(dir, 'nothing-here')])!);
+    expect(result.out).toBe('');
+    expect(result.note).toContain('run npm start');
+  });
+});
+
+function defined(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
