@@ -14,7 +14,10 @@ const writeErr = process.stderr.write.bind(process.stderr);
 const writeOut = process.stdout.write.bind(process.stdout);
 
 runMain('start', async () => {
-  writeOut('das-firehose: sample events through the real handler, on a local S3 server and KMS endpoint\n\n');
+  writeOut(
+    'das-firehose: the sample events in events/ through the real handler, on loopback: an S3-compatible server\n' +
+      '(files in .local/s3/, cleared first) and a KMS endpoint holding the LOCAL DEVELOPMENT KEY.\n\n',
+  );
   const result = await runStart({ progress: progressReporter() });
   writeOut(`${formatStartReport(result).join('\n')}\n`);
   if (result.files.some((file) => file.error)) process.exitCode = 1;

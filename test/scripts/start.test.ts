@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { SAMPLES } from '../../local/sample-events';
 import { formatStartReport, runStart, type StartResult } from '../../local/start-run';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
-const EVENTS = join(ROOT, 'events');
+let EVENTS: string;
 
 /** Every bad-record kind in events/mixed-malformed.json and the reason the handler gives for it. */
 const EXPECTED_FAILURES = [
@@ -29,6 +30,10 @@ let first: StartResult;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'das-start-'));
+  // The committed samples only: files a developer adds to events/ must not change these expectations.
+  EVENTS = join(dataDir, 'events');
+  await mkdir(EVENTS);
+  for (const name of Object.keys(SAMPLES)) await cp(join(ROOT, 'events', name), join(EVENTS, name));
   first = await runStart({ eventsDir: EVENTS, dataDir });
 });
 
@@ -112,6 +117,7 @@ describe('npm start (runStart)', () => {
 describe('scripts/start.ts', () => {
   it('runs on a fresh checkout with no AWS credentials or profile, prints the report and exits 0', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'das-start-cli-'));
+    // A checkout of its own: the command writes .local/ where it runs.
     await cp(EVENTS, join(cwd, 'events'), { recursive: true });
     const { stdout } = await run(TSX, [join(ROOT, 'scripts/start.ts')], {
       cwd,
