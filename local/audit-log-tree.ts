@@ -52,6 +52,7 @@ export function selectionPrefix(selection: LogSelection): string {
   return selection.hour === undefined ? prefix : `${prefix}hour=${hourText(selection.hour)}/`;
 }
 
+/** An hour as its folder spells it: `7` → `07`. */
 export function hourText(hour: string | number): string {
   return String(hour).padStart(2, '0');
 }

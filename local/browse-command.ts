@@ -6,6 +6,7 @@ import { formatNdjson, formatTable, selectedEvents } from './audit-log-events';
 import { parseOptions, UsageError } from './cli';
 import { LocalS3 } from './s3-server';
 
+/** What `npm run browse -- --help` prints. */
 export const BROWSE_USAGE = `Usage: npm run browse -- [where] [what]
 
 Lists the audit log's command folders with object and event counts, or prints the events of one
@@ -31,6 +32,7 @@ Examples:
   npm run browse -- --bucket my-audit-bucket --command CONNECT --date 2026-11-21 --hour 12
 `;
 
+/** The bucket LocalAws creates, and so the one npm start and npm run local write. */
 export const LOCAL_BUCKET = 'das-firehose-local';
 
 export interface BrowseRequest {

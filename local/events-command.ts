@@ -15,6 +15,7 @@ import {
   type SampleSpec,
 } from './sample-events';
 
+/** What `npm run events -- --help` prints. */
 export const EVENTS_USAGE = `Usage: npm run events -- [options]
 
 With no options, regenerates the committed samples in events/ (every engine, heartbeats only,
@@ -127,7 +128,11 @@ export interface WrittenFile {
   readonly path: string;
   readonly records: number;
   readonly malformed: number;
+  readonly bytes: number;
 }
+
+/** Firehose never sends a transformation request over 6 MB, and Lambda refuses a larger synchronous payload. */
+export const REQUEST_CAP_BYTES = 6 * 1024 * 1024;
 
 /**
  * Mints and writes every planned file. With a real key, a KMS failure (no credentials, no permission)
@@ -141,8 +146,9 @@ export async function writeEvents(plan: EventsPlan, kms?: KMSClient): Promise<Wr
   for (const { path, spec } of plan.files) {
     const event = await mintSampleEvent(spec, keys);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(event, null, 2)}\n`);
-    written.push({ path, records: event.records.length, malformed: event.about.malformed.length });
+    const text = `${JSON.stringify(event, null, 2)}\n`;
+    await writeFile(path, text);
+    written.push({ path, records: event.records.length, malformed: event.about.malformed.length, bytes: Buffer.byteLength(text) });
   }
   return written;
 }

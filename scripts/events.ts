@@ -6,7 +6,7 @@
  * See --help.
  */
 import { runMain } from '../local/cli';
-import { EVENTS_USAGE, planEvents, writeEvents } from '../local/events-command';
+import { EVENTS_USAGE, planEvents, REQUEST_CAP_BYTES, writeEvents } from '../local/events-command';
 
 runMain('events', async () => {
   const plan = planEvents(process.argv.slice(2));
@@ -16,6 +16,12 @@ runMain('events', async () => {
   }
   for (const file of await writeEvents(plan)) {
     process.stdout.write(`wrote ${file.path}: ${file.records} records, ${file.malformed} malformed on purpose\n`);
+    if (file.bytes > REQUEST_CAP_BYTES) {
+      process.stderr.write(
+        `note: ${(file.bytes / 1024 / 1024).toFixed(1)} MB is over the 6 MB a Firehose request (and a synchronous Lambda ` +
+          'payload) can be: npm run invoke runs it, aws lambda invoke will refuse it. Use fewer --records.\n',
+      );
+    }
   }
   if (plan.kmsKeyId) {
     process.stdout.write(
