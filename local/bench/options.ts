@@ -25,8 +25,15 @@ export interface BenchOptions {
 /** A transformer setting to try through `transformBatch` deps, e.g. `gzip=1` or `gzip=1,conc=32`. */
 export interface Variant {
   readonly name: string;
+  /**
+   * A checkout of this repository (e.g. a branch in another worktree) whose lambda/handler.ts
+   * createHandler runs instead of this tree's transformBatch: a candidate change measured in the same run.
+   */
+  readonly tree?: string;
   readonly gzipLevel?: number;
   readonly recordConcurrency?: number;
+  /** PUTs in flight (the handler's S3_CONCURRENCY). */
+  readonly s3Concurrency?: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -40,7 +47,10 @@ export const USAGE = `npm run bench -- [options]
   --per-event-requests N round trips the per-event strategy gets per workload (default 100)
   --cold-runs N          fresh processes timed for the cold start, 0 to skip (default 7)
   --variant SPEC         also run transformBatch with these deps, repeatable:
-                         gzip=<0-9>, conc=<records in flight>, e.g. --variant gzip=1 --variant gzip=1,conc=4
+                         gzip=<0-9>, conc=<records in flight>, s3conc=<PUTs in flight>,
+                         e.g. --variant gzip=1 --variant gzip=1,conc=4 --variant s3conc=64
+  --candidate DIR        also run the handler of another checkout (DIR/lambda/handler.ts), repeatable,
+                         interleaved with the shipped one: a candidate change measured in the same run
   --out FILE             JSON report file (default bench-results/latest.json)
 `;
 
@@ -62,6 +72,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'per-event-requests': { type: 'string', default: '100' },
       'cold-runs': { type: 'string', default: '7' },
       variant: { type: 'string', multiple: true, default: [] },
+      candidate: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: 'bench-results/latest.json' },
       help: { type: 'boolean', default: false },
     },
@@ -77,7 +88,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     workloads: values.workloads.split(',').map((name) => name.trim()).filter(Boolean),
     perEventRequests: integer(values['per-event-requests'], 'per-event-requests', 1, 100_000),
     coldRuns: integer(values['cold-runs'], 'cold-runs', 0, 100),
-    variants: values.variant.map(parseVariant),
+    variants: [
+      ...values.variant.map(parseVariant),
+      ...values.candidate.map((tree): Variant => ({ name: `candidate ${tree}`, tree })),
+    ],
     out: values.out,
   };
 }
@@ -86,17 +100,24 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 export function parseVariant(spec: string): Variant {
   let gzipLevel: number | undefined;
   let recordConcurrency: number | undefined;
+  let s3Concurrency: number | undefined;
   for (const part of spec.split(',').map((item) => item.trim()).filter(Boolean)) {
     const [name, value, ...rest] = part.split('=');
     if (value === undefined || rest.length > 0) throw new BenchUsageError(`--variant ${spec}: "${part}" is not name=value`);
     if (name === 'gzip') gzipLevel = integer(value, 'variant gzip', 0, 9);
     else if (name === 'conc') recordConcurrency = integer(value, 'variant conc', 1, 10_000);
-    else throw new BenchUsageError(`--variant ${spec}: unknown setting "${name}" (gzip, conc)`);
+    else if (name === 's3conc') s3Concurrency = integer(value, 'variant s3conc', 1, 1000);
+    else throw new BenchUsageError(`--variant ${spec}: unknown setting "${name}" (gzip, conc, s3conc)`);
   }
-  if (gzipLevel === undefined && recordConcurrency === undefined) {
-    throw new BenchUsageError(`--variant ${spec}: give gzip=<0-9> and/or conc=<n>`);
+  if (gzipLevel === undefined && recordConcurrency === undefined && s3Concurrency === undefined) {
+    throw new BenchUsageError(`--variant ${spec}: give gzip=<0-9>, conc=<n> and/or s3conc=<n>`);
   }
-  return { name: spec.replace(/\s+/g, ''), gzipLevel, recordConcurrency };
+  return {
+    name: spec.replace(/\s+/g, ''),
+    ...(gzipLevel !== undefined ? { gzipLevel } : {}),
+    ...(recordConcurrency !== undefined ? { recordConcurrency } : {}),
+    ...(s3Concurrency !== undefined ? { s3Concurrency } : {}),
+  };
 }
 
 function number(raw: string, name: string, min: number, max: number): number {

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
@@ -257,9 +258,17 @@ export async function runBench(options: BenchOptions, command: string, progress:
 
 /** transformBatch with the handler's adapters and clients, and deps overridden by a variant. */
 function variantHandler(env: NodeJS.ProcessEnv, variant: Variant): Handler {
+  if (variant.tree) {
+    // tsx compiles the other checkout's TypeScript on require, as it does ours.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const candidate = require(resolve(variant.tree, 'lambda', 'handler')) as { createHandler: (env: NodeJS.ProcessEnv) => Handler };
+    return candidate.createHandler(env);
+  }
   const config = loadConfig(env);
   const dataKeys = new KmsDataKeyProvider(new KMSClient({}), { maxEntries: config.dataKeyCacheSize, ttlSeconds: config.dataKeyCacheTtlSeconds });
-  const store = new S3EventStore(new S3Client({ forcePathStyle: true }), config.bucketName, { concurrency: config.s3Concurrency });
+  const store = new S3EventStore(new S3Client({ forcePathStyle: true }), config.bucketName, {
+    concurrency: variant.s3Concurrency ?? config.s3Concurrency,
+  });
   const decrypter = new EncryptionSdkDecrypter();
   return async (event) =>
     (

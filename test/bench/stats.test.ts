@@ -71,6 +71,7 @@ describe('parseBenchArgs', () => {
   it('refuses a batch larger than Firehose sends and unknown variant settings', () => {
     expect(() => parseBenchArgs(['--input-mb', '4'])).toThrow(/input-mb/);
     expect(() => parseVariant('zstd=1')).toThrow(/unknown setting/);
+    expect(parseVariant('s3conc=64')).toEqual({ name: 's3conc=64', s3Concurrency: 64 });
   });
 });
 
