@@ -22,6 +22,18 @@ export interface ColdStartResult {
   readonly withSourceMaps: ColdTimes;
   /** The same without source maps. */
   readonly withoutSourceMaps: ColdTimes;
+  /**
+   * Memory of a fresh process (the bundle, as deployed) after one full-size batch: what the Lambda
+   * memory setting must hold, without this harness's own data.
+   */
+  readonly memory: {
+    readonly workload: string;
+    readonly inputBytes: number;
+    readonly records: number;
+    readonly batchMs: number;
+    readonly rssBeforeBytes: number;
+    readonly maxRssBytes: number;
+  } | null;
 }
 
 export interface ColdTimes {
@@ -34,6 +46,16 @@ export interface ColdTimes {
   readonly firstInvokeMs: number;
 }
 
+interface ChildTiming {
+  readonly loadMs: number;
+  readonly setupMs: number;
+  readonly firstInvokeMs: number;
+  readonly bigBatchMs?: number;
+  readonly bigRecords?: number;
+  readonly rssBeforeBytes?: number;
+  readonly maxRssBytes?: number;
+}
+
 /** Runs in a fresh `node`: times require() of the bundle, createHandler, and a first small invocation. */
 const CHILD = `
 const { performance } = require('node:perf_hooks');
@@ -43,10 +65,21 @@ const t1 = performance.now();
 const handler = bundle.createHandler(process.env);
 const t2 = performance.now();
 const event = JSON.parse(require('node:fs').readFileSync(process.env.BENCH_EVENT, 'utf8'));
-handler(event).then((result) => {
+handler(event).then(async (result) => {
   const t3 = performance.now();
   if (!result || !Array.isArray(result.records)) throw new Error('no records in the answer');
-  process.stderr.write('BENCH_COLD ' + JSON.stringify({ loadMs: t1 - t0, setupMs: t2 - t1, firstInvokeMs: t3 - t2 }) + '\\n');
+  const timing = { loadMs: t1 - t0, setupMs: t2 - t1, firstInvokeMs: t3 - t2 };
+  if (process.env.BENCH_BIG_EVENT) {
+    let big = JSON.parse(require('node:fs').readFileSync(process.env.BENCH_BIG_EVENT, 'utf8'));
+    const rssBeforeBytes = process.memoryUsage.rss();
+    const t4 = performance.now();
+    const answer = await handler(big);
+    timing.bigBatchMs = performance.now() - t4;
+    timing.bigRecords = answer.records.length;
+    timing.rssBeforeBytes = rssBeforeBytes;
+    timing.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  }
+  process.stderr.write('BENCH_COLD ' + JSON.stringify(timing) + '\\n');
 });
 `;
 
@@ -61,6 +94,8 @@ export async function measureColdStart(options: {
   readonly env: Readonly<Record<string, string>>;
   /** A small Firehose event for the first invocation. */
   readonly event: unknown;
+  /** A full-size batch run once in a fresh process to measure its peak RSS. */
+  readonly bigEvent?: { readonly workload: string; readonly inputBytes: number; readonly event: unknown };
 }): Promise<ColdStartResult> {
   const directory = await mkdtemp(join(tmpdir(), 'das-firehose-bundle-'));
   try {
@@ -90,23 +125,25 @@ export async function measureColdStart(options: {
       byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
     }
 
+    const child = async (sourceMaps: boolean, bigEventFile?: string): Promise<ChildTiming> => {
+      const { stderr } = await execFileAsync(process.execPath, ['-e', CHILD], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...options.env,
+          BENCH_BUNDLE: outfile,
+          BENCH_EVENT: eventFile,
+          ...(bigEventFile ? { BENCH_BIG_EVENT: bigEventFile } : {}),
+          ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const line = stderr.split('\n').find((text) => text.startsWith('BENCH_COLD '));
+      if (!line) throw new Error(`cold-start child printed no timing:\n${stderr}`);
+      return JSON.parse(line.slice('BENCH_COLD '.length)) as ChildTiming;
+    };
     const time = async (sourceMaps: boolean): Promise<ColdTimes> => {
-      const samples: Array<{ loadMs: number; setupMs: number; firstInvokeMs: number }> = [];
-      for (let run = 0; run < options.runs; run++) {
-        const { stderr } = await execFileAsync(process.execPath, ['-e', CHILD], {
-          env: {
-            PATH: process.env.PATH ?? '',
-            ...options.env,
-            BENCH_BUNDLE: outfile,
-            BENCH_EVENT: eventFile,
-            ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
-          },
-          maxBuffer: 16 * 1024 * 1024,
-        });
-        const line = stderr.split('\n').find((text) => text.startsWith('BENCH_COLD '));
-        if (!line) throw new Error(`cold-start child printed no timing:\n${stderr}`);
-        samples.push(JSON.parse(line.slice('BENCH_COLD '.length)));
-      }
+      const samples: ChildTiming[] = [];
+      for (let run = 0; run < options.runs; run++) samples.push(await child(sourceMaps));
       const loadMs = median(samples.map((sample) => sample.loadMs));
       const setupMs = median(samples.map((sample) => sample.setupMs));
       return {
@@ -119,6 +156,20 @@ export async function measureColdStart(options: {
 
     const withSourceMaps = await time(true);
     const withoutSourceMaps = await time(false);
+    let memory: ColdStartResult['memory'] = null;
+    if (options.bigEvent) {
+      const bigEventFile = join(directory, 'big-event.json');
+      await writeFile(bigEventFile, JSON.stringify(options.bigEvent.event));
+      const timing = await child(true, bigEventFile);
+      memory = {
+        workload: options.bigEvent.workload,
+        inputBytes: options.bigEvent.inputBytes,
+        records: timing.bigRecords ?? 0,
+        batchMs: timing.bigBatchMs ?? Number.NaN,
+        rssBeforeBytes: timing.rssBeforeBytes ?? Number.NaN,
+        maxRssBytes: timing.maxRssBytes ?? Number.NaN,
+      };
+    }
     const bundleBytes = (await stat(outfile)).size;
     return {
       esbuildTarget,
@@ -132,6 +183,7 @@ export async function measureColdStart(options: {
       runs: options.runs,
       withSourceMaps,
       withoutSourceMaps,
+      memory,
     };
   } finally {
     await rm(directory, { recursive: true, force: true });

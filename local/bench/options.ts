@@ -18,6 +18,10 @@ export interface BenchOptions {
   readonly coldRuns: number;
   /** Extra transformer settings to compare with the shipped handler, as transformBatch deps. */
   readonly variants: readonly Variant[];
+  /** Kinesis payload of the batch a fresh process runs to measure peak RSS, MiB. */
+  readonly memoryMiB: number;
+  /** Times each step of the transform over the batch, serially, this many times (0: skip). */
+  readonly phaseRepetitions: number;
   /** Where the JSON goes besides the last stdout line. */
   readonly out: string;
 }
@@ -51,6 +55,8 @@ export const USAGE = `npm run bench -- [options]
                          e.g. --variant gzip=1 --variant gzip=1,conc=4 --variant s3conc=64
   --candidate DIR        also run the handler of another checkout (DIR/lambda/handler.ts), repeatable,
                          interleaved with the shipped one: a candidate change measured in the same run
+  --memory-mb N          batch (MiB, pg-10) a fresh bundle process runs for its peak RSS (default 3)
+  --phases N             time each step of the transform alone, N times (default 3, 0 to skip)
   --out FILE             JSON report file (default bench-results/latest.json)
 `;
 
@@ -74,6 +80,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       variant: { type: 'string', multiple: true, default: [] },
       candidate: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: 'bench-results/latest.json' },
+      phases: { type: 'string', default: '3' },
+      'memory-mb': { type: 'string', default: '3' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -92,6 +100,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       ...values.variant.map(parseVariant),
       ...values.candidate.map((tree): Variant => ({ name: `candidate ${tree}`, tree })),
     ],
+    phaseRepetitions: integer(values.phases, 'phases', 0, 100),
+    memoryMiB: number(values['memory-mb'], 'memory-mb', 0.05, 3),
     out: values.out,
   };
 }

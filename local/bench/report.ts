@@ -84,6 +84,24 @@ export function renderReport(report: BenchReport, markdown = false): string {
     );
   }
 
+  const phaseNames = [...new Set(report.workloads.flatMap((w) => w.phases.map((p) => p.phase)))];
+  if (phaseNames.length) {
+    sections.push(
+      'each step alone over the batch, in sequence (ms; wall / process CPU); * = part of the floor\n' +
+        renderTable(
+          ['step', ...report.workloads.map((w) => w.name)],
+          phaseNames.map((phase) => [
+            `${report.workloads.some((w) => w.phases.some((p) => p.phase === phase && p.inFloor)) ? '* ' : '  '}${phase}`,
+            ...report.workloads.map((w) => {
+              const p = w.phases.find((item) => item.phase === phase);
+              return p ? `${formatMs(p.wallMs)} / ${formatMs(p.cpuMs)}` : '–';
+            }),
+          ]),
+          markdown,
+        ),
+    );
+  }
+
   const cold = report.coldStart;
   if (cold) {
     sections.push(
@@ -100,7 +118,12 @@ export function renderReport(report: BenchReport, markdown = false): string {
       ) +
         `\nbundle (esbuild, ${cold.esbuildTarget}, cjs, minified, linked source map, all deps bundled): index.js ${formatBytes(cold.bundleBytes)} ` +
         `(${cold.bundleBytes} B), index.js.map ${formatBytes(cold.sourceMapBytes)}, asset deflated ≈ ${formatBytes(cold.assetDeflatedBytes)}\n` +
-        `largest in index.js: ${cold.largestPackages.map((p) => `${p.name} ${formatBytes(p.bytes)}`).join(', ')}`,
+        `largest in index.js: ${cold.largestPackages.map((p) => `${p.name} ${formatBytes(p.bytes)}`).join(', ')}` +
+        (cold.memory
+          ? `\nmemory: a fresh process with the bundle ran one ${formatBytes(cold.memory.inputBytes)} ${cold.memory.workload} batch ` +
+            `(${cold.memory.records} records) in ${formatMs(cold.memory.batchMs)} ms; RSS ${formatBytes(cold.memory.rssBeforeBytes)} before, ` +
+            `peak ${formatBytes(cold.memory.maxRssBytes)}`
+          : ''),
     );
   }
 

@@ -18,9 +18,10 @@ import { measureColdStart, type ColdStartResult } from './cold-start';
 import { Floor, type FloorSample } from './floor';
 import type { BenchOptions, Variant } from './options';
 import { runPerEvent, type PerEventResult } from './per-event';
+import { measurePhases, type PhaseCost } from './phases';
 import { BenchServers } from './servers';
 import { median, round, spread, type Spread } from './stats';
-import { buildWorkload, firehoseBatch, WORKLOADS, type Workload } from './workloads';
+import { buildWorkload, firehoseBatch, WORKLOADS, type Workload, type WorkloadSpec } from './workloads';
 
 type Handler = (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult>;
 
@@ -92,6 +93,8 @@ export interface WorkloadResult {
   readonly speedupOverPerEvent: number;
   readonly modelledSpeedupOverPerEvent: number;
   readonly variants: readonly VariantResult[];
+  /** Each step of the transform alone over the batch, in sequence (empty with --phases 0). */
+  readonly phases: readonly PhaseCost[];
 }
 
 export interface Target {
@@ -208,20 +211,25 @@ export async function runBench(options: BenchOptions, command: string, progress:
         kmsLatencyMs: options.kmsLatencyMs,
         s3LatencyMs: options.s3LatencyMs,
       });
-      results.push(
-        summarize(workload, runs, floors, perEvent, options.variants, variantRuns, batch, floorSpread),
-      );
+      const phases = options.phaseRepetitions > 0 ? await measurePhases(workload, firehoseBatch(workload, batchNumber++), options.phaseRepetitions) : [];
+      results.push({
+        ...summarize(workload, runs, floors, perEvent, options.variants, variantRuns, batch, floorSpread),
+        phases,
+      });
     }
 
     let coldStart: ColdStartResult | null = null;
     if (options.coldRuns > 0) {
       progress(`cold start: bundling lambda/handler.ts with esbuild, ${options.coldRuns} fresh processes…`);
-      const small = await buildWorkload({ ...WORKLOADS[1]!, name: 'cold' }, 1);
+      const small = await buildWorkload({ ...(WORKLOADS[1] as WorkloadSpec), name: 'cold' }, 1);
+      const bigSpec = WORKLOADS[1] as WorkloadSpec;
+      const big = await buildWorkload(bigSpec, Math.round(options.memoryMiB * 1024 * 1024));
       coldStart = await measureColdStart({
         repoRoot: process.cwd(),
         runs: options.coldRuns,
         env: servers.env,
         event: firehoseBatch(small, batchNumber++),
+        bigEvent: { workload: bigSpec.name, inputBytes: big.inputBytes, event: firehoseBatch(big, batchNumber++) },
       });
     }
     const serverCpuMs = (await servers.counts()).cpuMs;
@@ -324,7 +332,7 @@ function summarize(
   variantRuns: ReadonlyArray<readonly RunSample[]>,
   batch: Spread,
   floor: Spread,
-): WorkloadResult {
+): Omit<WorkloadResult, 'phases'> {
   const records = workload.records.length;
   const last = runs[runs.length - 1] as RunSample;
   const cpuMsPerBatch = median(runs.map((run) => run.cpuMs));

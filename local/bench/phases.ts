@@ -1,0 +1,111 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { performance } from 'node:perf_hooks';
+import type { FirehoseTransformationEvent } from 'aws-lambda';
+import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-decrypter';
+import { readActivityPayload, type ActivityPayload } from '../../lambda/core/activity-payload';
+import { parseEnvelope, type DasEnvelope } from '../../lambda/core/das-envelope';
+import { eventFate } from '../../lambda/core/event-filter';
+import { eventLine, gzipLines } from '../../lambda/core/ndjson';
+import { partitionKey, partitionOf } from '../../lambda/core/partition';
+import type { DataKey } from '../../lambda/ports';
+import { median, round } from './stats';
+import type { Workload } from './workloads';
+
+/** One step of the transform, run alone over the whole batch, in sequence. */
+export interface PhaseCost {
+  readonly phase: string;
+  /** Is this step part of the floor (work no implementation can skip)? */
+  readonly inFloor: boolean;
+  /** Median wall ms for the batch. */
+  readonly wallMs: number;
+  /** Median process CPU ms (libuv pool threads included). */
+  readonly cpuMs: number;
+}
+
+const NO_FILTERS = { classes: new Set<string>(), commands: new Set<string>(), users: new Set<string>() };
+
+/**
+ * Takes the transformer apart: each step over the whole batch, one record after another, with this
+ * tree's own lambda/core functions and adapters. The shipped handler overlaps these steps, so their sum
+ * is not its batch time; they say what each step costs, and what an alternative (sync zlib, gzip level 1)
+ * would cost instead. No I/O: the data keys are given.
+ */
+export async function measurePhases(workload: Workload, event: FirehoseTransformationEvent, repetitions: number): Promise<PhaseCost[]> {
+  const decrypter = new EncryptionSdkDecrypter();
+  const dataKeys: DataKey[] = workload.keys.map((key, index) => ({ id: `k${index}`, plaintext: Buffer.from(key.plaintext) }));
+  const records = event.records;
+  const samples = new Map<string, { inFloor: boolean; wall: number[]; cpu: number[] }>();
+
+  const time = async <T>(phase: string, inFloor: boolean, fn: () => Promise<T> | T): Promise<T> => {
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    const result = await fn();
+    const wall = performance.now() - start;
+    const cpu = process.cpuUsage(cpuBefore);
+    const entry = samples.get(phase) ?? { inFloor, wall: [], cpu: [] };
+    entry.wall.push(wall);
+    entry.cpu.push((cpu.user + cpu.system) / 1000);
+    samples.set(phase, entry);
+    return result;
+  };
+
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    const envelopes = await time('envelope: base64 + JSON.parse + base64', false, () => records.map((record) => parseEnvelope(record.data)));
+    const gzipped: Buffer[] = await time('Encryption SDK decrypt', true, async () => {
+      const out: Buffer[] = [];
+      for (const [index, envelope] of envelopes.entries()) {
+        const keyIndex = workload.records[index]?.keyIndex ?? 0;
+        out.push(await decrypter.decrypt((envelope as DasEnvelope).encryptedEvents, dataKeys[keyIndex] as DataKey));
+      }
+      return out;
+    });
+    const payloads: ActivityPayload[] = await time('gunzip + JSON.parse (shipped: async gunzip)', true, async () => {
+      const out: ActivityPayload[] = [];
+      for (const buffer of gzipped) out.push(await readActivityPayload(buffer, 64 * 1024 * 1024));
+      return out;
+    });
+    await time('gunzip + JSON.parse (alternative: gunzipSync)', true, () =>
+      gzipped.map((buffer) => JSON.parse(gunzipSync(buffer, { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8')) as unknown),
+    );
+    const kept = await time('filter + partition + line (JSON.stringify)', false, () =>
+      payloads.map((payload, index) => {
+        const arrival = (records[index] as { approximateArrivalTimestamp: number }).approximateArrivalTimestamp;
+        const lines: Array<{ key: string; line: string }> = [];
+        for (const activity of payload.events) {
+          if (eventFate(activity, NO_FILTERS) !== 'kept') continue;
+          lines.push({ key: partitionKey(partitionOf(activity, arrival)), line: eventLine(activity, payload) });
+        }
+        return lines;
+      }),
+    );
+    const perRecord = kept.filter((lines) => lines.length > 0).map((lines) => lines.map((item) => item.line));
+    const responses = await time('response gzip per record (shipped: async, level 6)', false, async () => {
+      const out: Buffer[] = [];
+      for (const lines of perRecord) out.push(await gzipLines(lines));
+      return out;
+    });
+    await time('response gzip per record (alternative: gzipSync level 6)', false, () => perRecord.map((lines) => gzipSync(`${lines.join('\n')}\n`)));
+    await time('response gzip per record (alternative: gzipSync level 1)', false, () =>
+      perRecord.map((lines) => gzipSync(`${lines.join('\n')}\n`, { level: 1 })),
+    );
+    await time('response base64', false, () => responses.map((buffer) => buffer.toString('base64')));
+    const groups = new Map<string, string[]>();
+    await time('group lines by (command, date, hour)', false, () => {
+      for (const lines of kept) {
+        for (const { key, line } of lines) {
+          let group = groups.get(key);
+          if (!group) groups.set(key, (group = []));
+          group.push(line);
+        }
+      }
+    });
+    await time('object gzip per group (shipped: async, level 6)', false, () => Promise.all([...groups.values()].map((lines) => gzipLines(lines))));
+    await time('object gzip per group (alternative: gzipSync level 6)', false, () => [...groups.values()].map((lines) => gzipSync(`${lines.join('\n')}\n`)));
+  }
+  return [...samples.entries()].map(([phase, entry]) => ({
+    phase,
+    inFloor: entry.inFloor,
+    wallMs: round(median(entry.wall), 1),
+    cpuMs: round(median(entry.cpu), 1),
+  }));
+}
