@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   const json = JSON.stringify(report);
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${json}\n`);
-  process.stdout.write(`${renderReport(report)}\n\nJSON also in ${options.out}\n${json}\n`);
+  process.stdout.write(`${renderReport(report, options.markdown)}\n\nJSON also in ${options.out}\n${json}\n`);
   return 0;
 }
 

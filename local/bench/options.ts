@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly memoryMiB: number;
   /** Times each step of the transform over the batch, serially, this many times (0: skip). */
   readonly phaseRepetitions: number;
+  /** Print the tables as Markdown (for docs/performance.md). */
+  readonly markdown: boolean;
   /** Where the JSON goes besides the last stdout line. */
   readonly out: string;
 }
@@ -57,6 +59,7 @@ export const USAGE = `npm run bench -- [options]
                          interleaved with the shipped one: a candidate change measured in the same run
   --memory-mb N          batch (MiB, pg-10) a fresh bundle process runs for its peak RSS (default 3)
   --phases N             time each step of the transform alone, N times (default 3, 0 to skip)
+  --markdown             print the tables as Markdown
   --out FILE             JSON report file (default bench-results/latest.json)
 `;
 
@@ -82,6 +85,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       out: { type: 'string', default: 'bench-results/latest.json' },
       phases: { type: 'string', default: '3' },
       'memory-mb': { type: 'string', default: '3' },
+      markdown: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -102,6 +106,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     ],
     phaseRepetitions: integer(values.phases, 'phases', 0, 100),
     memoryMiB: number(values['memory-mb'], 'memory-mb', 0.05, 3),
+    markdown: values.markdown,
     out: values.out,
   };
 }
