@@ -87,11 +87,11 @@ export function renderReport(report: BenchReport, markdown = false): string {
   const phaseNames = [...new Set(report.workloads.flatMap((w) => w.phases.map((p) => p.phase)))];
   if (phaseNames.length) {
     sections.push(
-      'each step alone over the batch, in sequence (ms; wall / process CPU); * = part of the floor\n' +
+      'each step alone over the batch, in sequence (ms; wall / process CPU); [floor] = work the floor does too\n' +
         renderTable(
           ['step', ...report.workloads.map((w) => w.name)],
           phaseNames.map((phase) => [
-            `${report.workloads.some((w) => w.phases.some((p) => p.phase === phase && p.inFloor)) ? '* ' : '  '}${phase}`,
+            `${report.workloads.some((w) => w.phases.some((p) => p.phase === phase && p.inFloor)) ? '[floor] ' : ''}${phase}`,
             ...report.workloads.map((w) => {
               const p = w.phases.find((item) => item.phase === phase);
               return p ? `${formatMs(p.wallMs)} / ${formatMs(p.cpuMs)}` : '–';
