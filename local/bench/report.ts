@@ -87,7 +87,7 @@ export function renderReport(report: BenchReport, markdown = false): string {
   const phaseNames = [...new Set(report.workloads.flatMap((w) => w.phases.map((p) => p.phase)))];
   if (phaseNames.length) {
     sections.push(
-      'each step alone over the batch, in sequence (ms; wall / process CPU); [floor] = work the floor does too\n' +
+      `each step alone over the batch, in sequence (ms; wall / process CPU); [floor] = work the floor does too${markdown ? '\n\n' : '\n'}` +
         renderTable(
           ['step', ...report.workloads.map((w) => w.name)],
           phaseNames.map((phase) => [
@@ -116,11 +116,11 @@ export function renderReport(report: BenchReport, markdown = false): string {
         }),
         markdown,
       ) +
-        `\nbundle (esbuild, ${cold.esbuildTarget}, cjs, minified, linked source map, all deps bundled): index.js ${formatBytes(cold.bundleBytes)} ` +
-        `(${cold.bundleBytes} B), index.js.map ${formatBytes(cold.sourceMapBytes)}, asset deflated ≈ ${formatBytes(cold.assetDeflatedBytes)}\n` +
+        `${markdown ? '\n\n' : '\n'}bundle (esbuild, ${cold.esbuildTarget}, cjs, minified, linked source map, all deps bundled): index.js ${formatBytes(cold.bundleBytes)} ` +
+        `(${cold.bundleBytes} B), index.js.map ${formatBytes(cold.sourceMapBytes)}, asset deflated ≈ ${formatBytes(cold.assetDeflatedBytes)}${markdown ? '\n\n' : '\n'}` +
         `largest in index.js: ${cold.largestPackages.map((p) => `${p.name} ${formatBytes(p.bytes)}`).join(', ')}` +
         (cold.memory
-          ? `\nmemory: a fresh process with the bundle ran one ${formatBytes(cold.memory.inputBytes)} ${cold.memory.workload} batch ` +
+          ? `${markdown ? '\n\n' : '\n'}memory: a fresh process with the bundle ran one ${formatBytes(cold.memory.inputBytes)} ${cold.memory.workload} batch ` +
             `(${cold.memory.records} records) in ${formatMs(cold.memory.batchMs)} ms; RSS ${formatBytes(cold.memory.rssBeforeBytes)} before, ` +
             `peak ${formatBytes(cold.memory.maxRssBytes)}`
           : ''),
