@@ -24,7 +24,7 @@ export interface Config {
   /** Plaintext data keys kept for warm invocations. */
   readonly dataKeyCacheSize: number;
   readonly dataKeyCacheTtlSeconds: number;
-  /** Concurrent S3 PUTs per invocation. */
+  /** Concurrent S3 PUTs per invocation; enough for every (command, hour) group of a batch in one wave. */
   readonly s3Concurrency: number;
 }
 
@@ -63,7 +63,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxDecompressedBytes: positiveInt(env, 'MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024, '67108864'),
     dataKeyCacheSize: positiveInt(env, 'DATA_KEY_CACHE_SIZE', 100, '100'),
     dataKeyCacheTtlSeconds: positiveInt(env, 'DATA_KEY_CACHE_TTL_SECONDS', 3600, '3600'),
-    s3Concurrency: positiveInt(env, 'S3_CONCURRENCY', 16, '16'),
+    s3Concurrency: positiveInt(env, 'S3_CONCURRENCY', 64, '64'),
   };
 }
 

@@ -1,9 +1,8 @@
-import {
-  buildClient,
-  CommitmentPolicy,
-  RawAesKeyringNode,
-  RawAesWrappingSuiteIdentifier,
-} from '@aws-crypto/client-node';
+// The Encryption SDK's decrypt-side packages, not the umbrella @aws-crypto/client-node: the umbrella
+// also pulls in the KMS keyring and DynamoDB branch keystore, a sixth of the bundle and its load time.
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { CommitmentPolicy } from '@aws-crypto/material-management-node';
+import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
 import { PayloadError } from '../errors';
 import type { DataKey, PayloadDecrypter } from '../ports';
 
@@ -24,7 +23,7 @@ export interface EncryptionSdkDecrypterOptions {
  * signatures. DAS sends exactly one encrypted data key, so more is malformed input.
  */
 export class EncryptionSdkDecrypter implements PayloadDecrypter {
-  private readonly client = buildClient({
+  private readonly client = buildDecrypt({
     commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT,
     maxEncryptedDataKeys: 1,
   });

@@ -3,7 +3,7 @@ import { mapConcurrent } from '../core/concurrency';
 import type { EventStore, StoredObject } from '../ports';
 
 export interface S3EventStoreOptions {
-  /** PUTs in flight at once. @default 16 */
+  /** PUTs in flight at once. @default 64 */
   readonly concurrency?: number;
 }
 
@@ -26,7 +26,7 @@ export class S3EventStore implements EventStore {
   }
 
   async putAll(objects: readonly StoredObject[]): Promise<void> {
-    await mapConcurrent(objects, this.options.concurrency ?? 16, async (object) => {
+    await mapConcurrent(objects, this.options.concurrency ?? 64, async (object) => {
       this.puts += 1;
       await this.s3.send(
         new PutObjectCommand({

@@ -10,7 +10,6 @@ export interface DasEnvelope {
 }
 
 const ENVELOPE_TYPE = 'DatabaseActivityMonitoringRecords';
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Parses one Firehose record's base64 `data` as a DAS envelope. Any `version` is accepted:
@@ -45,12 +44,15 @@ export function parseEnvelope(data: string): DasEnvelope {
 }
 
 function decodeBase64(text: string, what: string): Buffer {
-  // Buffer.from(…, 'base64') silently skips invalid characters; a record must not be half-read.
-  const compact = text.replace(/\s+/g, '');
-  if (compact.length % 4 === 1 || !BASE64.test(compact)) {
+  // Buffer.from(…, 'base64') skips characters outside the alphabet and stops at a stray '=', so a
+  // string that is not clean base64 decodes to fewer bytes than its length promises. Comparing the
+  // two catches it without a regular expression over a megabyte of text.
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const decoded = Buffer.from(text, 'base64');
+  if (text.length % 4 === 1 || decoded.length !== Math.floor(((text.length - padding) * 3) / 4)) {
     throw new EnvelopeError(`${what} is not base64`);
   }
-  return Buffer.from(compact, 'base64');
+  return decoded;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -6,12 +6,12 @@ import type {
 } from 'aws-lambda';
 import { kmsKeyFor, type Config } from '../config';
 import { ConfigError, RecordError } from '../errors';
-import type { DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../ports';
+import type { DataKey, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../ports';
 import { readActivityPayload } from './activity-payload';
 import { mapConcurrent } from './concurrency';
-import { parseEnvelope } from './das-envelope';
+import { parseEnvelope, type DasEnvelope } from './das-envelope';
 import { eventFate } from './event-filter';
-import { eventLine, gzipLines } from './ndjson';
+import { eventLine, gzipLines, gzipLinesSync } from './ndjson';
 import { batchObjectName, objectKey, partitionKey, partitionOf, type Partition } from './partition';
 import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
 
@@ -20,7 +20,7 @@ export interface TransformDeps {
   readonly dataKeys: DataKeyProvider;
   readonly decrypter: PayloadDecrypter;
   readonly store: EventStore;
-  /** Records decrypted at once; enough to keep the gzip pool busy while the main thread decrypts. */
+  /** Records in flight at once: the Encryption SDK's stream hops interleave while one record waits. */
   readonly recordConcurrency?: number;
   /** zlib level for the stored objects and the Ok data. */
   readonly gzipLevel?: number;
@@ -52,7 +52,7 @@ interface KeptEvent {
 }
 
 type RecordOutcome =
-  | { readonly kind: 'ok'; readonly kept: readonly KeptEvent[]; readonly data: Promise<Buffer>; readonly counts: EventCounts }
+  | { readonly kind: 'ok'; readonly kept: readonly KeptEvent[]; readonly data: Buffer; readonly counts: EventCounts }
   | { readonly kind: 'dropped'; readonly counts: EventCounts }
   | { readonly kind: 'failed'; readonly reason: string };
 
@@ -81,12 +81,31 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
   // Firehose always stamps arrival; a hand-written event may not, and its events still need an hour.
   const invokedAt = Date.now();
 
-  const readRecord = async (record: FirehoseTransformationEventRecord): Promise<RecordOutcome> => {
+  // Read every envelope first and ask KMS for each distinct data key at once: a batch that spans a key
+  // rotation then waits for one KMS round trip, not one per key switch.
+  const envelopes = event.records.map((record) => {
     try {
-      const envelope = parseEnvelope(record.data);
-      const dataKey = await deps.dataKeys.dataKey(envelope.encryptedKey, context, keyId);
+      return parseEnvelope(record.data);
+    } catch (error) {
+      if (error instanceof RecordError) return error;
+      throw error;
+    }
+  });
+  const dataKeys = new Map<string, Promise<DataKey>>();
+  for (const envelope of envelopes) {
+    if (envelope instanceof RecordError || dataKeys.has(envelope.encryptedKey)) continue;
+    const dataKey = deps.dataKeys.dataKey(envelope.encryptedKey, context, keyId);
+    dataKey.catch(() => undefined); // awaited by each record below; a refusal fails those records only
+    dataKeys.set(envelope.encryptedKey, dataKey);
+  }
+
+  const readRecord = async (record: FirehoseTransformationEventRecord, index: number): Promise<RecordOutcome> => {
+    try {
+      const envelope = envelopes[index] as DasEnvelope | RecordError;
+      if (envelope instanceof RecordError) throw envelope;
+      const dataKey = await (dataKeys.get(envelope.encryptedKey) as Promise<DataKey>);
       const gzipped = await deps.decrypter.decrypt(envelope.encryptedEvents, dataKey);
-      const payload = await readActivityPayload(gzipped, deps.config.maxDecompressedBytes);
+      const payload = readActivityPayload(gzipped, deps.config.maxDecompressedBytes);
       const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
       const counts: EventCounts = { events: payload.events.length, heartbeats: 0, filtered: 0 };
       const kept: KeptEvent[] = [];
@@ -99,10 +118,7 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
         }
       }
       if (kept.length === 0) return { kind: 'dropped', counts };
-      // Start compressing the answer now, on the pool, while the next records decrypt.
-      const data = gzipLines(kept.map((k) => k.line), gzipLevel);
-      data.catch(() => undefined); // awaited below; avoid an unhandled rejection if the batch fails first
-      return { kind: 'ok', kept, data, counts };
+      return { kind: 'ok', kept, data: gzipLinesSync(kept.map((k) => k.line), gzipLevel), counts };
     } catch (error) {
       if (error instanceof RecordError) return { kind: 'failed', reason: error.message };
       throw error;
@@ -114,19 +130,17 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
   const objects = await buildObjects(resourceId, event.records, outcomes, gzipLevel);
   await deps.store.putAll(objects);
 
-  const records: FirehoseTransformationResultRecord[] = await Promise.all(
-    event.records.map(async (record, index): Promise<FirehoseTransformationResultRecord> => {
-      const outcome = outcomes[index] as RecordOutcome;
-      switch (outcome.kind) {
-        case 'ok':
-          return { recordId: record.recordId, result: 'Ok', data: (await outcome.data).toString('base64') };
-        case 'dropped':
-          return { recordId: record.recordId, result: 'Dropped', data: record.data };
-        case 'failed':
-          return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
-      }
-    }),
-  );
+  const records = event.records.map((record, index): FirehoseTransformationResultRecord => {
+    const outcome = outcomes[index] as RecordOutcome;
+    switch (outcome.kind) {
+      case 'ok':
+        return { recordId: record.recordId, result: 'Ok', data: outcome.data.toString('base64') };
+      case 'dropped':
+        return { recordId: record.recordId, result: 'Dropped', data: record.data };
+      case 'failed':
+        return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
+    }
+  });
 
   assertResponseFits(records);
   return { result: { records }, summary: summarize(resourceId, event.records, outcomes, objects) };

@@ -51,6 +51,21 @@ describe('partitionOf', () => {
       hour: '23',
     });
   });
+  it.each([
+    ['2024-01-31 23:59:59.9999999+00', '2024-01-31', '23'],
+    ['2024-02-29 10:00:00.1', '2024-02-29', '10'],
+    ['2024-03-01T00:00:00Z', '2024-03-01', '00'],
+    ['2024-03-01 00:30:00+00:00', '2024-03-01', '00'],
+    ['2024-03-01 00:30:00-01', '2024-03-01', '01'],
+  ])('files logTime %p under date %p, hour %p', (logTime, date, hour) => {
+    expect(partitionOf({ logTime }, arrival)).toMatchObject({ date, hour });
+  });
+  it.each(['2023-02-29 10:00:00+00', '2024-04-31 10:00:00+00', '2024-01-01 24:00:00+00'])(
+    'does not trust an impossible logTime %p',
+    (logTime) => {
+      expect(partitionOf({ logTime }, arrival)).toMatchObject({ date: '2026-11-21', hour: '07' });
+    },
+  );
   it('falls back to the record arrival time when logTime is missing or unreadable', () => {
     expect(partitionOf({ command: 'SELECT' }, arrival)).toEqual({ command: 'SELECT', date: '2026-11-21', hour: '07' });
     expect(partitionOf({ command: 'SELECT', logTime: 'garbage' }, arrival).hour).toBe('07');
