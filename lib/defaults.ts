@@ -4,13 +4,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 
 /**
- * Memory for the transformer function, in MB.
+ * Memory for the transformer function, in MB: 1769, where Lambda gives one full vCPU.
  *
- * Comes from the benchmark (`npm run bench`): Lambda allots CPU in proportion to memory, and the
- * per-record cost is dominated by the ECDSA signature check (Aurora MySQL) and gunzip, so memory
- * buys throughput. Re-run the benchmark and adjust this constant when the transformer changes.
+ * From the benchmark (`npm run bench`, see README "Performance"): the transformer is CPU-bound on one
+ * thread (about 1.0–1.5 ms of CPU per record unsigned, 5.7 ms for Aurora MySQL's ECDSA-signed suite;
+ * I/O is about 70 ms a batch). Below one vCPU a CPU-bound batch costs the same GB-seconds at any size,
+ * so 1769 MB costs about what 1024 MB does and finishes 1.7× sooner (a 3 MiB signed batch: ~10 s, not
+ * ~17 s, well inside the 5-minute Firehose limit); above it the second vCPU would sit idle. Peak RSS
+ * on a 3 MiB batch was 241 MiB. Re-run the benchmark when the transformer changes.
  */
-export const DEFAULT_FUNCTION_MEMORY_MB = 1024;
+export const DEFAULT_FUNCTION_MEMORY_MB = 1769;
 
 /**
  * Transformer timeout. Firehose waits at most 5 minutes for an invocation; a batch that times out

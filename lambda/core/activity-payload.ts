@@ -1,12 +1,15 @@
 import { gunzipSync } from 'node:zlib';
 import { PayloadError } from '../errors';
 import { isObject } from './das-envelope';
+import { eventTexts } from './event-texts';
 
 /** One decrypted DAS record: who sent it and what happened. */
 export interface ActivityPayload {
   readonly clusterId?: string;
   readonly instanceId?: string;
   readonly events: readonly ActivityEvent[];
+  /** Each event's source text, when it could be cut out exactly (see `eventTexts`). */
+  readonly texts?: readonly string[];
 }
 
 /** One database activity event, exactly as RDS sent it; fields differ by engine and pass through untouched. */
@@ -29,9 +32,10 @@ export function readActivityPayload(gzipped: Buffer, maxBytes: number): Activity
     }
     throw new PayloadError('decrypted activity is not gzip data', { cause: error });
   }
+  const text = json.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(json.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     // Not chained: the parser's message quotes the plaintext.
     throw new PayloadError('decrypted activity is not JSON');
@@ -45,5 +49,6 @@ export function readActivityPayload(gzipped: Buffer, maxBytes: number): Activity
     clusterId: typeof parsed.clusterId === 'string' ? parsed.clusterId : undefined,
     instanceId: typeof parsed.instanceId === 'string' ? parsed.instanceId : undefined,
     events: list as ActivityEvent[],
+    texts: eventTexts(text, list.length),
   };
 }

@@ -7,9 +7,10 @@ const gzipAsync = promisify(gzip);
 /**
  * One audit-log line: the event with every original field as sent, plus the envelope's `clusterId`
  * and `instanceId` (so a line still says which database it came from once it sits among others).
- * An event that already carries one of those fields keeps its own value.
+ * An event that already carries one of those fields keeps its own value. `source` is the event's own
+ * text when it could be cut out of the decrypted JSON; it is kept as is, byte for byte.
  */
-export function eventLine(event: ActivityEvent, payload: ActivityPayload): string {
+export function eventLine(event: ActivityEvent, payload: ActivityPayload, source?: string): string {
   let suffix = '';
   if (payload.clusterId !== undefined && !Object.hasOwn(event, 'clusterId')) {
     suffix += `,"clusterId":${JSON.stringify(payload.clusterId)}`;
@@ -17,10 +18,11 @@ export function eventLine(event: ActivityEvent, payload: ActivityPayload): strin
   if (payload.instanceId !== undefined && !Object.hasOwn(event, 'instanceId')) {
     suffix += `,"instanceId":${JSON.stringify(payload.instanceId)}`;
   }
-  const json = JSON.stringify(event);
+  const json = source ?? JSON.stringify(event);
   if (!suffix) return json;
-  // Splicing the serialized object avoids copying every event just to add two fields.
-  return json.length === 2 ? `{${suffix.slice(1)}}` : `${json.slice(0, -1)}${suffix}}`;
+  // Splicing the text avoids copying every event just to add two fields.
+  const empty = Object.keys(event).length === 0;
+  return empty ? `{${suffix.slice(1)}}` : `${json.slice(0, json.lastIndexOf('}'))}${suffix}}`;
 }
 
 /**

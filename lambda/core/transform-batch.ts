@@ -15,6 +15,13 @@ import { eventLine, gzipLines, gzipLinesSync } from './ndjson';
 import { batchObjectName, objectKey, partitionKey, partitionOf, type Partition } from './partition';
 import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
 
+/**
+ * The Ok data is Firehose's time-ordered second copy of the events, compressed once per record on the
+ * hot path: level 1 costs a third less CPU than 6 there for about 9% more bytes, and the response
+ * stays well under the request. The audit-log objects, compressed once per group, keep level 6.
+ */
+export const RESPONSE_GZIP_LEVEL = 1;
+
 export interface TransformDeps {
   readonly config: Pick<Config, 'resourceId' | 'kmsKeys' | 'dropFilters' | 'maxDecompressedBytes'>;
   readonly dataKeys: DataKeyProvider;
@@ -22,8 +29,10 @@ export interface TransformDeps {
   readonly store: EventStore;
   /** Records in flight at once: the Encryption SDK's stream hops interleave while one record waits. */
   readonly recordConcurrency?: number;
-  /** zlib level for the stored objects and the Ok data. */
+  /** zlib level of the stored audit-log objects. @default 6 (zlib's default) */
   readonly gzipLevel?: number;
+  /** zlib level of each Ok record's data. @default RESPONSE_GZIP_LEVEL */
+  readonly responseGzipLevel?: number;
 }
 
 /** What happened to a batch, for one summary log line: counts and reasons, never content. */
@@ -78,6 +87,7 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
   const context = encryptionContextFor(resourceId);
   const keyId = kmsKeyFor(deps.config.kmsKeys, resourceId);
   const gzipLevel = deps.gzipLevel;
+  const responseGzipLevel = deps.responseGzipLevel ?? RESPONSE_GZIP_LEVEL;
   // Firehose always stamps arrival; a hand-written event may not, and its events still need an hour.
   const invokedAt = Date.now();
 
@@ -109,16 +119,17 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
       const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
       const counts: EventCounts = { events: payload.events.length, heartbeats: 0, filtered: 0 };
       const kept: KeptEvent[] = [];
-      for (const activity of payload.events) {
+      payload.events.forEach((activity, position) => {
         const fate = eventFate(activity, deps.config.dropFilters);
         if (fate === 'kept') {
-          kept.push({ partition: partitionOf(activity, arrival), line: eventLine(activity, payload) });
+          const line = eventLine(activity, payload, payload.texts?.[position]);
+          kept.push({ partition: partitionOf(activity, arrival), line });
         } else {
           counts[fate === 'heartbeat' ? 'heartbeats' : 'filtered'] += 1;
         }
-      }
+      });
       if (kept.length === 0) return { kind: 'dropped', counts };
-      return { kind: 'ok', kept, data: gzipLinesSync(kept.map((k) => k.line), gzipLevel), counts };
+      return { kind: 'ok', kept, data: gzipLinesSync(kept.map((k) => k.line), responseGzipLevel), counts };
     } catch (error) {
       if (error instanceof RecordError) return { kind: 'failed', reason: error.message };
       throw error;

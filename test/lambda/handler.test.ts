@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { syntheticEvents } from '../../local/activity-events';
 import {
@@ -13,7 +13,7 @@ import {
   UNSIGNED_SUITE,
 } from '../../local/das-synth';
 import { commandFolder } from '../../lambda/core/partition';
-import { invokeLocal, LocalAws, mintBatch, okLines, startLocalAws, storedObjects } from '../support/local-aws';
+import { invokeLocal, LocalAws, mintBatch, okLines, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';
 
 const PG = PROFILES['aurora-postgresql'];
 const withEnvelope = (event: Record<string, unknown>, profile = PG) => ({
@@ -161,6 +161,25 @@ describe('handler, against a local KMS endpoint and S3 server', () => {
     for (const secret of ['SELECT secret', 'hunter2', 'select * from orders', key.blob, Buffer.from(key.plaintext).toString('base64')]) {
       expect(logs).not.toContain(secret);
     }
+  });
+
+  it('stores each event byte for byte as RDS wrote it, even values JavaScript numbers cannot hold', async () => {
+    const key = aws.dataKey(PG.resourceId);
+    const raw = [
+      '{"logTime":"2026-11-21 12:00:00.000001+00","command":"SELECT","statementId":12345678901234567890,"rowCount":1.50,"commandText":"select \'\\u00e9\'","type":"record"}',
+      '{"logTime":"2026-11-21 12:00:00.000002+00","command":"SELECT","statementId":2,"z":1,"a":2,"type":"record"}',
+    ];
+    const plaintext = `{"type":"DatabaseActivityMonitoringRecord","clusterId":"${PG.clusterId}","instanceId":"${PG.instanceId}","databaseActivityEventList":[${raw.join(',')}]}`;
+    const message = await sealPayload(gzipSync(plaintext), key, UNSIGNED_SUITE, 4096);
+    const event = firehoseEvent({ resourceId: PG.resourceId, records: [envelopeJson('1.1', message.toString('base64'), key.blob)] });
+    const { value: result } = await capturingLogs(() => invokeLocal(aws, event));
+
+    const suffix = `,"clusterId":"${PG.clusterId}","instanceId":"${PG.instanceId}"}`;
+    const expected = raw.map((text) => `${text.slice(0, -1)}${suffix}`).join('\n') + '\n';
+    expect(gunzipSync(Buffer.from(result.records[0]!.data!, 'base64')).toString()).toBe(expected);
+    const [object] = await storedObjects(aws);
+    const s3Text = await rawObjectText(aws, object!.key);
+    expect(s3Text).toBe(expected);
   });
 
   it('files events with odd or missing commands under a clean folder or UNKNOWN', async () => {

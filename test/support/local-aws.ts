@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { createHandler } from '../../lambda/handler';
 import { syntheticEvents } from '../../local/activity-events';
@@ -69,6 +69,12 @@ export async function storedObjects(
   const s3 = s3ClientFor(aws);
   const objects = await listObjects(s3, aws.bucket, 'events/');
   return Promise.all(objects.map(async ({ key }) => ({ key, ...(await readEvents(s3, aws.bucket, key)) })));
+}
+
+/** An object's text exactly as stored, gunzipped. */
+export async function rawObjectText(aws: LocalAws, key: string): Promise<string> {
+  const object = await s3ClientFor(aws).send(new GetObjectCommand({ Bucket: aws.bucket, Key: key }));
+  return gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
 }
 
 /** Decodes an Ok record's data: base64 → gzip → NDJSON lines. */
