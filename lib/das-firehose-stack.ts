@@ -46,7 +46,7 @@ export interface DasFirehoseSettings {
 }
 
 /**
- * The context keys the app reads, with what each means. docs/deploy.md shows the same table.
+ * The context keys the app reads, with what each means. README.md (Deploy → Configuration (CDK context)) shows the same table.
  */
 export const CONTEXT_KEYS = {
   dasStreamArn: 'Required. The activity stream\'s Kinesis stream ARN (…:stream/aws-rds-das-<resourceId>); a comma list for several databases.',
@@ -280,7 +280,7 @@ function contextErrorMessage(problems: string[]): string {
     'Give the activity stream and its key on the command line, for example:',
     `  npx cdk synth -c dasStreamArn=${EXAMPLE_STREAM_ARN} -c kmsKeyArn=${EXAMPLE_KEY_ARN}`,
     'Several databases: comma-separated dasStreamArn, and one kmsKeyArn for all or one per stream.',
-    'Every context key is described in docs/deploy.md.',
+    'Every context key is described in README.md, under Deploy → Configuration (CDK context).',
   ].join('\n');
 }
 

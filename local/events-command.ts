@@ -33,8 +33,8 @@ With options, writes one Firehose event file.
                                 no event list (default 0)
   --out <file>                  where to write (default .local/events/<engine>.json)
   --kms-key-id <arn>            mint data keys with this real KMS key (GenerateDataKey, AES_256,
-                                DAS encryption context), using the SDK's standard credentials and
-                                region; needs --resource-id. To smoke-test a deployed function.
+                                DAS encryption context), using the SDK's standard credentials, in
+                                the key ARN's region; needs --resource-id. To smoke-test a deployed function.
   --resource-id <id>            the database's resource: cluster-… (Aurora) or db-… (RDS instance)
   --help                        show this help
 

@@ -17,6 +17,10 @@ async function main(): Promise<number> {
   try {
     options = parseBenchArgs(process.argv.slice(2));
   } catch (error) {
+    if (process.argv.includes('--help')) {
+      process.stdout.write(`${(error as Error).message}\n`);
+      return 0;
+    }
     if (error instanceof BenchUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`bench: ${(error as Error).message}\n`);
       return 2;

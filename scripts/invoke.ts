@@ -9,6 +9,9 @@
  */
 import { invokeHandler, readEventFile, UsageError } from '../local/invoke';
 
+// Lambda runs Node 22+; on an older local Node the AWS SDK's support warning would bury the handler's logs.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<number> {
   // Everything the handler and its libraries print goes to stderr; stdout carries the response alone.
   const writeStdout = process.stdout.write.bind(process.stdout);
