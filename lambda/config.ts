@@ -1,3 +1,4 @@
+import { constants as bufferLimits } from 'node:buffer';
 import { ConfigError } from './errors';
 
 /** Which events to leave out of the audit log, besides heartbeats. Values are lower-cased. */
@@ -60,7 +61,7 @@ export function loadConfig(env: Env = process.env): Config {
       commands: commaSet(setting(env, 'DROP_COMMANDS')),
       users: commaSet(setting(env, 'DROP_USERS')),
     },
-    maxDecompressedBytes: positiveInt(env, 'MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024, '67108864'),
+    maxDecompressedBytes: positiveInt(env, 'MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024, '67108864', bufferLimits.MAX_LENGTH),
     dataKeyCacheSize: positiveInt(env, 'DATA_KEY_CACHE_SIZE', 100, '100'),
     dataKeyCacheTtlSeconds: positiveInt(env, 'DATA_KEY_CACHE_TTL_SECONDS', 3600, '3600'),
     s3Concurrency: positiveInt(env, 'S3_CONCURRENCY', 64, '64'),
@@ -81,12 +82,12 @@ function commaSet(value: string | undefined): ReadonlySet<string> {
   );
 }
 
-function positiveInt(env: Env, name: string, fallback: number, example: string): number {
+function positiveInt(env: Env, name: string, fallback: number, example: string, max = Number.MAX_SAFE_INTEGER): number {
   const raw = setting(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive whole number, e.g. ${name}=${example}; got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
+    throw new ConfigError(`${name} must be a positive whole number up to ${max}, e.g. ${name}=${example}; got "${raw}"`);
   }
   return value;
 }
@@ -113,7 +114,17 @@ function parseKmsKeys(raw: string | undefined): KmsKeySelection {
   return { byResource };
 }
 
-/** The key ID to pin `Decrypt` to for a resource, if any was configured. */
+/**
+ * The key ID to pin `Decrypt` to for a resource, if any was configured. With one key per resource, a
+ * resource that has none is refused rather than decrypted with whatever key its blob names.
+ */
 export function kmsKeyFor(keys: KmsKeySelection, resourceId: string): string | undefined {
-  return keys.byResource.get(resourceId) ?? keys.default;
+  if (keys.byResource.size === 0) return keys.default;
+  const keyId = keys.byResource.get(resourceId);
+  if (!keyId) {
+    throw new ConfigError(
+      `KMS_KEY_ARN lists a key per resource but none for ${resourceId}: add ${resourceId}=<keyArn> to it`,
+    );
+  }
+  return keyId;
 }

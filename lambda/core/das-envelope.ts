@@ -15,7 +15,8 @@ const ENVELOPE_TYPE = 'DatabaseActivityMonitoringRecords';
  * Parses one Firehose record's base64 `data` as a DAS envelope. Any `version` is accepted:
  * RDS has shipped 1.0 to 1.3 and the format did not change in ways this reads.
  */
-export function parseEnvelope(data: string): DasEnvelope {
+export function parseEnvelope(data: unknown): DasEnvelope {
+  if (typeof data !== 'string') throw new EnvelopeError('record data is not a string');
   const json = decodeBase64(data, 'record data').toString('utf8');
   let parsed: unknown;
   try {
@@ -44,12 +45,19 @@ export function parseEnvelope(data: string): DasEnvelope {
 }
 
 function decodeBase64(text: string, what: string): Buffer {
-  // Buffer.from(…, 'base64') skips characters outside the alphabet and stops at a stray '=', so a
-  // string that is not clean base64 decodes to fewer bytes than its length promises. Comparing the
-  // two catches it without a regular expression over a megabyte of text.
+  // Standard, padded base64 as Firehose and RDS write it. Buffer.from(…, 'base64') skips characters
+  // outside the alphabet and stops at a stray '=', so a string that is not clean base64 decodes to fewer
+  // bytes than its length promises; comparing the two catches that without a regular expression over a
+  // megabyte of text. Node also reads the URL-safe alphabet, which no DAS producer writes.
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const decoded = Buffer.from(text, 'base64');
-  if (text.length % 4 === 1 || decoded.length !== Math.floor(((text.length - padding) * 3) / 4)) {
+  if (
+    text.length % 4 !== 0 ||
+    decoded.length === 0 ||
+    decoded.length !== (text.length / 4) * 3 - padding ||
+    text.includes('-') ||
+    text.includes('_')
+  ) {
     throw new EnvelopeError(`${what} is not base64`);
   }
   return decoded;

@@ -39,17 +39,26 @@ export function parseLogTime(logTime: unknown): number | undefined {
   const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
     number, number, number, number, number, number,
   ];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Years before 1970 are not DAS times (and Date.UTC would read 0–99 as 1900–1999).
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return undefined;
+  }
+  const offset = offsetMinutes(zone);
+  if (offset === undefined) return undefined;
+  // A leap second (:60) stays in its own minute, so it never moves an event into the next hour or day.
+  const utc = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59));
   if (new Date(utc).getUTCDate() !== day) return undefined; // 2024-02-31 and the like
-  return utc - offsetMinutes(zone) * 60_000;
+  return utc - offset * 60_000;
 }
 
-function offsetMinutes(zone: string | undefined): number {
+function offsetMinutes(zone: string | undefined): number | undefined {
   if (!zone || zone.toUpperCase() === 'Z') return 0;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2) || 0);
+  if (hours > 14 || minutes > 59) return undefined;
+  return sign * (hours * 60 + minutes);
 }
 
 /** The partition of an event: its command, and the UTC hour of its `logTime` (else of the record's arrival). */
@@ -68,7 +77,8 @@ const UTC_LOG_TIME = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))[ T]([01
 function utcDateHour(logTime: unknown): { date: string; hour: string } | undefined {
   if (typeof logTime !== 'string') return undefined;
   const match = UTC_LOG_TIME.exec(logTime);
-  if (!match || Number(match[1]!.slice(8, 10)) > 28) return undefined; // leave month-end validity to parseLogTime
+  // Leave month ends and years before 1970 to parseLogTime.
+  if (!match || Number(match[1]!.slice(8, 10)) > 28 || Number(match[1]!.slice(0, 4)) < 1970) return undefined;
   return { date: match[1]!, hour: match[2]! };
 }
 

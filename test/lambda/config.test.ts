@@ -27,13 +27,14 @@ describe('loadConfig', () => {
     const many = loadConfig({ BUCKET_NAME: 'b', KMS_KEY_ARN: 'cluster-A=arn:k1, db-B=arn:k2' }).kmsKeys;
     expect(kmsKeyFor(many, 'cluster-A')).toBe('arn:k1');
     expect(kmsKeyFor(many, 'db-B')).toBe('arn:k2');
-    expect(kmsKeyFor(many, 'db-C')).toBeUndefined();
+    expect(() => kmsKeyFor(many, 'db-C')).toThrow('none for db-C: add db-C=<keyArn>');
   });
 
   it.each([
     [{ RESOURCE_ID: 'my-cluster' }, 'RESOURCE_ID must be'],
     [{ KMS_KEY_ARN: 'cluster-A=arn:k1,oops' }, 'KMS_KEY_ARN must be'],
-    [{ MAX_DECOMPRESSED_BYTES: '-1' }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number, e.g.'],
+    [{ MAX_DECOMPRESSED_BYTES: '-1' }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number up to'],
+    [{ MAX_DECOMPRESSED_BYTES: String(2 ** 52) }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number up to'],
     [{ S3_CONCURRENCY: 'many' }, 'S3_CONCURRENCY must be'],
   ])('rejects %p with a message that names the setting', (env, message) => {
     expect(() => loadConfig({ BUCKET_NAME: 'b', ...env })).toThrow(message);

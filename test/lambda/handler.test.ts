@@ -307,6 +307,20 @@ describe('handler, against a local KMS endpoint and S3 server', () => {
     expect(result.records[0]!.result).toBe('Ok');
   });
 
+  it('refuses a database that a per-resource KMS_KEY_ARN does not list, instead of decrypting it unpinned', async () => {
+    const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 1, eventsPerRecord: 1 });
+    const settings = { KMS_KEY_ARN: 'cluster-SOMEOTHERCLUSTER=arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-00000000da5f' };
+    await expect(capturingLogs(() => invokeLocal(aws, event, settings))).rejects.toThrow(`none for ${PG.resourceId}`);
+    expect(aws.kms.calls('Decrypt')).toBe(0);
+  });
+
+  it('fails a record whose data is not a string alone', async () => {
+    const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 1 });
+    (event.records[0] as { data: unknown }).data = null;
+    const { value: result } = await capturingLogs(() => invokeLocal(aws, event));
+    expect(result.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'Ok']);
+  });
+
   it('uses only the configured KMS key', async () => {
     const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 1, eventsPerRecord: 1 });
     const { value: result } = await capturingLogs(() =>

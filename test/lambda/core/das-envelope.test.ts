@@ -28,9 +28,17 @@ describe('parseEnvelope', () => {
     ['no events', b64('{"type":"DatabaseActivityMonitoringRecords","key":"AQID"}'), 'no databaseActivityEvents'],
     ['no key', b64('{"type":"DatabaseActivityMonitoringRecords","databaseActivityEvents":"AAAA"}'), 'no key'],
     ['a key that is not base64', b64('{"type":"DatabaseActivityMonitoringRecords","databaseActivityEvents":"AAAA","key":"!!"}'), 'key is not base64'],
+    ['an empty key', b64('{"type":"DatabaseActivityMonitoringRecords","databaseActivityEvents":"AAAA","key":"=="}'), 'key is not base64'],
+    ['URL-safe base64', b64('{"type":"DatabaseActivityMonitoringRecords","databaseActivityEvents":"AA-_","key":"AQID"}'), 'databaseActivityEvents is not base64'],
+    ['unpadded base64', b64('{"type":"DatabaseActivityMonitoringRecords","databaseActivityEvents":"QUJDRA","key":"AQID"}'), 'databaseActivityEvents is not base64'],
+    ['extra padding', b64('{"type":"DatabaseActivityMonitoringRecords","databaseActivityEvents":"QUJD===","key":"AQID"}'), 'databaseActivityEvents is not base64'],
   ])('rejects %s with an EnvelopeError', (_name, data, message) => {
     expect(() => parseEnvelope(data)).toThrow(EnvelopeError);
     expect(() => parseEnvelope(data)).toThrow(message);
+  });
+
+  it('rejects data that is not a string', () => {
+    expect(() => parseEnvelope(null)).toThrow('record data is not a string');
   });
 
   it('keeps the content of unparseable data out of the error message', () => {

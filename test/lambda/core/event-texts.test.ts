@@ -26,6 +26,19 @@ describe('eventTexts', () => {
     expect(eventTexts(doc('[{"a":"unterminated}]'), 1)).toBeUndefined();
   });
 
+  it('reads the list JSON.parse reads, not the first occurrence of its name', () => {
+    const decoy = '{"note":"databaseActivityEventList","x":[{"fake":1}],"databaseActivityEventList":[{"real":2}]}';
+    expect(eventTexts(decoy, 1)).toEqual(['{"real":2}']);
+    const nested = '{"meta":{"databaseActivityEventList":[{"nested":1}]},"databaseActivityEventList":[{"top":2}]}';
+    expect(eventTexts(nested, 1)).toEqual(['{"top":2}']);
+    const spaced = '{ "databaseActivityEventList" :\n [ {"a":1} ] , "after": "x" }';
+    expect(eventTexts(spaced, 1)).toEqual(['{"a":1}']);
+  });
+
+  it('gives up on a repeated list key rather than guess which one the parse kept', () => {
+    expect(eventTexts('{"databaseActivityEventList":[{"first":1}],"databaseActivityEventList":[{"second":2}]}', 1)).toBeUndefined();
+  });
+
   it('finds an empty list', () => {
     expect(eventTexts(doc('[]'), 0)).toEqual([]);
   });

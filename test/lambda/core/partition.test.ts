@@ -60,7 +60,10 @@ describe('partitionOf', () => {
   ])('files logTime %p under date %p, hour %p', (logTime, date, hour) => {
     expect(partitionOf({ logTime }, arrival)).toMatchObject({ date, hour });
   });
-  it.each(['2023-02-29 10:00:00+00', '2024-04-31 10:00:00+00', '2024-01-01 24:00:00+00'])(
+  it('keeps a leap second in its own hour', () => {
+    expect(partitionOf({ logTime: '2016-12-31 23:59:60.5+00' }, arrival)).toMatchObject({ date: '2016-12-31', hour: '23' });
+  });
+  it.each(['2023-02-29 10:00:00+00', '2024-04-31 10:00:00+00', '2024-01-01 24:00:00+00', '0050-06-01 10:00:00+00', '0050-06-30 10:00:00+00', '2024-01-01 10:00:00+00:99'])(
     'does not trust an impossible logTime %p',
     (logTime) => {
       expect(partitionOf({ logTime }, arrival)).toMatchObject({ date: '2026-11-21', hour: '07' });
