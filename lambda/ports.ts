@@ -41,6 +41,10 @@ export interface StoredObject {
 }
 
 export interface EventStore {
-  /** Writes every object (overwriting same keys) and resolves when all are durable; rejects otherwise. */
-  putAll(objects: readonly StoredObject[]): Promise<void>;
+  /**
+   * Builds and writes every object (overwriting same keys), a bounded number at a time, and resolves
+   * with them when all are durable; rejects otherwise. Objects come as builders so that compressing
+   * one overlaps writing another.
+   */
+  putAll(objects: ReadonlyArray<() => Promise<StoredObject>>): Promise<StoredObject[]>;
 }

@@ -25,8 +25,9 @@ export class S3EventStore implements EventStore {
     return this.puts;
   }
 
-  async putAll(objects: readonly StoredObject[]): Promise<void> {
-    await mapConcurrent(objects, this.options.concurrency ?? 64, async (object) => {
+  putAll(objects: ReadonlyArray<() => Promise<StoredObject>>): Promise<StoredObject[]> {
+    return mapConcurrent(objects, this.options.concurrency ?? 64, async (build) => {
+      const object = await build();
       this.puts += 1;
       await this.s3.send(
         new PutObjectCommand({
@@ -38,6 +39,7 @@ export class S3EventStore implements EventStore {
           Metadata: { 'event-count': String(object.eventCount) },
         }),
       );
+      return object;
     });
   }
 }

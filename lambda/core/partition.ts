@@ -20,12 +20,21 @@ export interface Partition {
  */
 export function commandFolder(command: unknown): string {
   const text = typeof command === 'string' ? command : typeof command === 'number' ? String(command) : '';
-  const folder = text
-    .toUpperCase()
-    .replace(/[^A-Z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-  return folder || 'UNKNOWN';
+  // A database sends a handful of distinct commands and this runs once per event: remember them.
+  let folder = folders.get(text);
+  if (folder === undefined) {
+    folder =
+      text
+        .toUpperCase()
+        .replace(/[^A-Z0-9]+/g, '_')
+        .replace(/^_+|_+$/g, '') || 'UNKNOWN';
+    if (folders.size >= 1000) folders.clear();
+    folders.set(text, folder);
+  }
+  return folder;
 }
+
+const folders = new Map<string, string>();
 
 // RDS writes `2019-05-23 01:31:28.610198+00`; SQL Server has 7 fractional digits; some omit the offset.
 const LOG_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -97,6 +106,7 @@ export function batchObjectName(resourceId: string, recordIds: readonly string[]
   return `${resourceId}-${digest.digest('hex').slice(0, 32)}`;
 }
 
-export function objectKey(partition: Partition, batchName: string): string {
-  return `${partitionKey(partition)}${batchName}.jsonl.gz`;
+/** An object's key: its folder (`partitionKey`) and the batch's name. */
+export function objectKey(folder: string, batchName: string): string {
+  return `${folder}${batchName}.jsonl.gz`;
 }

@@ -12,7 +12,7 @@ import { mapConcurrent } from './concurrency';
 import { parseEnvelope, type DasEnvelope } from './das-envelope';
 import { eventFate } from './event-filter';
 import { eventLine, gzipLines, gzipLinesSync } from './ndjson';
-import { batchObjectName, objectKey, partitionKey, partitionOf, type Partition } from './partition';
+import { batchObjectName, objectKey, partitionKey, partitionOf } from './partition';
 import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
 
 /**
@@ -56,13 +56,14 @@ export interface BatchOutcome {
   readonly summary: BatchSummary;
 }
 
-interface KeptEvent {
-  readonly partition: Partition;
-  readonly line: string;
+/** The kept events of one record: their lines, and for each the key of its (command, date, hour) folder. */
+interface KeptEvents {
+  readonly lines: string[];
+  readonly folders: string[];
 }
 
 type RecordOutcome =
-  | { readonly kind: 'ok'; readonly kept: readonly KeptEvent[]; readonly data: Buffer; readonly counts: EventCounts }
+  | { readonly kind: 'ok'; readonly kept: KeptEvents; readonly data: Buffer; readonly counts: EventCounts }
   | { readonly kind: 'dropped'; readonly counts: EventCounts }
   | { readonly kind: 'failed'; readonly reason: string };
 
@@ -119,18 +120,18 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
       const payload = readActivityPayload(gzipped, deps.config.maxDecompressedBytes);
       const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
       const counts: EventCounts = { events: payload.events.length, heartbeats: 0, filtered: 0 };
-      const kept: KeptEvent[] = [];
+      const kept: KeptEvents = { lines: [], folders: [] };
       payload.events.forEach((activity, position) => {
         const fate = eventFate(activity, deps.config.dropFilters);
         if (fate === 'kept') {
-          const line = eventLine(activity, payload, payload.texts?.[position]);
-          kept.push({ partition: partitionOf(activity, arrival), line });
+          kept.lines.push(eventLine(activity, payload, payload.texts?.[position]));
+          kept.folders.push(partitionKey(partitionOf(activity, arrival)));
         } else {
           counts[fate === 'heartbeat' ? 'heartbeats' : 'filtered'] += 1;
         }
       });
-      if (kept.length === 0) return { kind: 'dropped', counts };
-      return { kind: 'ok', kept, data: gzipLinesSync(kept.map((k) => k.line), responseGzipLevel), counts };
+      if (kept.lines.length === 0) return { kind: 'dropped', counts };
+      return { kind: 'ok', kept, data: gzipLinesSync(kept.lines, responseGzipLevel), counts };
     } catch (error) {
       if (error instanceof RecordError) return { kind: 'failed', reason: error.message };
       throw error;
@@ -139,7 +140,7 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
 
   const outcomes = await mapConcurrent(event.records, deps.recordConcurrency ?? 16, readRecord);
 
-  const objects = await buildObjects(resourceId, event.records, outcomes, gzipLevel);
+  const groups = groupLines(outcomes);
 
   const records = event.records.map((record, index): FirehoseTransformationResultRecord => {
     const outcome = outcomes[index] as RecordOutcome;
@@ -155,7 +156,16 @@ export async function transformBatch(event: FirehoseTransformationEvent, deps: T
 
   // Checked before writing: a batch that cannot be answered leaves nothing behind when Firehose retries it.
   assertResponseFits(records);
-  await deps.store.putAll(objects);
+  const name = batchObjectName(resourceId, event.records.map((record) => record.recordId));
+  // Each object is compressed on the pool and handed to the store as soon as it is ready, so the first
+  // PUTs are in flight while the larger groups still compress.
+  const objects = await deps.store.putAll(
+    [...groups].map(([folder, lines]) => async (): Promise<StoredObject> => ({
+      key: objectKey(folder, name),
+      body: await gzipLines(lines, gzipLevel),
+      eventCount: lines.length,
+    })),
+  );
   return { result: { records }, summary: summarize(resourceId, event.records, outcomes, objects) };
 }
 
@@ -188,31 +198,19 @@ function batchResourceId(event: FirehoseTransformationEvent, override: string | 
 }
 
 /** One object per (command, date, hour); lines in record order, then event order, so a retry writes the same bytes. */
-async function buildObjects(
-  resourceId: string,
-  records: readonly FirehoseTransformationEventRecord[],
-  outcomes: readonly RecordOutcome[],
-  gzipLevel: number | undefined,
-): Promise<StoredObject[]> {
-  const groups = new Map<string, { partition: Partition; lines: string[] }>();
+function groupLines(outcomes: readonly RecordOutcome[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
   for (const outcome of outcomes) {
     if (outcome.kind !== 'ok') continue;
-    for (const { partition, line } of outcome.kept) {
-      const key = partitionKey(partition);
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { partition, lines: [] }));
-      group.lines.push(line);
+    const { lines, folders } = outcome.kept;
+    for (let index = 0; index < lines.length; index++) {
+      const folder = folders[index] as string;
+      let group = groups.get(folder);
+      if (!group) groups.set(folder, (group = []));
+      group.push(lines[index] as string);
     }
   }
-  if (groups.size === 0) return [];
-  const name = batchObjectName(resourceId, records.map((record) => record.recordId));
-  return Promise.all(
-    [...groups.values()].map(async ({ partition, lines }) => ({
-      key: objectKey(partition, name),
-      body: await gzipLines(lines, gzipLevel),
-      eventCount: lines.length,
-    })),
-  );
+  return groups;
 }
 
 function summarize(

@@ -1,4 +1,4 @@
-import { batchObjectName, commandFolder, objectKey, parseLogTime, partitionOf } from '../../../lambda/core/partition';
+import { batchObjectName, commandFolder, objectKey, parseLogTime, partitionKey, partitionOf } from '../../../lambda/core/partition';
 
 describe('commandFolder', () => {
   it.each([
@@ -77,7 +77,7 @@ describe('partitionOf', () => {
 
 describe('object keys', () => {
   it('lays objects out as events/command=/date=/hour=/<name>.jsonl.gz', () => {
-    expect(objectKey({ command: 'INSERT', date: '2026-11-21', hour: '09' }, 'cluster-A-abc')).toBe(
+    expect(objectKey(partitionKey({ command: 'INSERT', date: '2026-11-21', hour: '09' }), 'cluster-A-abc')).toBe(
       'events/command=INSERT/date=2026-11-21/hour=09/cluster-A-abc.jsonl.gz',
     );
   });
