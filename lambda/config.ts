@@ -1,5 +1,6 @@
 import { constants as bufferLimits } from 'node:buffer';
 import { ConfigError } from './errors';
+import { isResourceId } from './core/resource';
 
 /** Which events to leave out of the audit log, besides heartbeats. Values are lower-cased. */
 export interface DropFilters {
@@ -31,8 +32,6 @@ export interface Config {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const RESOURCE_ID = /^(cluster|db)-[A-Za-z0-9]+$/;
-
 /**
  * Reads the transformer's settings, failing with a message that names the variable and shows an example.
  *
@@ -47,7 +46,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const resourceId = setting(env, 'RESOURCE_ID');
-  if (resourceId !== undefined && !RESOURCE_ID.test(resourceId)) {
+  if (resourceId !== undefined && !isResourceId(resourceId)) {
     throw new ConfigError(
       `RESOURCE_ID must be an Aurora cluster resource ID (cluster-…) or an RDS instance resource ID (db-…), e.g. RESOURCE_ID=cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ; got "${resourceId}"`,
     );
@@ -102,7 +101,7 @@ function parseKmsKeys(raw: string | undefined): KmsKeySelection {
   if (!raw.includes('=')) return { default: raw, byResource };
   for (const pair of raw.split(',').map((item) => item.trim()).filter(Boolean)) {
     const [resourceId, keyArn, ...rest] = pair.split('=').map((item) => item.trim());
-    if (!resourceId || !keyArn || rest.length > 0 || !RESOURCE_ID.test(resourceId)) {
+    if (!resourceId || !keyArn || rest.length > 0 || !isResourceId(resourceId)) {
       throw new ConfigError(
         'KMS_KEY_ARN must be one key ARN or a comma list of <resourceId>=<keyArn>, e.g. ' +
           'KMS_KEY_ARN=arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab or ' +

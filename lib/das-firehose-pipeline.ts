@@ -13,6 +13,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import * as defaults from './defaults';
+// The transformer's own reading of stream names and resource IDs: one definition for both sides.
+import { isResourceId, resourceIdFromStreamName } from '../lambda/core/resource';
 
 /** One database activity stream the pipeline consumes. */
 export interface ActivityStreamSource {
@@ -577,18 +579,6 @@ interface ResolvedSource {
   readonly resourceIdGiven: boolean;
 }
 
-const STREAM_NAME_PREFIX = 'aws-rds-das-';
-const RESOURCE_ID = /^(cluster|db)-[A-Za-z0-9]+$/;
-
-/**
- * The resource ID RDS named the activity stream after (`aws-rds-das-<resourceId>`), or undefined
- * when the name is not a DAS stream's.
- */
-export function resourceIdFromStreamName(streamName: string): string | undefined {
-  if (!streamName.startsWith(STREAM_NAME_PREFIX)) return undefined;
-  const resourceId = streamName.slice(STREAM_NAME_PREFIX.length);
-  return RESOURCE_ID.test(resourceId) ? resourceId : undefined;
-}
 
 /**
  * The KMS encryption context key RDS binds a record's data key to. Aurora streams per cluster
@@ -613,7 +603,7 @@ function resolveSources(streams: ActivityStreamSource[]): ResolvedSource[] {
           '(expected aws-rds-das-<resourceId>); give resourceId (cluster-… or db-…).',
       );
     }
-    if (Token.isUnresolved(resourceId) || !RESOURCE_ID.test(resourceId)) {
+    if (Token.isUnresolved(resourceId) || !isResourceId(resourceId)) {
       throw new Error(
         `activityStreams[${index}]: resourceId must be an Aurora cluster resource ID (cluster-…) or an RDS ` +
           `instance resource ID (db-…), e.g. cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ; got "${resourceId}".`,

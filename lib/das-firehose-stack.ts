@@ -6,7 +6,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, Node } from 'constructs';
-import { DasFirehosePipeline, resourceIdFromStreamName } from './das-firehose-pipeline';
+import { isResourceId, resourceIdFromStreamName } from '../lambda/core/resource';
+import { DasFirehosePipeline } from './das-firehose-pipeline';
 import * as defaults from './defaults';
 
 /** One activity stream as the context describes it. */
@@ -82,7 +83,6 @@ export const EXAMPLE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-
 const STREAM_ARN = /^arn:(aws[a-z-]*):kinesis:([a-z0-9-]+):(\d{12}):stream\/([A-Za-z0-9_.-]{1,128})$/;
 const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/((?:mrk-)?[A-Za-z0-9-]+)$/;
 const ALIAS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:alias\//;
-const RESOURCE_ID = /^(cluster|db)-[A-Za-z0-9]+$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -168,7 +168,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     }
   });
   if (resourceId !== undefined) {
-    if (!RESOURCE_ID.test(resourceId)) {
+    if (!isResourceId(resourceId)) {
       problems.push(`resourceId "${resourceId}" must be a cluster resource ID (cluster-…) or an instance resource ID (db-…).`);
     }
     if (streamArns.length > 1) {

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { PayloadError } from '../errors';
-import { isObject } from './das-envelope';
+import { isObject, parseJsonObject } from './json';
 import { eventTexts } from './event-texts';
 
 /** One decrypted DAS record: who sent it and what happened. */
@@ -33,14 +33,7 @@ export function readActivityPayload(gzipped: Buffer, maxBytes: number): Activity
     throw new PayloadError('decrypted activity is not gzip data', { cause: error });
   }
   const text = json.toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Not chained: the parser's message quotes the plaintext.
-    throw new PayloadError('decrypted activity is not JSON');
-  }
-  if (!isObject(parsed)) throw new PayloadError('decrypted activity is not a JSON object');
+  const parsed = parseJsonObject(text, 'decrypted activity', PayloadError);
   const list = parsed.databaseActivityEventList;
   if (!Array.isArray(list)) throw new PayloadError('decrypted activity has no databaseActivityEventList array');
   const badIndex = list.findIndex((event) => !isObject(event));

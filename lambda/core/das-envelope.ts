@@ -1,4 +1,5 @@
 import { EnvelopeError } from '../errors';
+import { parseJsonObject } from './json';
 
 /** The JSON RDS puts on the Kinesis stream for each batch of activity. */
 export interface DasEnvelope {
@@ -17,15 +18,7 @@ const ENVELOPE_TYPE = 'DatabaseActivityMonitoringRecords';
  */
 export function parseEnvelope(data: unknown): DasEnvelope {
   if (typeof data !== 'string') throw new EnvelopeError('record data is not a string');
-  const json = decodeBase64(data, 'record data').toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    // The parser's message quotes the input, which may be audit data: keep it out of the reason.
-    throw new EnvelopeError('record data is not JSON');
-  }
-  if (!isObject(parsed)) throw new EnvelopeError('record data is not a JSON object');
+  const parsed = parseJsonObject(decodeBase64(data, 'record data').toString('utf8'), 'record data', EnvelopeError);
   if (parsed.type !== ENVELOPE_TYPE) {
     throw new EnvelopeError(`envelope type is not ${ENVELOPE_TYPE}`);
   }
@@ -63,6 +56,3 @@ function decodeBase64(text: string, what: string): Buffer {
   return decoded;
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
