@@ -1,13 +1,9 @@
 import { constants as bufferLimits } from 'node:buffer';
 import { ConfigError } from './errors';
+import type { DropFilters } from './core/event-filter';
 import { isResourceId } from './core/resource';
 
-/** Which events to leave out of the audit log, besides heartbeats. Values are lower-cased. */
-export interface DropFilters {
-  readonly classes: ReadonlySet<string>;
-  readonly commands: ReadonlySet<string>;
-  readonly users: ReadonlySet<string>;
-}
+export type { DropFilters };
 
 /** The KMS key(s) `Decrypt` may use: one for every resource, or one per resource ID. */
 export interface KmsKeySelection {
@@ -23,11 +19,23 @@ export interface Config {
   readonly dropFilters: DropFilters;
   /** Cap on one record's gunzipped activity JSON; a larger record fails alone (decompression bomb). */
   readonly maxDecompressedBytes: number;
+  /** Most events (heartbeats included) one record may hold; more fails the record alone. */
+  readonly maxEventsPerRecord: number;
+  /**
+   * Decompressed activity one invocation may read in all, which bounds its memory: records beyond it
+   * fail alone, kept for a re-drive.
+   */
+  readonly maxBatchDecompressedBytes: number;
   /** Plaintext data keys kept for warm invocations. */
   readonly dataKeyCacheSize: number;
   readonly dataKeyCacheTtlSeconds: number;
   /** Concurrent S3 PUTs per invocation; enough for every (command, hour) group of a batch in one wave. */
   readonly s3Concurrency: number;
+  /**
+   * How long one KMS or S3 request may take to connect and to finish before it is abandoned; the SDK
+   * then retries it. S3 and KMS answer in tens of milliseconds, so one stuck this long is better retried.
+   */
+  readonly sdkTimeouts: { readonly connectionMs: number; readonly requestMs: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -60,11 +68,52 @@ export function loadConfig(env: Env = process.env): Config {
       commands: commaSet(setting(env, 'DROP_COMMANDS')),
       users: commaSet(setting(env, 'DROP_USERS')),
     },
-    maxDecompressedBytes: positiveInt(env, 'MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024, '67108864', bufferLimits.MAX_LENGTH),
+    maxDecompressedBytes: positiveInt(env, 'MAX_DECOMPRESSED_BYTES', defaultRecordCap(env), '67108864', bufferLimits.MAX_LENGTH),
+    maxEventsPerRecord: positiveInt(env, 'MAX_EVENTS_PER_RECORD', DEFAULT_MAX_EVENTS_PER_RECORD, '100000'),
+    maxBatchDecompressedBytes: positiveInt(
+      env,
+      'MAX_BATCH_DECOMPRESSED_BYTES',
+      defaultBatchBudget(env),
+      String(defaultBatchBudget(env)),
+    ),
     dataKeyCacheSize: positiveInt(env, 'DATA_KEY_CACHE_SIZE', 100, '100'),
     dataKeyCacheTtlSeconds: positiveInt(env, 'DATA_KEY_CACHE_TTL_SECONDS', 3600, '3600'),
     s3Concurrency: positiveInt(env, 'S3_CONCURRENCY', 64, '64'),
+    sdkTimeouts: {
+      connectionMs: positiveInt(env, 'SDK_CONNECTION_TIMEOUT_MS', 3_000, '3000'),
+      requestMs: positiveInt(env, 'SDK_REQUEST_TIMEOUT_MS', 15_000, '15000'),
+    },
   };
+}
+
+/**
+ * A DAS event is a few hundred bytes of JSON and a Kinesis record at most 1 MiB of gzip, so a real record
+ * holds tens of thousands of events at most; a hundred thousand leaves room and stops a record of
+ * millions of tiny events (`[{},{},…]`) from costing more memory than its text.
+ */
+export const DEFAULT_MAX_EVENTS_PER_RECORD = 100_000;
+
+/**
+ * A fifth of the function's memory: the kept text is held about three times at the peak (as read, as
+ * the bytes of its object, and the garbage of the records before it), and the runtime needs its share;
+ * `npm run memory` measures the worst batches against this (docs/performance.md).
+ */
+export function defaultBatchBudget(env: Env): number {
+  return Math.floor(functionMemoryBytes(env) / 5);
+}
+
+/**
+ * A sixteenth of the function's memory, at most 64 MiB: a record is inflated whole before it is read,
+ * so this is what one decompression bomb can take at once. 64 MiB from 1024 MB of function memory up.
+ */
+export function defaultRecordCap(env: Env): number {
+  return Math.min(64 * 1024 * 1024, Math.floor(functionMemoryBytes(env) / 16));
+}
+
+/** The function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, which Lambda sets; the default 1769 MB elsewhere). */
+function functionMemoryBytes(env: Env): number {
+  const memoryMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return (Number.isSafeInteger(memoryMb) && memoryMb >= 128 ? memoryMb : 1769) * 1024 * 1024;
 }
 
 function setting(env: Env, name: string): string | undefined {

@@ -15,11 +15,26 @@ export class RecordError extends Error {
 /** The Firehose data is not a DAS envelope: not base64, not JSON, wrong type, a missing field. */
 export class EnvelopeError extends RecordError {}
 
-/** KMS refused to decrypt the record's data key (wrong context, tampered blob, key disabled…). */
-export class DataKeyError extends RecordError {}
-
 /** The Encryption SDK message, its gzip body or the JSON inside could not be read. */
 export class PayloadError extends RecordError {}
+
+/** The decrypted payload expands past the bytes it may take (one record's cap, or what the batch has left). */
+export class PayloadTooLargeError extends PayloadError {
+  constructor(readonly limit: number) {
+    super(`decrypted activity exceeds ${limit} bytes when gunzipped`);
+  }
+}
+
+/**
+ * The outside world failed the batch (S3 or KMS past their retries, the deadline, the response cap):
+ * the invocation fails and Firehose retries it. The message says what happened and what was left.
+ */
+export class BatchFailure extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BatchFailure';
+  }
+}
 
 /** A setting is missing or malformed. Raised at cold start or when an event cannot be attributed. */
 export class ConfigError extends Error {

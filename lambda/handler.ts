@@ -1,52 +1,58 @@
-import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { loadConfig } from './config';
-import { KmsDataKeyProvider } from './adapters/kms-data-key-provider';
-import { EncryptionSdkDecrypter } from './adapters/encryption-sdk-decrypter';
-import { S3EventStore } from './adapters/s3-event-store';
-import { transformBatch } from './core/transform-batch';
+import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import { createTransformer, type Transformer, type TransformerCounters } from './transformer';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export type FirehoseHandler = (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult>;
+export type FirehoseHandler = (
+  event: FirehoseTransformationEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+) => Promise<FirehoseTransformationResult>;
 
 /**
- * Builds the transformer: settings, SDK clients and caches, once per container.
- *
- * Endpoints and credentials come from the SDK's standard configuration (`AWS_REGION`,
- * `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL_S3`, …), so the same code runs in Lambda and against
- * local servers. A custom S3 endpoint gets path-style addressing: S3-compatible servers on a host name
- * like `localhost` cannot serve virtual-hosted buckets.
+ * Time kept back from the function's timeout: the last part of it, at most 10 s, is for removing what
+ * a batch that ran out of time had written and for answering, so the function fails with a message
+ * instead of being killed mid-write.
  */
-export function createHandler(env: Env = process.env): FirehoseHandler {
-  const config = loadConfig(env);
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
-  const kms = new KMSClient({});
-  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) });
-  const dataKeys = new KmsDataKeyProvider(kms, {
-    maxEntries: config.dataKeyCacheSize,
-    ttlSeconds: config.dataKeyCacheTtlSeconds,
-  });
-  const store = new S3EventStore(s3, config.bucketName, { concurrency: config.s3Concurrency });
-  const decrypter = new EncryptionSdkDecrypter();
+export function deadlineFor(remainingMs: number, now: number): { deadline: number; rollbackMs: number } {
+  const reserve = Math.min(10_000, Math.floor(remainingMs / 5));
+  return { deadline: now + remainingMs - reserve, rollbackMs: Math.floor(reserve * 0.8) };
+}
 
-  return async (event) => {
-    const kmsBefore = dataKeys.kmsCalls;
-    const putsBefore = store.putCalls;
-    const { result, summary } = await transformBatch(event, { config, dataKeys, decrypter, store });
-    const { failures, ...counts } = summary;
-    for (const { recordId, reason } of failures) {
-      logger.warn('record failed', { recordId, reason });
+/**
+ * Builds the Lambda handler: the transformer once per container, then per batch one summary log line
+ * and one line per failed record: IDs, counts and reasons, never content.
+ */
+export function createHandler(env: Env = process.env, transformer: Transformer = createTransformer(env)): FirehoseHandler {
+  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
+  return async (event, context) => {
+    const before = transformer.counters();
+    const timing = context ? deadlineFor(context.getRemainingTimeInMillis(), Date.now()) : {};
+    let outcome;
+    try {
+      outcome = await transformer.transform(event, timing);
+    } catch (error) {
+      logger.error('batch failed', {
+        invocationId: event?.invocationId,
+        records: Array.isArray(event?.records) ? event.records.length : undefined,
+        reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        ...requests(before, transformer.counters()),
+      });
+      throw error;
     }
-    logger.info('batch transformed', {
-      invocationId: event.invocationId,
-      ...counts,
-      kmsCalls: dataKeys.kmsCalls - kmsBefore,
-      s3Puts: store.putCalls - putsBefore,
-    });
-    return result;
+    const { failures, ...counts } = outcome.summary;
+    for (const { recordId, reason } of failures) logger.warn('record failed', { recordId, reason });
+    logger.info('batch transformed', { invocationId: event.invocationId, ...counts, ...requests(before, transformer.counters()) });
+    return outcome.result;
+  };
+}
+
+function requests(before: TransformerCounters, after: TransformerCounters): Record<string, number> {
+  return {
+    kmsCalls: after.kmsCalls - before.kmsCalls,
+    s3Puts: after.s3Puts - before.s3Puts,
+    s3Deletes: after.s3Deletes - before.s3Deletes,
+    journalPuts: after.journalPuts - before.journalPuts,
   };
 }
 
@@ -56,4 +62,4 @@ let instance: FirehoseHandler | undefined;
  * The Lambda entry point. Built at first use so that importing this module never reads settings;
  * in Lambda that happens in the first invocation of each container.
  */
-export const handler: FirehoseHandler = (event) => (instance ??= createHandler())(event);
+export const handler: FirehoseHandler = (event, context) => (instance ??= createHandler())(event, context);

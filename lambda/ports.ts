@@ -2,6 +2,11 @@
  * What the pure core needs from the outside world. Adapters in `adapters/` implement these
  * against KMS, the AWS Encryption SDK and S3; tests and local tools pass the same adapters
  * clients pointed at loopback endpoints.
+ *
+ * The contract that keeps one record from failing a batch: a port **rejects only when the outside
+ * world failed** (unreachable, throttled past retries, out of time). What a record's own bytes cause
+ * (a blob KMS refuses, a message that does not decrypt) is answered as a value or thrown by a purely
+ * local step, and fails that record alone.
  */
 
 /** The KMS encryption context RDS binds a data key to: `aws:rds:dbc-id` or `aws:rds:db-id`. */
@@ -15,19 +20,24 @@ export interface DataKey {
   readonly plaintext: Uint8Array;
 }
 
+/** A data key, or why KMS will never give it for this blob (the records sealed with it fail alone). */
+export type DataKeyAnswer = { readonly key: DataKey } | { readonly refused: string };
+
 export interface DataKeyProvider {
   /**
-   * Resolves the `key` field of a DAS record (base64 KMS ciphertext blob) to its plaintext data key.
-   * Rejects with `DataKeyError` when KMS refuses the blob; other failures (throttling after retries,
-   * network) reject with the SDK error so the batch is retried. `keyId` pins the KMS key.
+   * Resolves the `key` field of a DAS record (base64 KMS ciphertext blob) to its plaintext data key,
+   * or to a refusal when KMS refuses the blob itself (wrong context, tampered, disabled key…). Rejects
+   * only when KMS could not answer (throttling past the SDK's retries, network, `signal` aborted), so
+   * that the batch is retried. `keyId` pins the KMS key.
    */
-  dataKey(encryptedKey: string, context: EncryptionContext, keyId?: string): Promise<DataKey>;
+  dataKey(encryptedKey: string, context: EncryptionContext, keyId?: string, signal?: AbortSignal): Promise<DataKeyAnswer>;
 }
 
 export interface PayloadDecrypter {
   /**
    * Decrypts an AWS Encryption SDK message (the `databaseActivityEvents` bytes) with the data key.
-   * Resolves to the still-gzipped plaintext; rejects with `PayloadError`.
+   * Resolves to the still-gzipped plaintext; rejects with `PayloadError`. Purely local: it never
+   * fails for a reason outside the message and the key.
    */
   decrypt(message: Uint8Array, dataKey: DataKey): Promise<Buffer>;
 }
@@ -43,8 +53,34 @@ export interface StoredObject {
 export interface EventStore {
   /**
    * Builds and writes every object (overwriting same keys), a bounded number at a time, and resolves
-   * with them when all are durable; rejects otherwise. Objects come as builders so that compressing
-   * one overlaps writing another.
+   * with them when all are durable; rejects otherwise, or as soon as `signal` aborts. Objects come as
+   * builders so that compressing one overlaps writing another; a builder is called right before its
+   * object's write starts.
    */
-  putAll(objects: ReadonlyArray<() => Promise<StoredObject>>): Promise<StoredObject[]>;
+  putAll(objects: ReadonlyArray<() => Promise<StoredObject>>, signal?: AbortSignal): Promise<StoredObject[]>;
+
+  /**
+   * Removes objects a failed batch may have written. Resolves with the keys it could not remove
+   * (never rejects): rolling back is best effort, and the batch fails either way.
+   */
+  removeAll(keys: readonly string[], signal?: AbortSignal): Promise<string[]>;
+}
+
+/**
+ * What a batch was about to store, written before any of it is: which records (by ID and by a digest
+ * of their data, the only identity Firehose's error output keeps) make up the batch whose objects are
+ * named `name`. A re-drive of the error output uses it to rebuild the batch exactly, so that events a
+ * failed invocation left behind are overwritten with the same bytes instead of stored twice.
+ */
+export interface JournalEntry {
+  readonly name: string;
+  readonly resourceId: string;
+  /** When the invocation started (ms since the epoch). */
+  readonly startedAt: number;
+  readonly records: ReadonlyArray<{ readonly recordId: string; readonly sha256: string }>;
+}
+
+export interface BatchJournal {
+  /** Makes the entry durable; rejects (failing the batch before anything is stored) otherwise. */
+  write(entry: JournalEntry, signal?: AbortSignal): Promise<void>;
 }

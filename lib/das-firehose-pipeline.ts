@@ -142,6 +142,14 @@ export interface DasFirehosePipelineProps {
   readonly expireAfter?: Duration;
 
   /**
+   * How long entries of the batch journal (`journal/`) are kept. A re-drive of Firehose's error output
+   * uses them to overwrite, rather than duplicate, events a failed batch left behind; keep them at least
+   * as long as failures may wait to be re-driven.
+   * @default Duration.days(90)
+   */
+  readonly journalExpiration?: Duration;
+
+  /**
    * How long overwritten or deleted object versions are kept.
    * @default Duration.days(30)
    */
@@ -282,20 +290,30 @@ export class DasFirehosePipeline extends Construct {
   }
 
   private createAuditBucket(props: DasFirehosePipelineProps): s3.Bucket {
+    // The audit log and Firehose's output (its copy of the events and the records it could not
+    // deliver) are kept alike; the journal is only needed until failed batches are re-driven.
+    const retained = (id: string, prefix: string): s3.LifecycleRule => ({
+      id,
+      prefix,
+      transitions: [
+        {
+          storageClass: props.transitionStorageClass ?? defaults.DEFAULT_TRANSITION_STORAGE_CLASS,
+          transitionAfter: props.transitionAfter ?? defaults.DEFAULT_TRANSITION_AFTER,
+        },
+      ],
+      ...(props.expireAfter ? { expiration: props.expireAfter } : {}),
+      noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? defaults.DEFAULT_NONCURRENT_VERSION_EXPIRATION,
+    });
     const lifecycleRules: s3.LifecycleRule[] = [
+      retained('AuditEvents', defaults.EVENTS_PREFIX),
+      retained('FirehoseOutput', defaults.FIREHOSE_PREFIX),
       {
-        id: 'AuditObjects',
-        transitions: [
-          {
-            storageClass: props.transitionStorageClass ?? defaults.DEFAULT_TRANSITION_STORAGE_CLASS,
-            transitionAfter: props.transitionAfter ?? defaults.DEFAULT_TRANSITION_AFTER,
-          },
-        ],
-        ...(props.expireAfter ? { expiration: props.expireAfter } : {}),
-        noncurrentVersionExpiration:
-          props.noncurrentVersionExpiration ?? defaults.DEFAULT_NONCURRENT_VERSION_EXPIRATION,
-        abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER,
+        id: 'BatchJournal',
+        prefix: defaults.JOURNAL_PREFIX,
+        expiration: props.journalExpiration ?? defaults.DEFAULT_JOURNAL_EXPIRATION,
+        noncurrentVersionExpiration: Duration.days(1),
       },
+      { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER },
       // Once every version of an expired object is gone, its delete marker is removed too.
       { id: 'ExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
     ];
@@ -320,20 +338,34 @@ export class DasFirehosePipeline extends Construct {
       description: 'DAS transformer: decrypts activity records and writes events/ in the audit bucket',
     });
     this.functionLogGroup.grantWrite(role);
-    // The one S3 action the transformer uses, under events/ only: firehose/ belongs to Firehose.
+    // What the transformer does in the bucket, and nowhere else (firehose/ belongs to Firehose):
+    // write events/, delete there only to roll back a batch that failed, and write its journal.
     // (bucket.grantPut would add s3:Abort* and the object-lock and tagging actions.)
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteEvents',
-        actions: ['s3:PutObject'],
+        actions: ['s3:PutObject', 's3:DeleteObject'],
         resources: [this.bucket.arnForObjects(`${defaults.EVENTS_PREFIX}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteJournal',
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${defaults.JOURNAL_PREFIX}*`)],
       }),
     );
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.bucket)}.Arn>/${defaults.EVENTS_PREFIX}*]`,
       reason:
         'The transformer writes one object per command, hour and batch under events/ with keys it derives from ' +
-        'the records; s3:PutObject is the only action, scoped to that prefix of the audit bucket.',
+        'the records, and deletes only those of a batch that failed; both actions are scoped to that prefix.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.bucket)}.Arn>/${defaults.JOURNAL_PREFIX}*]`,
+      reason:
+        'The transformer writes one journal entry per batch under journal/, named after the batch; s3:PutObject ' +
+        'is the only action, scoped to that prefix.',
     });
     for (const statement of decryptStatements(sources)) role.addToPrincipalPolicy(statement);
 
@@ -642,8 +674,11 @@ function validateProps(props: DasFirehosePipelineProps): void {
     throw new Error(`processorRetries must be a whole number from 3 to 300; got ${retries}.`);
   }
   const memory = props.functionMemorySize ?? defaults.DEFAULT_FUNCTION_MEMORY_MB;
-  if (!Number.isInteger(memory) || memory < 128 || memory > 10240) {
-    throw new Error(`functionMemorySize must be a whole number of MB from 128 to 10240; got ${memory}.`);
+  if (!Number.isInteger(memory) || memory < defaults.MIN_FUNCTION_MEMORY_MB || memory > 10240) {
+    throw new Error(
+      `functionMemorySize must be a whole number of MB from ${defaults.MIN_FUNCTION_MEMORY_MB} to 10240 (below that a ` +
+        `worst-case record cannot be bounded; see docs/performance.md); got ${memory}.`,
+    );
   }
   const processorSize = (props.processorBufferSize ?? defaults.DEFAULT_PROCESSOR_BUFFER_SIZE).toKibibytes();
   if (processorSize < 0.2 * 1024 || processorSize > 3 * 1024) {

@@ -38,6 +38,7 @@ export interface DasFirehoseSettings {
   readonly expireAfterDays?: number;
   readonly noncurrentExpireAfterDays?: number;
   readonly accessLogsExpireAfterDays?: number;
+  readonly journalExpireAfterDays?: number;
   readonly objectLock?: ObjectLockSettings;
   readonly logRetentionDays?: logs.RetentionDays;
   readonly functionMemoryMb?: number;
@@ -60,6 +61,7 @@ export const CONTEXT_KEYS = {
   expireAfterDays: 'Optional. Days before audit objects expire. Default: never.',
   noncurrentExpireAfterDays: 'Optional. Days overwritten or deleted versions are kept. Default 30.',
   accessLogsExpireAfterDays: 'Optional. Days the bucket\'s server access logs are kept. Default 365.',
+  journalExpireAfterDays: 'Optional. Days entries of the batch journal (journal/) are kept. Default 90.',
   objectLockDays: 'Optional. Enables S3 Object Lock with this default retention, in days (new buckets only).',
   objectLockMode: 'Optional. GOVERNANCE (default) or COMPLIANCE; needs objectLockDays.',
   logRetentionDays: 'Optional. Retention of the function and Firehose log groups, a CloudWatch Logs value. Default 90.',
@@ -190,6 +192,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   const expireAfterDays = days('expireAfterDays');
   const noncurrentExpireAfterDays = days('noncurrentExpireAfterDays');
   const accessLogsExpireAfterDays = days('accessLogsExpireAfterDays');
+  const journalExpireAfterDays = days('journalExpireAfterDays');
   const objectLockDays = days('objectLockDays');
   const effectiveTransition = transitionAfterDays ?? defaults.DEFAULT_TRANSITION_AFTER.toDays();
   if (expireAfterDays !== undefined && expireAfterDays <= effectiveTransition) {
@@ -220,8 +223,8 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   const rawMemory = read('functionMemoryMb');
   if (rawMemory !== undefined) {
     const value = Number(rawMemory);
-    if (!Number.isSafeInteger(value) || value < 128 || value > 10240) {
-      problems.push(`functionMemoryMb must be a whole number from 128 to 10240; got "${rawMemory}".`);
+    if (!Number.isSafeInteger(value) || value < defaults.MIN_FUNCTION_MEMORY_MB || value > 10240) {
+      problems.push(`functionMemoryMb must be a whole number from ${defaults.MIN_FUNCTION_MEMORY_MB} to 10240; got "${rawMemory}".`);
     } else {
       functionMemoryMb = value;
     }
@@ -260,6 +263,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     expireAfterDays,
     noncurrentExpireAfterDays,
     accessLogsExpireAfterDays,
+    journalExpireAfterDays,
     objectLock:
       objectLockDays !== undefined
         ? { mode: (objectLockMode ?? 'GOVERNANCE') as ObjectLockSettings['mode'], days: objectLockDays }
@@ -339,6 +343,7 @@ export class DasFirehoseStack extends Stack {
       expireAfter: days(settings.expireAfterDays),
       noncurrentVersionExpiration: days(settings.noncurrentExpireAfterDays),
       accessLogsExpiration: days(settings.accessLogsExpireAfterDays),
+      journalExpiration: days(settings.journalExpireAfterDays),
       objectLockRetention: settings.objectLock
         ? settings.objectLock.mode === 'COMPLIANCE'
           ? s3.ObjectLockRetention.compliance(Duration.days(settings.objectLock.days))

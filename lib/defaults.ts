@@ -16,6 +16,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 export const DEFAULT_FUNCTION_MEMORY_MB = 1769;
 
 /**
+ * The least memory the transformer can bound a worst-case batch in: its per-record and per-batch limits
+ * scale with memory, and below this the runtime's own share leaves no room for one record at the cap
+ * (`npm run memory` peaks at 438 MiB on the worst batch at 512 MB).
+ */
+export const MIN_FUNCTION_MEMORY_MB = 512;
+
+/**
  * Transformer timeout. Firehose waits at most 5 minutes for an invocation; a batch that times out
  * is retried whole, so leave room for KMS and S3 retries without approaching that cap.
  */
@@ -55,6 +62,12 @@ export const DEFAULT_DELIVERY_BUFFER_INTERVAL = Duration.seconds(300);
 
 /** The key prefix the transformer writes the browsable audit log under. */
 export const EVENTS_PREFIX = 'events/';
+
+/** The transformer's journal of batches (see lambda/core/journal.ts). */
+export { JOURNAL_PREFIX } from '../lambda/core/journal';
+
+/** How long journal entries are kept: long enough to re-drive a failure after the fact. */
+export const DEFAULT_JOURNAL_EXPIRATION = Duration.days(90);
 
 /** Everything Firehose itself writes sits under this prefix; the transformer may not write there. */
 export const FIREHOSE_PREFIX = 'firehose/';

@@ -1,5 +1,6 @@
 import type { Engine } from './das-synth';
 import { PROFILES } from './das-synth';
+import { seededRandom } from './seeded-random';
 
 /**
  * Synthetic activity events shaped like the real ones in shared/das-samples/reference-events.json:
@@ -47,18 +48,6 @@ const SQL: Readonly<Record<string, string>> = {
   QUERY: "select * from orders where status = 'open'",
 };
 
-/** Mulberry32: a tiny seeded generator, so regenerated sample events are byte-identical. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `2026-11-21 12:00:00.123456+00` (7 fractional digits for SQL Server). */
 export function dasLogTime(millis: number, engine: Engine, micros = 0): string {
   const iso = new Date(millis).toISOString(); // 2026-11-21T12:00:00.123Z
@@ -102,7 +91,7 @@ export function heartbeatEvent(engine: Engine, millis: number): Event {
 
 /** `count` events for an engine (MySQL statements come as MAIN + AUX pairs, counted as two). */
 export function syntheticEvents(engine: Engine, count: number, options: EventOptions = {}): Event[] {
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const start = options.start ?? Date.UTC(2026, 10, 21, 12, 0, 0);
   const events: Event[] = [];
   for (let index = 0; events.length < count; index++) {

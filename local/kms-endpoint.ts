@@ -10,7 +10,13 @@ import { DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL } from './dev-key';
  * Ciphertext blobs are bound to their key and encryption context exactly as KMS binds them: the
  * context is authenticated data, so Decrypt with a different context fails with
  * `InvalidCiphertextException`, and a blob made under another key fails with `IncorrectKeyException`
- * when Decrypt pins `KeyId`. Signatures are not checked (any credentials will do).
+ * when Decrypt pins `KeyId`.
+ *
+ * It refuses what KMS refuses for the operations this project uses, with KMS's error types, so a test
+ * cannot pass on a request AWS would reject: unsigned requests, blobs and plaintexts outside KMS's
+ * size bounds, `GenerateDataKey` with both or neither of `KeySpec` and `NumberOfBytes` or a size
+ * outside 1–1024, and any encryption algorithm but `SYMMETRIC_DEFAULT` for its symmetric keys. Signatures
+ * themselves are not verified (any credentials will do).
  */
 
 const MAGIC = Buffer.from('LKMS');
@@ -59,6 +65,8 @@ export class LocalKms {
   private readonly keys: ReadonlyMap<string, Buffer>;
   private readonly counts: Record<KmsOperation, number> = { Decrypt: 0, Encrypt: 0, GenerateDataKey: 0 };
   private faults: KmsFault[] = [];
+  /** Keys whose policy no longer lets the caller decrypt: Decrypt of their blobs is AccessDeniedException. */
+  readonly deniedKeys = new Set<string>();
   latencyMs: number;
 
   constructor(options: LocalKmsOptions = {}) {
@@ -122,13 +130,24 @@ export class LocalKms {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
     const target = String(request.headers['x-amz-target'] ?? '');
     const operation = target.replace(/^TrentService\./, '');
     let status = 200;
     let body: unknown;
     try {
-      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
+        throw new KmsError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+      }
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        throw new KmsError('SerializationException', 'Start of structure or map found where not expected.');
+      }
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        throw new KmsError('SerializationException', 'Start of structure or map found where not expected.');
+      }
       if (operation in this.counts) this.counts[operation as KmsOperation] += 1;
       const fault = this.faults.shift();
       if (fault) throw new KmsError(fault.type, `Injected ${fault.type}`, fault.status ?? 400);
@@ -144,18 +163,19 @@ export class LocalKms {
   }
 
   private answer(operation: string, input: Record<string, unknown>): unknown {
-    const context = (input.EncryptionContext ?? {}) as Record<string, string>;
+    const context = encryptionContext(input.EncryptionContext);
+    symmetricAlgorithm(input.EncryptionAlgorithm);
     switch (operation) {
       case 'Decrypt':
-        return this.decrypt(blob(input.CiphertextBlob), context, input.KeyId as string | undefined);
+        return this.decrypt(blob(input.CiphertextBlob, 'ciphertextBlob', 6144), context, optionalKeyId(input.KeyId));
       case 'Encrypt': {
         const keyArn = this.requireKey(input.KeyId);
-        return { KeyId: keyArn, CiphertextBlob: this.seal(keyArn, blob(input.Plaintext), context).toString('base64') };
+        const plaintext = blob(input.Plaintext, 'plaintext', 4096);
+        return { KeyId: keyArn, CiphertextBlob: this.seal(keyArn, plaintext, context).toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
       }
       case 'GenerateDataKey': {
         const keyArn = this.requireKey(input.KeyId);
-        const length = input.KeySpec === 'AES_128' ? 16 : Number(input.NumberOfBytes ?? 32);
-        const plaintext = randomBytes(length);
+        const plaintext = randomBytes(dataKeyLength(input.KeySpec, input.NumberOfBytes));
         return {
           KeyId: keyArn,
           Plaintext: plaintext.toString('base64'),
@@ -168,7 +188,10 @@ export class LocalKms {
   }
 
   private requireKey(keyId: unknown): string {
-    const arn = typeof keyId === 'string' ? this.arnFor(keyId) : undefined;
+    if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 2048) {
+      throw new KmsError('ValidationException', "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length between 1 and 2048");
+    }
+    const arn = this.arnFor(keyId);
     if (!arn) throw new KmsError('NotFoundException', `Key '${String(keyId)}' does not exist`);
     return arn;
   }
@@ -188,6 +211,9 @@ export class LocalKms {
     }
     const material = this.keys.get(keyArn);
     if (!material) throw new KmsError('InvalidCiphertextException', 'The ciphertext refers to an unknown key');
+    if (this.deniedKeys.has(keyArn)) {
+      throw new KmsError('AccessDeniedException', `User is not authorized to perform: kms:Decrypt on resource: ${keyArn}`);
+    }
     try {
       const decipher = createDecipheriv('aes-256-gcm', material, iv);
       decipher.setAAD(contextAad(context));
@@ -200,7 +226,68 @@ export class LocalKms {
   }
 }
 
-function blob(value: unknown): Buffer {
-  if (typeof value !== 'string') throw new KmsError('ValidationException', 'Missing blob');
-  return Buffer.from(value, 'base64');
+/** A base64 blob member of `minLength` 1 and at most `maxBytes`, as KMS constrains them. */
+function blob(value: unknown, member: string, maxBytes: number): Buffer {
+  if (value === undefined || value === null) {
+    throw new KmsError('ValidationException', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+  }
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+    throw new KmsError('SerializationException', `Invalid base64 in ${member}`);
+  }
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length < 1 || bytes.length > maxBytes) {
+    throw new KmsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length between 1 and ${maxBytes}`,
+    );
+  }
+  return bytes;
+}
+
+function optionalKeyId(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length < 1 || value.length > 2048) {
+    throw new KmsError('ValidationException', "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length between 1 and 2048");
+  }
+  return value;
+}
+
+function encryptionContext(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((item) => typeof item !== 'string')) {
+    throw new KmsError('SerializationException', 'EncryptionContext must be a map of strings');
+  }
+  return value as Record<string, string>;
+}
+
+/** This endpoint's keys are symmetric: KMS refuses any other algorithm for them with InvalidKeyUsageException. */
+function symmetricAlgorithm(value: unknown): void {
+  if (value !== undefined && value !== 'SYMMETRIC_DEFAULT') {
+    throw new KmsError(
+      'InvalidKeyUsageException',
+      `The encryption algorithm ${String(value)} is not compatible with the type of key material in this KMS key`,
+    );
+  }
+}
+
+/** GenerateDataKey's length: exactly one of KeySpec (AES_128, AES_256) or NumberOfBytes (1–1024). */
+export function dataKeyLength(keySpec: unknown, numberOfBytes: unknown): number {
+  if ((keySpec === undefined) === (numberOfBytes === undefined)) {
+    throw new KmsError('ValidationException', 'Please specify either number of bytes or key spec.');
+  }
+  if (keySpec !== undefined) {
+    if (keySpec === 'AES_128') return 16;
+    if (keySpec === 'AES_256') return 32;
+    throw new KmsError(
+      'ValidationException',
+      "1 validation error detected: Value at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]",
+    );
+  }
+  if (typeof numberOfBytes !== 'number' || !Number.isInteger(numberOfBytes) || numberOfBytes < 1 || numberOfBytes > 1024) {
+    throw new KmsError(
+      'ValidationException',
+      "1 validation error detected: Value at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and 1024",
+    );
+  }
+  return numberOfBytes;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_KMS_KEY_ARN, DEV_REGION } from './dev-key';
 import { encryptionContextFor, type MintKey } from './das-synth';
+import { FaultProxy } from './fault-proxy';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
 import { LocalS3 } from './s3-server';
 
@@ -12,6 +13,11 @@ export interface LocalAwsOptions extends LocalKmsOptions {
   readonly bucket?: string;
   /** Where s3rver keeps objects. @default a new temporary folder */
   readonly s3Directory?: string;
+  /**
+   * Puts a {@link FaultProxy} in front of s3rver and points `AWS_ENDPOINT_URL_S3` at it, so tests can
+   * make S3 fail on demand. @default false
+   */
+  readonly s3Faults?: boolean;
 }
 
 /**
@@ -21,6 +27,8 @@ export interface LocalAwsOptions extends LocalKmsOptions {
 export class LocalAws {
   readonly bucket: string;
   readonly kms: LocalKms;
+  /** The proxy between the clients and s3rver, when started with `s3Faults`. */
+  s3Proxy?: FaultProxy;
   private s3?: LocalS3;
 
   private constructor(options: LocalAwsOptions) {
@@ -33,6 +41,10 @@ export class LocalAws {
     const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket] });
     await Promise.all([local.kms.start(), local.s3.start()]);
+    if (options.s3Faults) {
+      local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
+      await local.s3Proxy.start();
+    }
     return local;
   }
 
@@ -44,11 +56,12 @@ export class LocalAws {
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_KMS: this.kms.endpoint,
-      AWS_ENDPOINT_URL_S3: this.s3Endpoint,
+      AWS_ENDPOINT_URL_S3: this.s3Proxy?.endpoint ?? this.s3Endpoint,
       BUCKET_NAME: this.bucket,
     };
   }
 
+  /** s3rver itself, behind any proxy: for reading back what was stored without faults in the way. */
   get s3Endpoint(): string {
     if (!this.s3) throw new Error('LocalAws is not started');
     return this.s3.endpoint;
@@ -61,7 +74,7 @@ export class LocalAws {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.kms.stop(), this.s3?.stop()]);
+    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop()]);
   }
 }
 

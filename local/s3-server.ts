@@ -1,5 +1,25 @@
-import S3rver from 's3rver';
+import crypto from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import S3rver from 's3rver';
+
+/**
+ * s3rver (3.7.1, its last release) seals ListObjectsV2 continuation tokens with DES, which the OpenSSL 3
+ * of Node 17 and later no longer offers: any listing past 1,000 keys fails with InternalError. A token
+ * only has to come back as it was given, so for `des`, and nothing else, s3rver gets a cipher that
+ * passes bytes through. Local tooling only: the transformer never loads this module.
+ */
+function letS3rverPaginate(): void {
+  const module = crypto as unknown as Record<string, unknown>;
+  if (module.__dasDesPassThrough) return;
+  const passThrough = () => ({ update: (data: string | Buffer) => Buffer.from(data), final: () => Buffer.alloc(0) });
+  const createCipheriv = crypto.createCipheriv;
+  const createDecipheriv = crypto.createDecipheriv;
+  module.createCipheriv = (algorithm: string, ...rest: unknown[]) =>
+    algorithm === 'des' ? passThrough() : (createCipheriv as (...args: unknown[]) => unknown)(algorithm, ...rest);
+  module.createDecipheriv = (algorithm: string, ...rest: unknown[]) =>
+    algorithm === 'des' ? passThrough() : (createDecipheriv as (...args: unknown[]) => unknown)(algorithm, ...rest);
+  module.__dasDesPassThrough = true;
+}
 
 export interface LocalS3Options {
   /** Where objects live on disk: `<directory>/<bucket>/<key>._S3rver_object`. */
@@ -20,6 +40,7 @@ export class LocalS3 {
   constructor(private readonly options: LocalS3Options) {}
 
   async start(): Promise<string> {
+    letS3rverPaginate();
     await mkdir(this.options.directory, { recursive: true });
     this.server = new S3rver({
       address: '127.0.0.1',

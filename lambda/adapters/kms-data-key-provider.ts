@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DecryptCommand, KMSServiceException, type KMSClient } from '@aws-sdk/client-kms';
 import { LRUCache } from '@aws-lambda-powertools/commons/utils/lru-cache';
-import { DataKeyError } from '../errors';
-import type { DataKey, DataKeyProvider, EncryptionContext } from '../ports';
+import type { DataKeyAnswer, DataKeyProvider, EncryptionContext } from '../ports';
 
 export interface KmsDataKeyProviderOptions {
   /** Plaintext keys kept across warm invocations. @default 100 */
@@ -14,13 +13,14 @@ export interface KmsDataKeyProviderOptions {
 }
 
 interface Entry {
-  readonly key: Promise<DataKey>;
+  readonly key: Promise<DataKeyAnswer>;
   readonly expiresAt: number;
 }
 
 /**
- * KMS errors that mean "this blob will never decrypt here": the record fails alone and keeps its data.
- * Anything else (throttling past the SDK's retries, network, 5xx) rejects the batch so Firehose retries it.
+ * KMS errors that mean "this blob will never decrypt here": answered as a refusal, so the records
+ * sealed with it fail alone and keep their data. Anything else (throttling past the SDK's retries,
+ * network, 5xx) rejects, failing the batch so that Firehose retries it.
  */
 const REFUSALS = new Set([
   'InvalidCiphertextException',
@@ -61,43 +61,53 @@ export class KmsDataKeyProvider implements DataKeyProvider {
     return this.calls;
   }
 
-  dataKey(encryptedKey: string, context: EncryptionContext, keyId?: string): Promise<DataKey> {
+  dataKey(encryptedKey: string, context: EncryptionContext, keyId?: string, signal?: AbortSignal): Promise<DataKeyAnswer> {
     const cacheKey = `${keyId ?? ''}\n${canonical(context)}\n${encryptedKey}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.expiresAt > this.now()) return cached.key;
 
-    const key = this.decrypt(encryptedKey, context, keyId);
+    const key = this.decrypt(encryptedKey, context, keyId, signal);
     this.cache.add(cacheKey, { key, expiresAt: this.now() + this.ttlMs });
-    key.catch((error: unknown) => {
-      if (error instanceof DataKeyError) {
-        this.cache.add(cacheKey, { key, expiresAt: this.now() + Math.min(REFUSAL_TTL_MS, this.ttlMs) });
-      } else if (this.cache.get(cacheKey)?.key === key) {
-        this.cache.remove(cacheKey); // transient: let the retried batch ask again
-      }
-    });
+    key.then(
+      (answer) => {
+        // A refused blob stays refused for a while only: a key policy may be fixed meanwhile.
+        if ('refused' in answer) this.cache.add(cacheKey, { key, expiresAt: this.now() + Math.min(REFUSAL_TTL_MS, this.ttlMs) });
+      },
+      () => {
+        if (this.cache.get(cacheKey)?.key === key) this.cache.remove(cacheKey); // transient: the retried batch asks again
+      },
+    );
     return key;
   }
 
-  private async decrypt(encryptedKey: string, context: EncryptionContext, keyId: string | undefined): Promise<DataKey> {
+  private async decrypt(
+    encryptedKey: string,
+    context: EncryptionContext,
+    keyId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<DataKeyAnswer> {
     this.calls += 1;
+    let plaintext: Uint8Array | undefined;
     try {
-      const { Plaintext } = await this.kms.send(
+      const answer = await this.kms.send(
         new DecryptCommand({
           CiphertextBlob: Buffer.from(encryptedKey, 'base64'),
           EncryptionContext: { ...context },
           ...(keyId ? { KeyId: keyId } : {}),
         }),
+        signal ? { abortSignal: signal } : {},
       );
-      if (!Plaintext || Plaintext.length !== 32) {
-        throw new DataKeyError(`KMS returned a ${Plaintext?.length ?? 0}-byte data key; DAS uses 32-byte AES keys`);
-      }
-      return { id: createHash('sha256').update(encryptedKey).digest('hex').slice(0, 16), plaintext: Plaintext };
+      plaintext = answer.Plaintext;
     } catch (error) {
       if (error instanceof KMSServiceException && REFUSALS.has(error.name)) {
-        throw new DataKeyError(`KMS refused the data key: ${error.name}`, { cause: error });
+        return { refused: `KMS refused the data key: ${error.name}` };
       }
       throw error;
     }
+    if (!plaintext || plaintext.length !== 32) {
+      return { refused: `KMS returned a ${plaintext?.length ?? 0}-byte data key; DAS uses 32-byte AES keys` };
+    }
+    return { key: { id: createHash('sha256').update(encryptedKey).digest('hex').slice(0, 16), plaintext } };
   }
 }
 

@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mapConcurrent } from '../core/concurrency';
 import type { EventStore, StoredObject } from '../ports';
 
@@ -13,6 +13,7 @@ export interface S3EventStoreOptions {
  */
 export class S3EventStore implements EventStore {
   private puts = 0;
+  private deletes = 0;
 
   constructor(
     private readonly s3: S3Client,
@@ -25,8 +26,14 @@ export class S3EventStore implements EventStore {
     return this.puts;
   }
 
-  putAll(objects: ReadonlyArray<() => Promise<StoredObject>>): Promise<StoredObject[]> {
+  /** DeleteObject requests sent since this store was built (rollbacks of failed batches). */
+  get deleteCalls(): number {
+    return this.deletes;
+  }
+
+  putAll(objects: ReadonlyArray<() => Promise<StoredObject>>, signal?: AbortSignal): Promise<StoredObject[]> {
     return mapConcurrent(objects, this.options.concurrency ?? 64, async (build) => {
+      signal?.throwIfAborted();
       const object = await build();
       this.puts += 1;
       await this.s3.send(
@@ -38,8 +45,23 @@ export class S3EventStore implements EventStore {
           ContentEncoding: 'gzip',
           Metadata: { 'event-count': String(object.eventCount) },
         }),
+        signal ? { abortSignal: signal } : {},
       );
       return object;
     });
+  }
+
+  async removeAll(keys: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    const left: string[] = [];
+    await mapConcurrent(keys, this.options.concurrency ?? 64, async (key) => {
+      try {
+        signal?.throwIfAborted();
+        this.deletes += 1;
+        await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), signal ? { abortSignal: signal } : {});
+      } catch {
+        left.push(key);
+      }
+    });
+    return left;
   }
 }

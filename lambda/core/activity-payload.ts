@@ -1,47 +1,142 @@
+import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
-import { PayloadError } from '../errors';
-import { isObject, parseJsonObject } from './json';
-import { eventTexts } from './event-texts';
-
-/** One decrypted DAS record: who sent it and what happened. */
-export interface ActivityPayload {
-  readonly clusterId?: string;
-  readonly instanceId?: string;
-  readonly events: readonly ActivityEvent[];
-  /** Each event's source text, when it could be cut out exactly (see `eventTexts`). */
-  readonly texts?: readonly string[];
-}
-
-/** One database activity event, exactly as RDS sent it; fields differ by engine and pass through untouched. */
-export type ActivityEvent = Record<string, unknown>;
+import { PayloadError, PayloadTooLargeError } from '../errors';
+import { compactJson, JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
 
 /**
- * Gunzips the whole decrypted plaintext (RDS gzips the JSON once, across Encryption SDK frames) and
- * parses its event list. Output beyond `maxBytes` fails the record: a decompression bomb must cost
- * one record, not the invocation's memory. Synchronous on purpose: a record is a few kilobytes, and
- * handing that to libuv's pool costs more main-thread time than inflating it (measured: 134 ms against
- * 21 ms of CPU for a 1 MiB batch), and Lambda below 1769 MB has no second core to overlap on.
+ * One database activity event: its JSON text exactly as RDS wrote it, and the few top-level fields the
+ * transformer reads (see {@link EVENT_FIELDS}). Every other field passes through untouched in `text`.
  */
-export function readActivityPayload(gzipped: Buffer, maxBytes: number): ActivityPayload {
+export interface ActivityEvent {
+  /**
+   * The event's JSON text, byte for byte as sent: integers beyond 2^53, `1.50`, escapes and key order
+   * survive. Only an event whose text held a line break (which would split an NDJSON line) is compacted.
+   */
+  readonly text: string;
+  /** The fields of {@link EVENT_FIELDS} the event has; absent names are absent here too. */
+  readonly fields: Readonly<Partial<Record<EventField, FieldValue>>>;
+}
+
+/** The top-level event fields the core reads: to drop heartbeats, filter, partition and label the line. */
+export const EVENT_FIELDS = ['type', 'class', 'command', 'dbUserName', 'logTime', 'clusterId', 'instanceId'] as const;
+export type EventField = (typeof EVENT_FIELDS)[number];
+
+/** Who sent a payload: the envelope fields of the decrypted activity JSON. */
+export interface ActivitySource {
+  readonly clusterId?: string;
+  readonly instanceId?: string;
+}
+
+export interface PayloadLimits {
+  /** Largest gunzipped payload accepted, in bytes. */
+  readonly maxDecompressedBytes: number;
+  /** Most events (heartbeats included) one payload may hold. */
+  readonly maxEvents: number;
+}
+
+/** What reading a payload found, besides the events handed to the callback. */
+export interface PayloadSummary extends ActivitySource {
+  readonly events: number;
+  /** Length of the gunzipped JSON in bytes. */
+  readonly bytes: number;
+  /**
+   * About what its text costs in memory: V8 keeps a string one byte a character only while every
+   * character is Latin-1, so text with anything beyond ASCII is counted two bytes a character.
+   */
+  readonly memoryBytes: number;
+}
+
+const WANTED: ReadonlySet<string> = new Set(EVENT_FIELDS);
+const LIST = 'databaseActivityEventList';
+
+/**
+ * Gunzips the whole decrypted plaintext (RDS gzips the JSON once, across Encryption SDK frames), checks
+ * it is UTF-8, and reads its event list with the strict reader, handing each event to `onEvent` in order.
+ *
+ * Events are streamed rather than returned so the caller keeps only what it stores: a payload of
+ * millions of tiny events costs the caller nothing for the ones it drops, and stops at `maxEvents`.
+ * `onEvent` is told the payload's `clusterId`/`instanceId` only after the list when they follow it in
+ * the text, so the caller gets them from the summary. Synchronous on purpose: a record is a few
+ * kilobytes, and handing that to libuv's pool costs more main-thread time than inflating it.
+ *
+ * @throws PayloadError naming what was wrong (never quoting the payload).
+ */
+export function readActivityPayload(
+  gzipped: Buffer,
+  limits: PayloadLimits,
+  onEvent: (event: ActivityEvent, index: number) => void,
+): PayloadSummary {
   let json: Buffer;
   try {
-    json = gunzipSync(gzipped, { maxOutputLength: maxBytes });
+    json = gunzipSync(gzipped, { maxOutputLength: limits.maxDecompressedBytes });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new PayloadError(`decrypted activity exceeds ${maxBytes} bytes when gunzipped`);
+      throw new PayloadTooLargeError(limits.maxDecompressedBytes);
     }
-    throw new PayloadError('decrypted activity is not gzip data', { cause: error });
+    throw new PayloadError('decrypted activity is not gzip data');
   }
-  const text = json.toString('utf8');
-  const parsed = parseJsonObject(text, 'decrypted activity', PayloadError);
-  const list = parsed.databaseActivityEventList;
-  if (!Array.isArray(list)) throw new PayloadError('decrypted activity has no databaseActivityEventList array');
-  const badIndex = list.findIndex((event) => !isObject(event));
-  if (badIndex >= 0) throw new PayloadError(`databaseActivityEventList item ${badIndex} is not an object`);
-  return {
-    clusterId: typeof parsed.clusterId === 'string' ? parsed.clusterId : undefined,
-    instanceId: typeof parsed.instanceId === 'string' ? parsed.instanceId : undefined,
-    events: list as ActivityEvent[],
-    texts: eventTexts(text, list.length),
-  };
+  // Buffer#toString would replace invalid bytes with U+FFFD: the stored text would no longer be what RDS sent.
+  if (!isUtf8(json)) throw new PayloadError('decrypted activity is not UTF-8 text');
+  try {
+    const text = json.toString('utf8');
+    const memoryBytes = text.length === json.length ? text.length : 2 * text.length;
+    return { ...readActivityJson(text, limits.maxEvents, onEvent), bytes: json.length, memoryBytes };
+  } catch (error) {
+    if (error instanceof JsonRefusal) throw new PayloadError(error.describe('decrypted activity'));
+    throw error;
+  }
+}
+
+function readActivityJson(
+  text: string,
+  maxEvents: number,
+  onEvent: (event: ActivityEvent, index: number) => void,
+): Omit<PayloadSummary, 'bytes' | 'memoryBytes'> {
+  const reader = new StrictJsonReader(text);
+  let clusterId: string | undefined;
+  let instanceId: string | undefined;
+  let events = -1;
+  reader.beginObject(1);
+  for (let name = reader.nextName(1, true); name !== undefined; name = reader.nextName(1, false)) {
+    if (name === LIST) {
+      events = readEventList(reader, maxEvents, onEvent);
+    } else if (name === 'clusterId' || name === 'instanceId') {
+      const value = reader.value(2);
+      if (typeof value === 'string') {
+        if (name === 'clusterId') clusterId = value;
+        else instanceId = value;
+      }
+    } else {
+      reader.skip(2);
+    }
+  }
+  reader.end();
+  if (events < 0) throw new PayloadError(`decrypted activity has no ${LIST} array`);
+  return { events, ...(clusterId !== undefined ? { clusterId } : {}), ...(instanceId !== undefined ? { instanceId } : {}) };
+}
+
+function readEventList(reader: StrictJsonReader, maxEvents: number, onEvent: (event: ActivityEvent, index: number) => void): number {
+  if (reader.peek() !== 0x5b) throw new PayloadError(`${LIST} is not an array`);
+  reader.beginArray(2);
+  let count = 0;
+  for (let more = reader.nextElement(true); more; more = reader.nextElement(false)) {
+    if (count === maxEvents) throw new PayloadError(`${LIST} holds more than ${maxEvents} events`);
+    if (reader.peek() !== 0x7b) throw new PayloadError(`${LIST} item ${count} is not an object`);
+    onEvent(readEvent(reader), count);
+    count++;
+  }
+  return count;
+}
+
+function readEvent(reader: StrictJsonReader): ActivityEvent {
+  const start = reader.at;
+  reader.resetLineBreaks();
+  const fields: Partial<Record<EventField, FieldValue>> = {};
+  reader.beginObject(3);
+  for (let name = reader.nextName(3, true); name !== undefined; name = reader.nextName(3, false)) {
+    if (WANTED.has(name)) fields[name as EventField] = reader.value(4);
+    else reader.skip(4);
+  }
+  const text = reader.text.slice(start, reader.at);
+  return { text: reader.sawLineBreak ? compactJson(text) : text, fields };
 }

@@ -1,9 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { EnvelopeError } from '../errors';
-import { parseJsonObject } from './json';
+import { JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
 
 /** The JSON RDS puts on the Kinesis stream for each batch of activity. */
 export interface DasEnvelope {
-  readonly version: unknown;
+  readonly version: FieldValue | undefined;
   /** AWS Encryption SDK message holding the gzipped activity events. */
   readonly encryptedEvents: Buffer;
   /** base64 KMS ciphertext blob of the data key; repeats across consecutive records. */
@@ -11,18 +12,23 @@ export interface DasEnvelope {
 }
 
 const ENVELOPE_TYPE = 'DatabaseActivityMonitoringRecords';
+const FIELDS: ReadonlySet<string> = new Set(['type', 'version', 'databaseActivityEvents', 'key']);
 
 /**
- * Parses one Firehose record's base64 `data` as a DAS envelope. Any `version` is accepted:
- * RDS has shipped 1.0 to 1.3 and the format did not change in ways this reads.
+ * Parses one Firehose record's base64 `data` as a DAS envelope. Any `version` is accepted: RDS has
+ * shipped 1.0 to 1.3 and the format did not change in ways this reads. Unknown fields are allowed; a
+ * field given twice is not, since it could name two different keys or payloads.
  */
 export function parseEnvelope(data: unknown): DasEnvelope {
   if (typeof data !== 'string') throw new EnvelopeError('record data is not a string');
-  const parsed = parseJsonObject(decodeBase64(data, 'record data').toString('utf8'), 'record data', EnvelopeError);
-  if (parsed.type !== ENVELOPE_TYPE) {
+  const bytes = decodeBase64(data, 'record data');
+  if (!isUtf8(bytes)) throw new EnvelopeError('record data is not UTF-8 text');
+  const fields = readEnvelopeFields(bytes.toString('utf8'));
+  if (fields.get('type') !== ENVELOPE_TYPE) {
     throw new EnvelopeError(`envelope type is not ${ENVELOPE_TYPE}`);
   }
-  const { databaseActivityEvents, key } = parsed;
+  const databaseActivityEvents = fields.get('databaseActivityEvents');
+  const key = fields.get('key');
   if (typeof databaseActivityEvents !== 'string' || databaseActivityEvents.length === 0) {
     throw new EnvelopeError('envelope has no databaseActivityEvents string');
   }
@@ -31,10 +37,32 @@ export function parseEnvelope(data: unknown): DasEnvelope {
   }
   decodeBase64(key, 'envelope key'); // validate early: a bad blob must not cost a KMS call
   return {
-    version: parsed.version,
+    version: fields.get('version'),
     encryptedEvents: decodeBase64(databaseActivityEvents, 'databaseActivityEvents'),
     encryptedKey: key,
   };
+}
+
+function readEnvelopeFields(text: string): Map<string, FieldValue> {
+  const fields = new Map<string, FieldValue>();
+  try {
+    const reader = new StrictJsonReader(text);
+    if (reader.peek() !== 0x7b) {
+      reader.skip(1);
+      reader.end();
+      throw new EnvelopeError('record data is not a JSON object');
+    }
+    reader.beginObject(1);
+    for (let name = reader.nextName(1, true); name !== undefined; name = reader.nextName(1, false)) {
+      if (FIELDS.has(name)) fields.set(name, reader.value(2));
+      else reader.skip(2);
+    }
+    reader.end();
+  } catch (error) {
+    if (error instanceof JsonRefusal) throw new EnvelopeError(error.describe('record data'));
+    throw error;
+  }
+  return fields;
 }
 
 function decodeBase64(text: string, what: string): Buffer {
@@ -55,4 +83,3 @@ function decodeBase64(text: string, what: string): Buffer {
   }
   return decoded;
 }
-

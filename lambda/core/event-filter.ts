@@ -1,6 +1,12 @@
-import type { DropFilters } from '../config';
 import type { ActivityEvent } from './activity-payload';
 import { commandFolder } from './partition';
+
+/** Which events to leave out of the audit log, besides heartbeats. Values are lower-cased. */
+export interface DropFilters {
+  readonly classes: ReadonlySet<string>;
+  readonly commands: ReadonlySet<string>;
+  readonly users: ReadonlySet<string>;
+}
 
 export type EventFate = 'kept' | 'heartbeat' | 'filtered';
 
@@ -9,13 +15,13 @@ export type EventFate = 'kept' | 'heartbeat' | 'filtered';
  * two seconds) never do; the drop filters remove whole classes, commands or users, case-insensitively.
  * A command filter matches the command as sent (`CREATE TABLE`) or as its folder (`CREATE_TABLE`).
  */
-export function eventFate(event: ActivityEvent, filters: DropFilters): EventFate {
-  if (lower(event.type) === 'heartbeat') return 'heartbeat';
-  if (filters.classes.size > 0 && filters.classes.has(lower(event.class))) return 'filtered';
-  if (filters.users.size > 0 && filters.users.has(lower(event.dbUserName))) return 'filtered';
+export function eventFate({ fields }: ActivityEvent, filters: DropFilters): EventFate {
+  if (lower(fields.type) === 'heartbeat') return 'heartbeat';
+  if (filters.classes.size > 0 && filters.classes.has(lower(fields.class))) return 'filtered';
+  if (filters.users.size > 0 && filters.users.has(lower(fields.dbUserName))) return 'filtered';
   if (filters.commands.size > 0) {
-    const command = lower(event.command);
-    if (filters.commands.has(command) || filters.commands.has(commandFolder(event.command).toLowerCase())) {
+    const command = lower(fields.command);
+    if (filters.commands.has(command) || filters.commands.has(commandFolder(fields.command).toLowerCase())) {
       return 'filtered';
     }
   }

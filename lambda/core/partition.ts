@@ -71,11 +71,11 @@ function offsetMinutes(zone: string | undefined): number | undefined {
 }
 
 /** The partition of an event: its command, and the UTC hour of its `logTime` (else of the record's arrival). */
-export function partitionOf(event: ActivityEvent, arrivalMillis: number): Partition {
-  const command = commandFolder(event.command);
-  const utc = utcDateHour(event.logTime);
+export function partitionOf({ fields }: ActivityEvent, arrivalMillis: number): Partition {
+  const command = commandFolder(fields.command);
+  const utc = utcDateHour(fields.logTime);
   if (utc) return { command, ...utc };
-  const iso = new Date(parseLogTime(event.logTime) ?? arrivalMillis).toISOString();
+  const iso = new Date(parseLogTime(fields.logTime) ?? arrivalMillis).toISOString();
   return { command, date: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 

@@ -5,14 +5,22 @@ import type {
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
 import { kmsKeyFor, type Config } from '../config';
-import { ConfigError, RecordError } from '../errors';
-import type { DataKey, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../ports';
-import { readActivityPayload } from './activity-payload';
+import { BatchFailure, ConfigError } from '../errors';
+import type { BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../ports';
 import { mapConcurrent } from './concurrency';
 import { parseEnvelope, type DasEnvelope } from './das-envelope';
-import { eventFate } from './event-filter';
-import { eventLine, gzipLines, gzipLinesSync } from './ndjson';
-import { batchObjectName, objectKey, partitionKey, partitionOf } from './partition';
+import { recordDigest } from './journal';
+import { gzipLines } from './ndjson';
+import { batchObjectName, objectKey } from './partition';
+import {
+  DecompressionBudget,
+  failureReason,
+  isolated,
+  readOpenedRecord,
+  type EventCounts,
+  type RecordOutcome,
+  type RecordSettings,
+} from './record-reader';
 import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
 
 /**
@@ -24,16 +32,33 @@ import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
 export const RESPONSE_GZIP_LEVEL = 6;
 
 export interface TransformDeps {
-  readonly config: Pick<Config, 'resourceId' | 'kmsKeys' | 'dropFilters' | 'maxDecompressedBytes'>;
+  readonly config: Pick<
+    Config,
+    'resourceId' | 'kmsKeys' | 'dropFilters' | 'maxDecompressedBytes' | 'maxEventsPerRecord' | 'maxBatchDecompressedBytes'
+  >;
   readonly dataKeys: DataKeyProvider;
   readonly decrypter: PayloadDecrypter;
   readonly store: EventStore;
+  readonly journal: BatchJournal;
   /** Records in flight at once: the Encryption SDK's stream hops interleave while one record waits. */
   readonly recordConcurrency?: number;
   /** zlib level of the stored audit-log objects. @default 6 (zlib's default) */
   readonly gzipLevel?: number;
   /** zlib level of each Ok record's data. @default RESPONSE_GZIP_LEVEL */
   readonly responseGzipLevel?: number;
+}
+
+export interface TransformOptions {
+  /**
+   * When to give up (ms since the epoch): the function's own deadline less the time a rollback needs.
+   * KMS and S3 requests still in flight are aborted then, and the batch fails with a clear message
+   * instead of being killed mid-write. @default no deadline
+   */
+  readonly deadline?: number;
+  /** How long the rollback of a failed batch's writes may take. @default 5000 */
+  readonly rollbackMs?: number;
+  /** The clock. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** What happened to a batch, for one summary log line: counts and reasons, never content. */
@@ -54,119 +79,183 @@ export interface BatchSummary {
 export interface BatchOutcome {
   readonly result: FirehoseTransformationResult;
   readonly summary: BatchSummary;
+  /** The objects written, with their keys. */
+  readonly objects: readonly StoredObject[];
 }
 
-/** The kept events of one record: their lines, and for each the key of its (command, date, hour) folder. */
-interface KeptEvents {
-  readonly lines: string[];
-  readonly folders: string[];
-}
-
-type RecordOutcome =
-  | { readonly kind: 'ok'; readonly kept: KeptEvents; readonly data: Buffer; readonly counts: EventCounts }
-  | { readonly kind: 'dropped'; readonly counts: EventCounts }
-  | { readonly kind: 'failed'; readonly reason: string };
-
-interface EventCounts {
-  events: number;
-  heartbeats: number;
-  filtered: number;
-}
+/** How long a rollback may take by default: a handful of DeleteObject calls in parallel. */
+export const DEFAULT_ROLLBACK_MS = 5_000;
 
 /**
  * Turns one Firehose invocation into the audit log: every record decrypted, its kept events written
  * to S3 by (command, date, hour), and exactly one answer per record ID, in input order.
  *
- * A record that cannot be read is `ProcessingFailed` with its original data and does not affect the
- * others. Anything else that goes wrong (S3 still failing after SDK retries, KMS unreachable) rejects,
- * so Firehose retries the batch; object keys depend only on the record IDs, so a retry overwrites.
+ * Failures split by where they come from, and the code's shape keeps them apart:
+ * - a record's own bytes: whatever goes wrong inside {@link isolated} (decode, decrypt, decompress,
+ *   read, filter, partition, answer) makes that record ProcessingFailed with its original data;
+ * - the outside world (KMS or S3 unreachable or throttled past retries, the deadline, the 6 MB
+ *   response cap): the batch rejects and Firehose retries it. Before rejecting, what this attempt
+ *   wrote is removed; what cannot be removed is overwritten by the retry (object keys depend only on
+ *   the record IDs) or, after a final failure, by a re-drive that rebuilds the batch from the journal.
  */
-export async function transformBatch(event: FirehoseTransformationEvent, deps: TransformDeps): Promise<BatchOutcome> {
+export async function transformBatch(
+  event: FirehoseTransformationEvent,
+  deps: TransformDeps,
+  options: TransformOptions = {},
+): Promise<BatchOutcome> {
   if (!Array.isArray(event?.records)) {
     throw new ConfigError('The event is not a Firehose data-transformation event: it has no records array');
   }
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  // Firehose always stamps arrival; a hand-written event may not, and its events still need an hour.
+  const invokedAt = startedAt;
+  if (event.records.length === 0) return emptyOutcome(event, deps);
+
   const resourceId = batchResourceId(event, deps.config.resourceId);
   const context = encryptionContextFor(resourceId);
   const keyId = kmsKeyFor(deps.config.kmsKeys, resourceId);
-  const gzipLevel = deps.gzipLevel;
-  const responseGzipLevel = deps.responseGzipLevel ?? RESPONSE_GZIP_LEVEL;
-  // Firehose always stamps arrival; a hand-written event may not, and its events still need an hour.
-  const invokedAt = Date.now();
+  const name = batchObjectName(resourceId, event.records.map((record) => record.recordId));
+  const stop = deadlineSignal(options.deadline, now);
 
-  // Read every envelope first and ask KMS for each distinct data key at once: a batch that spans a key
-  // rotation then waits for one KMS round trip, not one per key switch.
-  const envelopes = event.records.map((record) => {
-    try {
-      return parseEnvelope(record.data);
-    } catch (error) {
-      if (error instanceof RecordError) return error;
-      throw error;
-    }
-  });
-  const dataKeys = new Map<string, Promise<DataKey>>();
-  for (const envelope of envelopes) {
-    if (envelope instanceof RecordError || dataKeys.has(envelope.encryptedKey)) continue;
-    const dataKey = deps.dataKeys.dataKey(envelope.encryptedKey, context, keyId);
-    dataKey.catch(() => undefined); // awaited by each record below; a refusal fails those records only
-    dataKeys.set(envelope.encryptedKey, dataKey);
-  }
+  const settings: RecordSettings = {
+    limits: { maxDecompressedBytes: deps.config.maxDecompressedBytes, maxEvents: deps.config.maxEventsPerRecord },
+    dropFilters: deps.config.dropFilters,
+    responseGzipLevel: deps.responseGzipLevel ?? RESPONSE_GZIP_LEVEL,
+  };
+  const budget = new DecompressionBudget(deps.config.maxBatchDecompressedBytes);
 
-  const readRecord = async (record: FirehoseTransformationEventRecord, index: number): Promise<RecordOutcome> => {
-    try {
-      const envelope = envelopes[index] as DasEnvelope | RecordError;
-      if (envelope instanceof RecordError) throw envelope;
-      const dataKey = await (dataKeys.get(envelope.encryptedKey) as Promise<DataKey>);
-      const gzipped = await deps.decrypter.decrypt(envelope.encryptedEvents, dataKey);
-      const payload = readActivityPayload(gzipped, deps.config.maxDecompressedBytes);
-      const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
-      const counts: EventCounts = { events: payload.events.length, heartbeats: 0, filtered: 0 };
-      const kept: KeptEvents = { lines: [], folders: [] };
-      payload.events.forEach((activity, position) => {
-        const fate = eventFate(activity, deps.config.dropFilters);
-        if (fate === 'kept') {
-          kept.lines.push(eventLine(activity, payload, payload.texts?.[position]));
-          kept.folders.push(partitionKey(partitionOf(activity, arrival)));
-        } else {
-          counts[fate === 'heartbeat' ? 'heartbeats' : 'filtered'] += 1;
-        }
-      });
-      if (kept.lines.length === 0) return { kind: 'dropped', counts };
-      return { kind: 'ok', kept, data: gzipLinesSync(kept.lines, responseGzipLevel), counts };
-    } catch (error) {
-      if (error instanceof RecordError) return { kind: 'failed', reason: error.message };
-      throw error;
-    }
+  // The journal entry must be durable before any event object is: started with the first record that
+  // has events to store, so it overlaps the rest of the reading, and skipped for batches that store nothing.
+  let journal: Promise<void> | undefined;
+  const startJournal = (): void => {
+    journal ??= deps.journal.write(
+      {
+        name,
+        resourceId,
+        startedAt,
+        records: event.records.map((record) => ({ recordId: record.recordId, sha256: recordDigest(record.data) })),
+      },
+      stop.signal,
+    );
+    journal.catch(() => undefined); // awaited before the writes
   };
 
-  const outcomes = await mapConcurrent(event.records, deps.recordConcurrency ?? 16, readRecord);
-
-  const groups = groupLines(outcomes);
-
-  const records = event.records.map((record, index): FirehoseTransformationResultRecord => {
-    const outcome = outcomes[index] as RecordOutcome;
-    switch (outcome.kind) {
-      case 'ok':
-        return { recordId: record.recordId, result: 'Ok', data: outcome.data.toString('base64') };
-      case 'dropped':
-        return { recordId: record.recordId, result: 'Dropped', data: record.data };
-      case 'failed':
-        return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
+  try {
+    const envelopes = event.records.map((record) => isolatedSync(() => parseEnvelope(record.data)));
+    // Ask KMS for each distinct data key at once: a batch that spans a key rotation then waits for one
+    // round trip, not one per key switch. A lookup that rejects is the outside world: it fails the batch.
+    const dataKeys = new Map<string, Promise<DataKeyAnswer>>();
+    for (const envelope of envelopes) {
+      if ('kind' in envelope || dataKeys.has(envelope.encryptedKey)) continue;
+      const answer = deps.dataKeys.dataKey(envelope.encryptedKey, context, keyId, stop.signal);
+      answer.catch(() => undefined); // awaited by each record below
+      dataKeys.set(envelope.encryptedKey, answer);
     }
-  });
 
-  // Checked before writing: a batch that cannot be answered leaves nothing behind when Firehose retries it.
-  assertResponseFits(records);
-  const name = batchObjectName(resourceId, event.records.map((record) => record.recordId));
-  // Each object is compressed on the pool and handed to the store as soon as it is ready, so the first
-  // PUTs are in flight while the larger groups still compress.
-  const objects = await deps.store.putAll(
-    [...groups].map(([folder, lines]) => async (): Promise<StoredObject> => ({
-      key: objectKey(folder, name),
-      body: await gzipLines(lines, gzipLevel),
-      eventCount: lines.length,
-    })),
-  );
-  return { result: { records }, summary: summarize(resourceId, event.records, outcomes, objects) };
+    // Records are decrypted concurrently but read one at a time in record order, so the decompression
+    // budget goes to the same records on every attempt of a batch: a retry never splits it differently.
+    const turns = new InOrder(event.records.length);
+    const answerRecord = async (record: FirehoseTransformationEventRecord, index: number): Promise<RecordOutcome> => {
+      try {
+        stop.signal.throwIfAborted();
+        const envelope = envelopes[index] as DasEnvelope | RecordOutcome;
+        if ('kind' in envelope) return envelope;
+        const answer = await (dataKeys.get(envelope.encryptedKey) as Promise<DataKeyAnswer>);
+        if ('refused' in answer) return { kind: 'failed', reason: answer.refused };
+        const opened = await isolated(async () => ({ kind: 'opened', gzipped: await deps.decrypter.decrypt(envelope.encryptedEvents, answer.key) }) as const);
+        await turns.wait(index);
+        if (opened.kind !== 'opened') return opened;
+        const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
+        const outcome = await isolated(() => readOpenedRecord(opened.gzipped, arrival, settings, budget));
+        if (outcome.kind === 'ok') startJournal();
+        return outcome;
+      } finally {
+        turns.done(index);
+      }
+    };
+    const outcomes = await mapConcurrent(event.records, deps.recordConcurrency ?? 16, answerRecord);
+
+    const records = event.records.map((record, index) => answerFor(record, outcomes[index] as RecordOutcome));
+    // Checked before writing: a batch that cannot be answered leaves nothing behind when Firehose retries it.
+    assertResponseFits(records);
+
+    const groups = groupLines(outcomes);
+    const objects = groups.size === 0 ? [] : await writeObjects(groups, name, journal, deps, stop, options);
+    return { result: { records }, summary: summarize(resourceId, event.records, outcomes, objects), objects };
+  } catch (error) {
+    throw stop.signal.aborted && !(error instanceof BatchFailure)
+      ? new BatchFailure(
+          'Stopped before the function timed out: the batch could not be read and stored in time, and Firehose will retry it. ' +
+            'If this repeats, lower the processor buffer size or raise the function timeout.',
+          { cause: error },
+        )
+      : error;
+  } finally {
+    stop.clear();
+  }
+}
+
+/**
+ * Writes the batch's objects after its journal entry. On failure, removes what this attempt may have
+ * written (every object whose write started) and rejects with a message that says what is left.
+ */
+async function writeObjects(
+  groups: Map<string, string[]>,
+  name: string,
+  journal: Promise<void> | undefined,
+  deps: TransformDeps,
+  stop: DeadlineSignal,
+  options: TransformOptions,
+): Promise<StoredObject[]> {
+  await journal;
+  const started: string[] = [];
+  try {
+    // Each object is compressed on the pool and handed to the store as soon as it is ready, so the
+    // first PUTs are in flight while the larger groups still compress.
+    return await deps.store.putAll(
+      [...groups].map(([folder, lines]) => async (): Promise<StoredObject> => {
+        const key = objectKey(folder, name);
+        started.push(key);
+        return { key, body: await gzipLines(lines, deps.gzipLevel), eventCount: lines.length };
+      }),
+      stop.signal,
+    );
+  } catch (error) {
+    const left = started.length === 0 ? [] : await deps.store.removeAll(started, AbortSignal.timeout(options.rollbackMs ?? DEFAULT_ROLLBACK_MS));
+    const cause = stop.signal.aborted ? 'the function was about to time out' : describe(error);
+    throw new BatchFailure(
+      `Could not store the batch (${cause}): ${groups.size} objects to write, ${started.length} started, ` +
+        `${started.length - left.length} removed again, ${left.length} left for the retry to overwrite. ` +
+        'Firehose will retry the batch.',
+      { cause: error },
+    );
+  }
+}
+
+/** The same rule as {@link isolated}, for the synchronous envelope step: the envelope is the record's own bytes. */
+function isolatedSync(work: () => DasEnvelope): DasEnvelope | RecordOutcome {
+  try {
+    return work();
+  } catch (error) {
+    return { kind: 'failed', reason: failureReason(error) };
+  }
+}
+
+function answerFor(record: FirehoseTransformationEventRecord, outcome: RecordOutcome): FirehoseTransformationResultRecord {
+  switch (outcome.kind) {
+    case 'ok':
+      return { recordId: record.recordId, result: 'Ok', data: outcome.data.toString('base64') };
+    case 'dropped':
+      return { recordId: record.recordId, result: 'Dropped', data: record.data };
+    case 'failed':
+      return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
+  }
+}
+
+function emptyOutcome(event: FirehoseTransformationEvent, deps: TransformDeps): BatchOutcome {
+  const resourceId = deps.config.resourceId ?? resourceIdFromStreamArn(event.sourceKinesisStreamArn) ?? 'unknown';
+  return { result: { records: [] }, summary: summarize(resourceId, [], [], []), objects: [] };
 }
 
 /** Lambda's cap on a synchronous response, which is how Firehose invokes the transformer. */
@@ -180,7 +269,7 @@ function assertResponseFits(records: readonly FirehoseTransformationResultRecord
   let bytes = 16;
   for (const record of records) bytes += record.recordId.length + (record.data?.length ?? 0) + 64;
   if (bytes > MAX_RESPONSE_BYTES) {
-    throw new Error(
+    throw new BatchFailure(
       `The response would be about ${bytes} bytes, over Lambda's ${MAX_RESPONSE_BYTES}-byte limit: ` +
         'lower the delivery stream processor buffer size (BufferSizeInMBs).',
     );
@@ -189,7 +278,7 @@ function assertResponseFits(records: readonly FirehoseTransformationResultRecord
 
 function batchResourceId(event: FirehoseTransformationEvent, override: string | undefined): string {
   if (override) return override;
-  const fromArn = resourceIdFromStreamArn((event as { sourceKinesisStreamArn?: string }).sourceKinesisStreamArn);
+  const fromArn = resourceIdFromStreamArn(event.sourceKinesisStreamArn);
   if (fromArn) return fromArn;
   throw new ConfigError(
     'Cannot tell which database this batch comes from: the event has no sourceKinesisStreamArn ending in ' +
@@ -211,6 +300,44 @@ function groupLines(outcomes: readonly RecordOutcome[]): Map<string, string[]> {
     }
   }
   return groups;
+}
+
+/** Lets asynchronous steps take turns in index order: step i waits until every step before it is done. */
+class InOrder {
+  private readonly released: Array<() => void> = [];
+  private readonly turns: Promise<void>[];
+
+  constructor(count: number) {
+    this.turns = Array.from({ length: count }, (_, index) =>
+      index === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.released[index] = resolve)),
+    );
+  }
+
+  wait(index: number): Promise<void> {
+    return this.turns[index] as Promise<void>;
+  }
+
+  done(index: number): void {
+    this.released[index + 1]?.();
+  }
+}
+
+interface DeadlineSignal {
+  readonly signal: AbortSignal;
+  clear(): void;
+}
+
+/** An AbortSignal that fires at the deadline (never, without one). */
+function deadlineSignal(deadline: number | undefined, now: () => number): DeadlineSignal {
+  const controller = new AbortController();
+  if (deadline === undefined) return { signal: controller.signal, clear: () => undefined };
+  const timer = setTimeout(() => controller.abort(new Error('deadline reached')), Math.max(0, deadline - now()));
+  timer.unref?.();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function summarize(
@@ -237,9 +364,10 @@ function summarize(
     if (outcome.kind === 'failed') {
       summary.failures.push({ recordId: (records[index] as FirehoseTransformationEventRecord).recordId, reason: outcome.reason });
     } else {
-      summary.events += outcome.counts.events;
-      summary.heartbeats += outcome.counts.heartbeats;
-      summary.filtered += outcome.counts.filtered;
+      const counts: EventCounts = outcome.counts;
+      summary.events += counts.events;
+      summary.heartbeats += counts.heartbeats;
+      summary.filtered += counts.filtered;
     }
   });
   return summary;

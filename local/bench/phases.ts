@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-decrypter';
-import { readActivityPayload, type ActivityPayload } from '../../lambda/core/activity-payload';
+import { readActivityPayload, type ActivityEvent } from '../../lambda/core/activity-payload';
 import { parseEnvelope, type DasEnvelope } from '../../lambda/core/das-envelope';
 import { eventFate } from '../../lambda/core/event-filter';
 import { eventLine, gzipLines, gzipLinesSync } from '../../lambda/core/ndjson';
@@ -60,8 +60,14 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
       }
       return out;
     });
-    const payloads: ActivityPayload[] = await time('gunzip + JSON.parse + cut out event texts (shipped)', true, () =>
-      gzipped.map((buffer) => readActivityPayload(buffer, 64 * 1024 * 1024)),
+    const payloads = await time('gunzip + strict read, events cut out as written (shipped)', true, () =>
+      gzipped.map((buffer) => {
+        const events: ActivityEvent[] = [];
+        const summary = readActivityPayload(buffer, { maxDecompressedBytes: 64 * 1024 * 1024, maxEvents: 100_000 }, (event) => {
+          events.push(event);
+        });
+        return { summary, events };
+      }),
     );
     await time('gunzip + JSON.parse (the floor\'s own)', true, () =>
       gzipped.map((buffer) => JSON.parse(gunzipSync(buffer, { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8')) as unknown),
@@ -70,10 +76,10 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
       payloads.map((payload, index) => {
         const arrival = (records[index] as { approximateArrivalTimestamp: number }).approximateArrivalTimestamp;
         const lines: Array<{ key: string; line: string }> = [];
-        payload.events.forEach((activity, position) => {
-          if (eventFate(activity, NO_FILTERS) !== 'kept') return;
-          lines.push({ key: partitionKey(partitionOf(activity, arrival)), line: eventLine(activity, payload, payload.texts?.[position]) });
-        });
+        for (const activity of payload.events) {
+          if (eventFate(activity, NO_FILTERS) !== 'kept') continue;
+          lines.push({ key: partitionKey(partitionOf(activity, arrival)), line: eventLine(activity, payload.summary) });
+        }
         return lines;
       }),
     );

@@ -8,11 +8,7 @@ import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createHandler } from '../../lambda/handler';
-import { loadConfig } from '../../lambda/config';
-import { KmsDataKeyProvider } from '../../lambda/adapters/kms-data-key-provider';
-import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-decrypter';
-import { S3EventStore } from '../../lambda/adapters/s3-event-store';
-import { transformBatch } from '../../lambda/core/transform-batch';
+import { createTransformer } from '../../lambda/transformer';
 import { SIGNED_SUITE } from '../das-synth';
 import { measureColdStart, type ColdStartResult } from './cold-start';
 import { Floor, type FloorSample } from './floor';
@@ -264,7 +260,7 @@ export async function runBench(options: BenchOptions, command: string, progress:
   }
 }
 
-/** transformBatch with the handler's adapters and clients, and deps overridden by a variant. */
+/** The shipped transformer (createTransformer, as the handler builds it), with the variant's settings. */
 function variantHandler(env: NodeJS.ProcessEnv, variant: Variant): Handler {
   if (variant.tree) {
     // tsx compiles the other checkout's TypeScript on require, as it does ours.
@@ -272,23 +268,14 @@ function variantHandler(env: NodeJS.ProcessEnv, variant: Variant): Handler {
     const candidate = require(resolve(variant.tree, 'lambda', 'handler')) as { createHandler: (env: NodeJS.ProcessEnv) => Handler };
     return candidate.createHandler(env);
   }
-  const config = loadConfig(env);
-  const dataKeys = new KmsDataKeyProvider(new KMSClient({}), { maxEntries: config.dataKeyCacheSize, ttlSeconds: config.dataKeyCacheTtlSeconds });
-  const store = new S3EventStore(new S3Client({ forcePathStyle: true }), config.bucketName, {
-    concurrency: variant.s3Concurrency ?? config.s3Concurrency,
-  });
-  const decrypter = new EncryptionSdkDecrypter();
-  return async (event) =>
-    (
-      await transformBatch(event, {
-        config,
-        dataKeys,
-        decrypter,
-        store,
-        ...(variant.gzipLevel !== undefined ? { gzipLevel: variant.gzipLevel } : {}),
-        ...(variant.recordConcurrency !== undefined ? { recordConcurrency: variant.recordConcurrency } : {}),
-      })
-    ).result;
+  const transformer = createTransformer(
+    variant.s3Concurrency !== undefined ? { ...env, S3_CONCURRENCY: String(variant.s3Concurrency) } : env,
+    {
+      ...(variant.gzipLevel !== undefined ? { gzipLevel: variant.gzipLevel } : {}),
+      ...(variant.recordConcurrency !== undefined ? { recordConcurrency: variant.recordConcurrency } : {}),
+    },
+  );
+  return async (event) => (await transformer.transform(event)).result;
 }
 
 async function measureRun(run: Handler, event: FirehoseTransformationEvent): Promise<Omit<RunSample, 'serverKmsCalls' | 'serverS3Puts' | 'serverS3PutBytes'>> {

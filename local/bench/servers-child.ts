@@ -5,14 +5,14 @@
  * Driven over IPC by {@link BenchServers}.
  */
 import { LocalAws } from '../local-aws';
-import { LatencyProxy } from '../latency-proxy';
+import { FaultProxy } from '../fault-proxy';
 import type { ServerReply, ServerRequest } from './servers';
 
 async function main(): Promise<void> {
   const kmsLatencyMs = Number(process.env.BENCH_KMS_LATENCY_MS ?? 0);
   const s3LatencyMs = Number(process.env.BENCH_S3_LATENCY_MS ?? 0);
   const local = await LocalAws.start({ latencyMs: kmsLatencyMs });
-  const proxy = new LatencyProxy({ target: local.s3Endpoint, latencyMs: s3LatencyMs });
+  const proxy = new FaultProxy({ target: local.s3Endpoint, latencyMs: s3LatencyMs });
   await proxy.start();
   const send = (reply: ServerReply): void => void process.send?.(reply);
 

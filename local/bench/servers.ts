@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ProxyTraffic } from '../latency-proxy';
+import type { ProxyTraffic } from '../fault-proxy';
 
 export type ServerRequest = { readonly id: number } & ({ type: 'counts' } | { type: 'reset' } | { type: 'stop' });
 
@@ -20,7 +20,7 @@ export interface ServerCounts {
 }
 
 /**
- * The local KMS endpoint (latency built in) and s3rver behind a {@link LatencyProxy}, in a child
+ * The local KMS endpoint (latency built in) and s3rver behind a {@link FaultProxy}, in a child
  * process (see servers-child.ts). `env` is the SDK configuration that points clients at them.
  */
 export class BenchServers {

@@ -13,6 +13,7 @@ import {
   UNSIGNED_SUITE,
 } from '../../local/das-synth';
 import { commandFolder } from '../../lambda/core/partition';
+import { capturingLogs } from '../support/logs';
 import { invokeLocal, LocalAws, mintBatch, okLines, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';
 
 const PG = PROFILES['aurora-postgresql'];
@@ -21,24 +22,6 @@ const withEnvelope = (event: Record<string, unknown>, profile = PG) => ({
   ...(profile.clusterId ? { clusterId: profile.clusterId } : {}),
   instanceId: profile.instanceId,
 });
-
-/** Captures what the handler prints (Powertools writes INFO to stdout and WARN to stderr). */
-async function capturingLogs<T>(fn: () => Promise<T>): Promise<{ value: T; logs: string }> {
-  const chunks: string[] = [];
-  const streams = [process.stdout, process.stderr];
-  const writes = streams.map((stream) => stream.write);
-  for (const stream of streams) {
-    stream.write = ((chunk: string | Uint8Array) => {
-      chunks.push(String(chunk));
-      return true;
-    }) as typeof stream.write;
-  }
-  try {
-    return { value: await fn(), logs: chunks.join('') };
-  } finally {
-    streams.forEach((stream, index) => (stream.write = writes[index]!));
-  }
-}
 
 function expectOneAnswerPerRecord(event: FirehoseTransformationEvent, result: FirehoseTransformationResult): void {
   expect(result.records.map((record) => record.recordId)).toEqual(event.records.map((record) => record.recordId));

@@ -1,13 +1,11 @@
 import * as fs from 'fs';
 import { builtinModules } from 'module';
-import * as os from 'os';
 import * as path from 'path';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { PROFILES, streamArnFor, type Engine } from '../../local/das-synth';
 import { DEV_KMS_KEY_ARN } from '../../local/dev-key';
 import { LocalAws, mintBatch, okLines, startLocalAws, storedObjects } from '../support/local-aws';
-import { synthApp } from './synth-app';
+import { bundledAsset, literalEnvironment, type BundledAsset } from '../../local/bundled-asset';
 
 /** Modules the AWS SDK requires only if present (SigV4a signing); absent in Lambda as well. */
 const OPTIONAL_SDK_MODULES = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
@@ -19,7 +17,7 @@ const OPTIONAL_SDK_MODULES = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v
  */
 describe('the bundled transformer asset', () => {
   const engines: Engine[] = ['aurora-postgresql', 'aurora-mysql'];
-  let outdir: string;
+  let asset: BundledAsset;
   let assetDir: string;
   let functionEnv: Record<string, unknown>;
   let aws: LocalAws;
@@ -27,34 +25,16 @@ describe('the bundled transformer asset', () => {
   const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'das-firehose-assembly-'));
     // Two databases with the local development key: the unsigned (PostgreSQL) and signed (MySQL) suites.
-    const { app, stack } = synthApp(
-      {
-        dasStreamArn: engines.map((engine) => streamArnFor(PROFILES[engine].resourceId)).join(','),
-        kmsKeyArn: DEV_KMS_KEY_ARN,
-      },
-      { bundle: true, outdir },
-    );
-    const assembly = app.synth();
-    const artifact = assembly.getStackByName(stack.stackName);
-    const template = artifact.template as { Resources: Record<string, { Type: string; Properties: any }> };
-    const [fn] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-    functionEnv = fn.Properties.Environment.Variables;
-    // The file asset the CLI would upload as the function's code: the manifest entry behind Code.S3Key.
-    const manifest = artifact.dependencies.find((dependency) => dependency instanceof cxapi.AssetManifestArtifact);
-    const files = JSON.parse(fs.readFileSync((manifest as cxapi.AssetManifestArtifact).file, 'utf8')).files as Record<
-      string,
-      { source: { path: string; packaging?: string } }
-    >;
-    const [hash] = String(fn.Properties.Code.S3Key).split('.');
-    expect(files[hash].source.packaging).toBe('zip');
-    assetDir = path.join(assembly.directory, files[hash].source.path);
-
+    asset = bundledAsset({
+      dasStreamArn: engines.map((engine) => streamArnFor(PROFILES[engine].resourceId)).join(','),
+      kmsKeyArn: DEV_KMS_KEY_ARN,
+    });
+    assetDir = asset.directory;
+    functionEnv = asset.environment;
     aws = await startLocalAws();
     // The environment the template gives the function, with the bucket (a Ref) and the endpoints made local.
-    const literal = Object.fromEntries(Object.entries(functionEnv).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
-    Object.assign(process.env, literal, aws.env);
+    Object.assign(process.env, literalEnvironment(functionEnv), aws.env);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = require(path.join(assetDir, 'index.js')).handler;
   }, 120_000);
@@ -63,7 +43,7 @@ describe('the bundled transformer asset', () => {
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
     Object.assign(process.env, savedEnv);
     await aws?.stop();
-    if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+    asset?.dispose();
   });
 
   it('is esbuild output: minified index.js with its source map, no TypeScript', () => {

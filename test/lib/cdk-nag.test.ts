@@ -52,6 +52,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(ids).toEqual([
       'AwsSolutions-IAM5[Resource::<Bucket>/events/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/journal/*]',
       'AwsSolutions-KDF1',
       'AwsSolutions-S1',
       'AwsSolutions-SNS2',

@@ -54,13 +54,21 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       ]);
     });
 
-    it('lets the function put objects only under events/', () => {
+    it('lets the function write and roll back under events/ and write its journal, nothing else in S3', () => {
       const s3Statements = statementsOfRole(template, functionRoleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
       expect(s3Statements).toEqual([
-        expect.objectContaining({
-          Action: 's3:PutObject',
+        {
+          Sid: 'WriteEvents',
+          Effect: 'Allow',
+          Action: ['s3:DeleteObject', 's3:PutObject'],
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/events/*']] },
-        }),
+        },
+        {
+          Sid: 'WriteJournal',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/journal/*']] },
+        },
       ]);
     });
 
@@ -172,20 +180,32 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       });
     });
 
-    it('transitions after 90 days, keeps current objects, expires noncurrent versions after 30 days', () => {
+    it('transitions events/ and firehose/ after 90 days and keeps them, expires noncurrent versions after 30 days', () => {
       const rules = template.findResources('AWS::S3::Bucket')[bucketId].Properties.LifecycleConfiguration.Rules;
-      expect(rules).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({
-            Status: 'Enabled',
-            Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
-            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
-          }),
-          expect.objectContaining({ ExpiredObjectDeleteMarker: true }),
-        ]),
-      );
-      expect(rules.some((rule: Record<string, unknown>) => 'ExpirationInDays' in rule)).toBe(false);
+      for (const [id, prefix] of [['AuditEvents', 'events/'], ['FirehoseOutput', 'firehose/']]) {
+        expect(rules).toContainEqual({
+          Id: id,
+          Prefix: prefix,
+          Status: 'Enabled',
+          Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        });
+      }
+      expect(rules).toContainEqual({ Id: 'AbortIncompleteUploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
+      expect(rules).toContainEqual(expect.objectContaining({ ExpiredObjectDeleteMarker: true }));
+    });
+
+    it('keeps the batch journal 90 days, never in a colder storage class', () => {
+      const rules = template.findResources('AWS::S3::Bucket')[bucketId].Properties.LifecycleConfiguration.Rules;
+      expect(rules).toContainEqual({
+        Id: 'BatchJournal',
+        Prefix: 'journal/',
+        Status: 'Enabled',
+        ExpirationInDays: 90,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      });
+      const expiring = rules.filter((rule: Record<string, unknown>) => 'ExpirationInDays' in rule);
+      expect(expiring.map((rule: { Id: string }) => rule.Id)).toEqual(['BatchJournal']);
     });
 
     it('has no Object Lock unless asked for', () => {
@@ -362,6 +382,7 @@ describe('DasFirehoseStack configured through context', () => {
 
   it('applies the lifecycle settings', () => {
     expect(bucket.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({
+      Id: 'AuditEvents',
       Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
       ExpirationInDays: 2555,
       NoncurrentVersionExpiration: { NoncurrentDays: 7 },

@@ -1,8 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DasFirehoseStack, settingsFromContext } from '../../lib/das-firehose-stack';
+import { cdkJsonContext } from '../../local/bundled-asset';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -11,11 +11,7 @@ export const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34c
 export const INSTANCE_STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/aws-rds-das-db-MNOPQRSTUVWX';
 export const OTHER_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/abcd1234-ab12-cd34-ef56-abcdef123456';
 
-/** The feature flags and other context cdk.json gives the CLI, so tests synthesize what `cdk synth` does. */
-export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  return cdkJson.context ?? {};
-}
+export { cdkJsonContext };
 
 export interface SynthOptions {
   /** Run esbuild on the transformer. Off by default: most tests read the template only. */

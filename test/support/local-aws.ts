@@ -71,6 +71,13 @@ export async function storedObjects(
   return Promise.all(objects.map(async ({ key }) => ({ key, ...(await readEvents(s3, aws.bucket, key)) })));
 }
 
+/** Every line stored under events/, as text, object by object. */
+export async function storedLines(aws: LocalAws): Promise<string[]> {
+  const objects = await listObjects(s3ClientFor(aws), aws.bucket, 'events/');
+  const texts = await Promise.all(objects.map(({ key }) => rawObjectText(aws, key)));
+  return texts.flatMap((text) => text.split('\n').filter((line) => line.length > 0));
+}
+
 /** An object's text exactly as stored, gunzipped. */
 export async function rawObjectText(aws: LocalAws, key: string): Promise<string> {
   const object = await s3ClientFor(aws).send(new GetObjectCommand({ Bucket: aws.bucket, Key: key }));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsDataKeyProvider } from '../../../lambda/adapters/kms-data-key-provider';
 import { encryptionContextFor } from '../../../lambda/core/resource';
-import { DataKeyError } from '../../../lambda/errors';
+import type { DataKey, DataKeyAnswer } from '../../../lambda/ports';
 import { DEV_KMS_KEY_ARN } from '../../../local/dev-key';
 import { LocalKms } from '../../../local/kms-endpoint';
 
@@ -26,13 +26,19 @@ beforeAll(async () => {
 afterAll(() => kms.stop());
 beforeEach(() => kms.resetCalls());
 
+/** The key of an answer that must be a key; fails the test, naming the refusal, otherwise. */
+function keyOf(answer: DataKeyAnswer): DataKey {
+  if ('refused' in answer) throw new Error(`expected a data key, KMS refused: ${answer.refused}`);
+  return answer.key;
+}
+
 const blobFor = (plaintext: Buffer, ctx = context, keyArn = DEV_KMS_KEY_ARN) =>
   kms.seal(keyArn, plaintext, { ...ctx }).toString('base64');
 
 describe('KmsDataKeyProvider', () => {
   it('decrypts a key blob under the resource encryption context', async () => {
     const plaintext = randomBytes(32);
-    const key = await new KmsDataKeyProvider(client).dataKey(blobFor(plaintext), context);
+    const key = keyOf(await new KmsDataKeyProvider(client).dataKey(blobFor(plaintext), context));
     expect(Buffer.from(key.plaintext).equals(plaintext)).toBe(true);
     expect(key.id).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -66,35 +72,63 @@ describe('KmsDataKeyProvider', () => {
     expect(kms.calls('Decrypt')).toBe(4);
   });
 
-  it('fails with DataKeyError under the wrong encryption context, and asks only once', async () => {
+  it('answers a refusal, not a rejection, under the wrong encryption context, and asks only once', async () => {
     const provider = new KmsDataKeyProvider(client);
     const blob = blobFor(randomBytes(32), encryptionContextFor('db-SOMEOTHERINSTANCE'));
-    await expect(provider.dataKey(blob, context)).rejects.toThrow(DataKeyError);
-    await expect(provider.dataKey(blob, context)).rejects.toThrow('InvalidCiphertextException');
+    await expect(provider.dataKey(blob, context)).resolves.toEqual({ refused: 'KMS refused the data key: InvalidCiphertextException' });
+    await expect(provider.dataKey(blob, context)).resolves.toEqual({ refused: 'KMS refused the data key: InvalidCiphertextException' });
     expect(kms.calls('Decrypt')).toBe(1);
   });
 
   it('pins Decrypt to the configured key: a blob of another key is refused', async () => {
     const provider = new KmsDataKeyProvider(client);
     const blob = blobFor(randomBytes(32), context, OTHER_KEY_ARN);
-    await expect(provider.dataKey(blob, context, DEV_KMS_KEY_ARN)).rejects.toThrow('IncorrectKeyException');
-    await expect(provider.dataKey(blob, context, OTHER_KEY_ARN)).resolves.toBeDefined();
+    await expect(provider.dataKey(blob, context, DEV_KMS_KEY_ARN)).resolves.toEqual({
+      refused: 'KMS refused the data key: IncorrectKeyException',
+    });
+    expect(keyOf(await provider.dataKey(blob, context, OTHER_KEY_ARN)).plaintext).toHaveLength(32);
+  });
+
+  // Each error KMS gives for a blob that will never decrypt here fails only the records sealed with it.
+  it.each([
+    'InvalidCiphertextException',
+    'IncorrectKeyException',
+    'AccessDeniedException',
+    'NotFoundException',
+    'DisabledException',
+    'KMSInvalidStateException',
+    'InvalidKeyUsageException',
+    'ValidationException',
+  ])('answers %s as a refusal of that blob', async (type) => {
+    const provider = new KmsDataKeyProvider(client);
+    kms.failNext({ type });
+    await expect(provider.dataKey(blobFor(randomBytes(32)), context)).resolves.toEqual({ refused: `KMS refused the data key: ${type}` });
   });
 
   it('absorbs KMS throttling through the SDK retries', async () => {
     const provider = new KmsDataKeyProvider(client);
     kms.failNext({ type: 'ThrottlingException' }, { type: 'ThrottlingException' });
-    await expect(provider.dataKey(blobFor(randomBytes(32)), context)).resolves.toBeDefined();
+    expect(keyOf(await provider.dataKey(blobFor(randomBytes(32)), context)).plaintext).toHaveLength(32);
     expect(kms.calls('Decrypt')).toBe(3);
   });
 
-  it('rejects with the SDK error, not DataKeyError, when KMS stays unavailable, and does not cache it', async () => {
+  it('rejects with the SDK error when KMS stays unavailable (the batch is retried), and does not cache it', async () => {
     const provider = new KmsDataKeyProvider(client);
     const blob = blobFor(randomBytes(32));
     kms.failNext(...Array.from({ length: 3 }, () => ({ type: 'KMSInternalException', status: 500 })));
-    const failure = await provider.dataKey(blob, context).catch((error: unknown) => error);
-    expect(failure).not.toBeInstanceOf(DataKeyError);
-    expect((failure as Error).name).toBe('KMSInternalException');
-    await expect(provider.dataKey(blob, context)).resolves.toBeDefined();
+    await expect(provider.dataKey(blob, context)).rejects.toMatchObject({ name: 'KMSInternalException' });
+    expect(keyOf(await provider.dataKey(blob, context)).plaintext).toHaveLength(32);
+  });
+
+  it('rejects when its signal aborts, and asks again next time', async () => {
+    const provider = new KmsDataKeyProvider(client);
+    const blob = blobFor(randomBytes(32));
+    kms.latencyMs = 2_000;
+    try {
+      await expect(provider.dataKey(blob, context, undefined, AbortSignal.timeout(50))).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      kms.latencyMs = 0;
+    }
+    expect(keyOf(await provider.dataKey(blob, context)).plaintext).toHaveLength(32);
   });
 });

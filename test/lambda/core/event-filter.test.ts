@@ -1,5 +1,5 @@
-import type { DropFilters } from '../../../lambda/config';
-import { eventFate } from '../../../lambda/core/event-filter';
+import { eventFate, type DropFilters } from '../../../lambda/core/event-filter';
+import { event } from '../../support/activity-event';
 
 const none: DropFilters = { classes: new Set(), commands: new Set(), users: new Set() };
 const filters = (classes: string[], commands: string[], users: string[]): DropFilters => ({
@@ -10,20 +10,20 @@ const filters = (classes: string[], commands: string[], users: string[]): DropFi
 
 describe('eventFate', () => {
   it('drops heartbeats and keeps everything else by default', () => {
-    expect(eventFate({ type: 'heartbeat' }, none)).toBe('heartbeat');
-    expect(eventFate({ type: 'record', command: 'SELECT', class: 'READ', dbUserName: 'rdsadmin' }, none)).toBe('kept');
-    expect(eventFate({}, none)).toBe('kept');
+    expect(eventFate(event({ type: 'heartbeat' }), none)).toBe('heartbeat');
+    expect(eventFate(event({ type: 'record', command: 'SELECT', class: 'READ', dbUserName: 'rdsadmin' }), none)).toBe('kept');
+    expect(eventFate(event({}), none)).toBe('kept');
   });
   it('drops by class, command and user, case-insensitively', () => {
     const f = filters(['read'], ['connect'], ['rdsadmin']);
-    expect(eventFate({ class: 'READ' }, f)).toBe('filtered');
-    expect(eventFate({ command: 'Connect' }, f)).toBe('filtered');
-    expect(eventFate({ dbUserName: 'RDSADMIN' }, f)).toBe('filtered');
-    expect(eventFate({ class: 'WRITE', command: 'INSERT', dbUserName: 'app' }, f)).toBe('kept');
+    expect(eventFate(event({ class: 'READ' }), f)).toBe('filtered');
+    expect(eventFate(event({ command: 'Connect' }), f)).toBe('filtered');
+    expect(eventFate(event({ dbUserName: 'RDSADMIN' }), f)).toBe('filtered');
+    expect(eventFate(event({ class: 'WRITE', command: 'INSERT', dbUserName: 'app' }), f)).toBe('kept');
   });
   it('matches a multi-word command as sent or as its folder name', () => {
-    expect(eventFate({ command: 'CREATE TABLE' }, filters([], ['create table'], []))).toBe('filtered');
-    expect(eventFate({ command: 'CREATE TABLE' }, filters([], ['create_table'], []))).toBe('filtered');
-    expect(eventFate({ command: 'CREATE INDEX' }, filters([], ['create_table'], []))).toBe('kept');
+    expect(eventFate(event({ command: 'CREATE TABLE' }), filters([], ['create table'], []))).toBe('filtered');
+    expect(eventFate(event({ command: 'CREATE TABLE' }), filters([], ['create_table'], []))).toBe('filtered');
+    expect(eventFate(event({ command: 'CREATE INDEX' }), filters([], ['create_table'], []))).toBe('kept');
   });
 });

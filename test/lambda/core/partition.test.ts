@@ -1,3 +1,4 @@
+import { event } from '../../support/activity-event';
 import { batchObjectName, commandFolder, objectKey, parseLogTime, partitionKey, partitionOf } from '../../../lambda/core/partition';
 
 describe('commandFolder', () => {
@@ -45,7 +46,7 @@ describe('parseLogTime', () => {
 describe('partitionOf', () => {
   const arrival = Date.UTC(2026, 10, 21, 7, 30, 0);
   it('files an event under the UTC date and hour of its logTime', () => {
-    expect(partitionOf({ command: 'CREATE TABLE', logTime: '2019-05-24 23:36:54.494235+00' }, arrival)).toEqual({
+    expect(partitionOf(event({ command: 'CREATE TABLE', logTime: '2019-05-24 23:36:54.494235+00' }), arrival)).toEqual({
       command: 'CREATE_TABLE',
       date: '2019-05-24',
       hour: '23',
@@ -58,20 +59,20 @@ describe('partitionOf', () => {
     ['2024-03-01 00:30:00+00:00', '2024-03-01', '00'],
     ['2024-03-01 00:30:00-01', '2024-03-01', '01'],
   ])('files logTime %p under date %p, hour %p', (logTime, date, hour) => {
-    expect(partitionOf({ logTime }, arrival)).toMatchObject({ date, hour });
+    expect(partitionOf(event({ logTime }), arrival)).toMatchObject({ date, hour });
   });
   it('keeps a leap second in its own hour', () => {
-    expect(partitionOf({ logTime: '2016-12-31 23:59:60.5+00' }, arrival)).toMatchObject({ date: '2016-12-31', hour: '23' });
+    expect(partitionOf(event({ logTime: '2016-12-31 23:59:60.5+00' }), arrival)).toMatchObject({ date: '2016-12-31', hour: '23' });
   });
   it.each(['2023-02-29 10:00:00+00', '2024-04-31 10:00:00+00', '2024-01-01 24:00:00+00', '0050-06-01 10:00:00+00', '0050-06-30 10:00:00+00', '2024-01-01 10:00:00+00:99'])(
     'does not trust an impossible logTime %p',
     (logTime) => {
-      expect(partitionOf({ logTime }, arrival)).toMatchObject({ date: '2026-11-21', hour: '07' });
+      expect(partitionOf(event({ logTime }), arrival)).toMatchObject({ date: '2026-11-21', hour: '07' });
     },
   );
   it('falls back to the record arrival time when logTime is missing or unreadable', () => {
-    expect(partitionOf({ command: 'SELECT' }, arrival)).toEqual({ command: 'SELECT', date: '2026-11-21', hour: '07' });
-    expect(partitionOf({ command: 'SELECT', logTime: 'garbage' }, arrival).hour).toBe('07');
+    expect(partitionOf(event({ command: 'SELECT' }), arrival)).toEqual({ command: 'SELECT', date: '2026-11-21', hour: '07' });
+    expect(partitionOf(event({ command: 'SELECT', logTime: 'garbage' }), arrival).hour).toBe('07');
   });
 });
 

@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LatencyProxy } from '../../local/latency-proxy';
+import { FaultProxy } from '../../local/fault-proxy';
 
 /** A loopback upstream that echoes method, path and body length. */
 async function echoServer(): Promise<{ server: Server; url: string }> {
@@ -28,13 +28,13 @@ function send(url: string, method: string, body: string): Promise<{ status: numb
   });
 }
 
-describe('LatencyProxy', () => {
+describe('FaultProxy', () => {
   let upstream: { server: Server; url: string };
-  let proxy: LatencyProxy;
+  let proxy: FaultProxy;
 
   beforeEach(async () => {
     upstream = await echoServer();
-    proxy = new LatencyProxy({ target: upstream.url, latencyMs: 40 });
+    proxy = new FaultProxy({ target: upstream.url, latencyMs: 40 });
     await proxy.start();
   });
 

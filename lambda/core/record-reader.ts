@@ -1,0 +1,119 @@
+import { PayloadTooLargeError, RecordError } from '../errors';
+import { readActivityPayload, type ActivityEvent, type PayloadLimits } from './activity-payload';
+import { eventFate, type DropFilters } from './event-filter';
+import { eventLine, gzipLinesSync } from './ndjson';
+import { partitionKey, partitionOf } from './partition';
+
+/** A record that cannot be read, and why (safe to log: never content). */
+export interface Failed {
+  readonly kind: 'failed';
+  readonly reason: string;
+}
+
+/** What the transformer decided for one record. */
+export type RecordOutcome =
+  | { readonly kind: 'ok'; readonly kept: KeptEvents; readonly data: Buffer; readonly counts: EventCounts }
+  | { readonly kind: 'dropped'; readonly counts: EventCounts }
+  | Failed;
+
+/** The kept events of one record: their lines, and for each the key of its (command, date, hour) folder. */
+export interface KeptEvents {
+  readonly lines: string[];
+  readonly folders: string[];
+}
+
+export interface EventCounts {
+  events: number;
+  heartbeats: number;
+  filtered: number;
+}
+
+export interface RecordSettings {
+  readonly limits: PayloadLimits;
+  readonly dropFilters: DropFilters;
+  /** zlib level of the Ok answer's data. */
+  readonly responseGzipLevel: number;
+}
+
+/**
+ * How much decompressed activity one batch may read in all, counted as its text costs in memory. Every
+ * record's payload is charged as it is read; once the budget is spent, further records fail alone (kept,
+ * with their data, for a re-drive) instead of the function running out of memory and failing every
+ * record of the batch, again and again.
+ */
+export class DecompressionBudget {
+  constructor(private left: number) {}
+
+  get remaining(): number {
+    return this.left;
+  }
+
+  charge(bytes: number): void {
+    this.left -= bytes;
+  }
+}
+
+/**
+ * Runs the work on one record's bytes and turns **anything** it throws into that record's failure.
+ * This is the only place a record fails, and nothing inside it talks to the outside world, so no input
+ * can fail the batch: a bug or an input nobody foresaw costs one ProcessingFailed record, not the batch.
+ */
+export async function isolated<T>(work: () => T | Promise<T>): Promise<T | Failed> {
+  try {
+    return await work();
+  } catch (error) {
+    return { kind: 'failed', reason: failureReason(error) };
+  }
+}
+
+/** The reason logged for a failed record: the record error's own words, or only the kind of an unforeseen error. */
+export function failureReason(error: unknown): string {
+  if (error instanceof RecordError) return error.message;
+  // An unforeseen error's message may quote the input (parsers do): name its kind only.
+  const kind = error instanceof Error ? error.name : typeof error;
+  return `unexpected ${kind} while reading the record`;
+}
+
+/**
+ * Everything that happens to one record once it is decrypted: gunzip, read, filter, partition, and the
+ * Ok answer's data. Purely local and synchronous; run it inside {@link isolated}.
+ */
+export function readOpenedRecord(gzipped: Buffer, arrival: number, settings: RecordSettings, budget: DecompressionBudget): RecordOutcome {
+  const perRecord = settings.limits.maxDecompressedBytes;
+  const cap = Math.min(perRecord, budget.remaining);
+  if (cap < 1) throw overBudget(budget, perRecord);
+
+  const counts: EventCounts = { events: 0, heartbeats: 0, filtered: 0 };
+  const events: ActivityEvent[] = [];
+  let payload;
+  try {
+    payload = readActivityPayload(gzipped, { ...settings.limits, maxDecompressedBytes: cap }, (event) => {
+      const fate = eventFate(event, settings.dropFilters);
+      if (fate === 'kept') events.push(event);
+      else counts[fate === 'heartbeat' ? 'heartbeats' : 'filtered'] += 1;
+    });
+  } catch (error) {
+    if (cap < perRecord && error instanceof PayloadTooLargeError) {
+      throw overBudget(budget, perRecord);
+    }
+    throw error;
+  }
+  budget.charge(payload.memoryBytes);
+  counts.events = payload.events;
+  if (events.length === 0) return { kind: 'dropped', counts };
+
+  const kept: KeptEvents = { lines: new Array(events.length), folders: new Array(events.length) };
+  events.forEach((event, index) => {
+    kept.lines[index] = eventLine(event, payload);
+    kept.folders[index] = partitionKey(partitionOf(event, arrival));
+  });
+  return { kind: 'ok', kept, data: gzipLinesSync(kept.lines, settings.responseGzipLevel), counts };
+}
+
+function overBudget(budget: DecompressionBudget, perRecord: number): RecordError {
+  return new RecordError(
+    'the batch had already read as much decompressed activity as one invocation may hold ' +
+      `(${Math.max(0, budget.remaining)} bytes left, records may have up to ${perRecord}); this record was not read ` +
+      'and is kept with its data for a re-drive',
+  );
+}

@@ -1,0 +1,426 @@
+/**
+ * A strict, bounded JSON reader for text that comes from outside: the DAS envelope and the decrypted
+ * activity payload.
+ *
+ * It accepts exactly RFC 8259 JSON, like `JSON.parse`, and refuses in addition what `JSON.parse` would
+ * read in a way nobody can vouch for:
+ * - a name repeated within one object (`JSON.parse` silently keeps the last value, so a record could say
+ *   two things and be stored as one of them);
+ * - nesting deeper than {@link MAX_JSON_DEPTH} (nothing RDS writes is deeper than 5 levels; deep nesting
+ *   is how a small record makes a recursive serializer or reader overflow its stack).
+ *
+ * It never recurses, never builds the whole value tree and never quotes the text in its errors, so a
+ * hostile record costs time proportional to its length and fails with a reason that is safe to log.
+ */
+
+/** Deepest nesting accepted. A DAS payload is 5 levels deep (record, list, event, native fields, value). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Which rule a refused text broke: JSON's own grammar, or one of the two rules added to it. */
+export type RefusalKind = 'syntax' | 'repeated-name' | 'too-deep';
+
+/** Why a text was refused. The message names a position and a rule, never content. */
+export class JsonRefusal extends Error {
+  constructor(
+    readonly rule: string,
+    readonly at: number,
+    readonly kind: RefusalKind = 'syntax',
+  ) {
+    super(`${rule} (at character ${at})`);
+    this.name = 'JsonRefusal';
+  }
+
+  /** A sentence about `what` (e.g. "decrypted activity") that says which rule it broke and where. */
+  describe(what: string): string {
+    switch (this.kind) {
+      case 'repeated-name':
+        return `${what} repeats a name within one object (at character ${this.at}), so it could be read two ways`;
+      case 'too-deep':
+        return `${what} nests deeper than ${MAX_JSON_DEPTH} levels (at character ${this.at})`;
+      default:
+        return `${what} is not JSON: ${this.message}`;
+    }
+  }
+}
+
+/** A field value read off the text: strings decoded, numbers and literals as JavaScript values, containers as their JSON text. */
+export type FieldValue = string | number | boolean | null | JsonText;
+
+/** An object or array kept as its exact JSON text (already validated, so `JSON.parse` of it is safe). */
+export class JsonText {
+  constructor(readonly json: string) {}
+}
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const PLUS = 43;
+const COMMA = 44;
+const MINUS = 45;
+const DOT = 46;
+const SLASH = 47;
+const ZERO = 48;
+const NINE = 57;
+const COLON = 58;
+const UPPER_E = 69;
+const OPEN_BRACKET = 91;
+const BACKSLASH = 92;
+const CLOSE_BRACKET = 93;
+const LOWER_B = 98;
+const LOWER_E = 101;
+const LOWER_F = 102;
+const LOWER_N = 110;
+const LOWER_R = 114;
+const LOWER_T = 116;
+const LOWER_U = 117;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+/**
+ * A cursor over one JSON text. Callers walk the levels they care about with {@link beginObject} /
+ * {@link nextName}, {@link beginArray} / {@link nextElement}, read what they need with {@link value}
+ * and pass over the rest with {@link skip}, which validates it all the same.
+ */
+export class StrictJsonReader {
+  /** Position of the next unread character. */
+  at = 0;
+  /** Set when whitespace skipped since the last reset held a line break (see {@link resetLineBreaks}). */
+  sawLineBreak = false;
+  private readonly names: Set<string>[] = [];
+  private readonly kinds: number[] = [];
+
+  constructor(
+    readonly text: string,
+    private readonly maxDepth: number = MAX_JSON_DEPTH,
+  ) {}
+
+  resetLineBreaks(): void {
+    this.sawLineBreak = false;
+  }
+
+  /** Fails unless only whitespace is left. */
+  end(): void {
+    this.ws();
+    if (this.at !== this.text.length) throw this.refuse('text continues after the JSON value');
+  }
+
+  /** The code of the next non-whitespace character, or -1 at the end. */
+  peek(): number {
+    this.ws();
+    return this.at < this.text.length ? this.text.charCodeAt(this.at) : -1;
+  }
+
+  /** Opens an object at `depth` (1 for the root). */
+  beginObject(depth: number): void {
+    if (this.peek() !== OPEN_BRACE) throw this.refuse('expected an object');
+    this.open(depth, OPEN_BRACE);
+  }
+
+  /**
+   * The next member's name (decoded), positioned at its value; or undefined, past the closing brace,
+   * when the object ends. Refuses a name the object already had.
+   */
+  nextName(depth: number, first: boolean): string | undefined {
+    this.ws();
+    const code = this.text.charCodeAt(this.at);
+    if (code === CLOSE_BRACE) {
+      this.at++;
+      return undefined;
+    }
+    if (!first) {
+      if (code !== COMMA) throw this.refuse('expected , or } in an object');
+      this.at++;
+      this.ws();
+    }
+    return this.memberName(depth);
+  }
+
+  /** Opens an array at `depth`. */
+  beginArray(depth: number): void {
+    if (this.peek() !== OPEN_BRACKET) throw this.refuse('expected an array');
+    this.open(depth, OPEN_BRACKET);
+  }
+
+  /** Whether another element follows (positioned at it), or false past the closing bracket. */
+  nextElement(first: boolean): boolean {
+    this.ws();
+    const code = this.text.charCodeAt(this.at);
+    if (code === CLOSE_BRACKET) {
+      this.at++;
+      return false;
+    }
+    if (!first) {
+      if (code !== COMMA) throw this.refuse('expected , or ] in an array');
+      this.at++;
+      this.ws();
+    }
+    return true;
+  }
+
+  /** Reads the value here, which sits at `depth`: strings decoded, numbers and literals converted, containers as {@link JsonText}. */
+  value(depth: number): FieldValue {
+    const code = this.peek();
+    if (code === QUOTE) return this.string();
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      const start = this.at;
+      this.skip(depth);
+      return new JsonText(this.text.slice(start, this.at));
+    }
+    const start = this.at;
+    this.skipScalar(code);
+    const raw = this.text.slice(start, this.at);
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    if (raw === 'null') return null;
+    return Number(raw);
+  }
+
+  /** Validates and passes over the value here, which sits at `depth`, without keeping it. */
+  skip(depth: number): void {
+    let code = this.peek();
+    if (code !== OPEN_BRACE && code !== OPEN_BRACKET) {
+      this.skipScalar(code);
+      return;
+    }
+    // Containers are walked with an explicit stack (this.kinds), never by recursion.
+    let level = depth - 1;
+    const base = level;
+    for (;;) {
+      // At the start of a value.
+      code = this.text.charCodeAt(this.at);
+      let closedAtOnce = false;
+      if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+        level++;
+        this.open(level, code);
+        this.ws();
+        const next = this.text.charCodeAt(this.at);
+        if (code === OPEN_BRACE) {
+          if (next === CLOSE_BRACE) {
+            this.at++;
+            closedAtOnce = true;
+          } else {
+            this.memberName(level);
+            this.ws();
+            continue;
+          }
+        } else if (next === CLOSE_BRACKET) {
+          this.at++;
+          closedAtOnce = true;
+        } else {
+          continue;
+        }
+      } else {
+        this.skipScalar(code);
+      }
+      if (closedAtOnce) level--;
+      // After a value: close containers until one continues with another value.
+      for (;;) {
+        if (level === base) return;
+        this.ws();
+        const next = this.text.charCodeAt(this.at);
+        const kind = this.kinds[level];
+        if (next === COMMA) {
+          this.at++;
+          this.ws();
+          if (kind === OPEN_BRACE) {
+            this.memberName(level);
+            this.ws();
+          }
+          break;
+        }
+        if (next === (kind === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
+          this.at++;
+          level--;
+          continue;
+        }
+        throw this.refuse(kind === OPEN_BRACE ? 'expected , or } in an object' : 'expected , or ] in an array');
+      }
+    }
+  }
+
+  /** Reads the string here and returns it decoded. */
+  string(): string {
+    const text = this.text;
+    const start = this.at;
+    let at = start + 1;
+    let escaped = false;
+    for (;;) {
+      if (at >= text.length) throw this.refuse('unterminated string', start);
+      const code = text.charCodeAt(at);
+      if (code === QUOTE) break;
+      if (code === BACKSLASH) {
+        escaped = true;
+        at = this.escape(at);
+        continue;
+      }
+      if (code < SPACE) throw this.refuse('control character in a string', at);
+      at++;
+    }
+    this.at = at + 1;
+    // Validated above, so JSON.parse of the quoted slice cannot fail and decodes escapes exactly as JSON does.
+    return escaped ? (JSON.parse(text.slice(start, at + 1)) as string) : text.slice(start + 1, at);
+  }
+
+  /** A refusal that says where, never what. */
+  refuse(rule: string, at: number = this.at, kind: RefusalKind = 'syntax'): JsonRefusal {
+    return new JsonRefusal(rule, at, kind);
+  }
+
+  private open(depth: number, kind: number): void {
+    if (depth > this.maxDepth) throw this.refuse(`nested deeper than ${this.maxDepth} levels`, this.at, 'too-deep');
+    this.at++;
+    this.kinds[depth] = kind;
+    if (kind === OPEN_BRACE) {
+      const names = this.names[depth];
+      if (names) names.clear();
+      else this.names[depth] = new Set();
+    }
+  }
+
+  /** Reads `"name" :` and records the name for its object at `depth`. */
+  private memberName(depth: number): string {
+    if (this.text.charCodeAt(this.at) !== QUOTE) throw this.refuse('expected a member name');
+    const start = this.at;
+    const name = this.string();
+    const names = this.names[depth] as Set<string>;
+    if (names.has(name)) throw this.refuse('a name repeated in one object', start, 'repeated-name');
+    names.add(name);
+    this.ws();
+    if (this.text.charCodeAt(this.at) !== COLON) throw this.refuse('expected : after a member name');
+    this.at++;
+    this.ws();
+    return name;
+  }
+
+  private skipScalar(code: number): void {
+    if (code === QUOTE) {
+      this.string();
+    } else if (code === MINUS || (code >= ZERO && code <= NINE)) {
+      this.number();
+    } else if (code === LOWER_T) {
+      this.literal('true');
+    } else if (code === LOWER_F) {
+      this.literal('false');
+    } else if (code === LOWER_N) {
+      this.literal('null');
+    } else {
+      throw this.refuse(code < 0 ? 'unexpected end of text' : 'expected a value');
+    }
+  }
+
+  private literal(word: string): void {
+    if (!this.text.startsWith(word, this.at)) throw this.refuse('expected a value');
+    this.at += word.length;
+  }
+
+  /** `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` */
+  private number(): void {
+    const text = this.text;
+    let at = this.at;
+    if (text.charCodeAt(at) === MINUS) at++;
+    const first = text.charCodeAt(at);
+    if (first === ZERO) {
+      at++;
+    } else if (first > ZERO && first <= NINE) {
+      at = digits(text, at);
+    } else {
+      throw this.refuse('malformed number', this.at);
+    }
+    if (text.charCodeAt(at) === DOT) {
+      const after = digits(text, at + 1);
+      if (after === at + 1) throw this.refuse('malformed number', this.at);
+      at = after;
+    }
+    const exponent = text.charCodeAt(at);
+    if (exponent === LOWER_E || exponent === UPPER_E) {
+      at++;
+      const sign = text.charCodeAt(at);
+      if (sign === PLUS || sign === MINUS) at++;
+      const after = digits(text, at);
+      if (after === at) throw this.refuse('malformed number', this.at);
+      at = after;
+    }
+    this.at = at;
+  }
+
+  /** Validates the escape at `at` (a backslash) and returns the position after it. */
+  private escape(at: number): number {
+    const code = this.text.charCodeAt(at + 1);
+    if (
+      code === QUOTE ||
+      code === BACKSLASH ||
+      code === SLASH ||
+      code === LOWER_B ||
+      code === LOWER_F ||
+      code === LOWER_N ||
+      code === LOWER_R ||
+      code === LOWER_T
+    ) {
+      return at + 2;
+    }
+    if (code === LOWER_U) {
+      for (let index = at + 2; index < at + 6; index++) {
+        if (!isHex(this.text.charCodeAt(index))) throw this.refuse('malformed \\u escape', at);
+      }
+      return at + 6;
+    }
+    throw this.refuse('malformed escape', at);
+  }
+
+  private ws(): void {
+    const text = this.text;
+    let at = this.at;
+    for (;;) {
+      const code = text.charCodeAt(at);
+      if (code === SPACE || code === TAB) {
+        at++;
+      } else if (code === LF || code === CR) {
+        this.sawLineBreak = true;
+        at++;
+      } else {
+        break;
+      }
+    }
+    this.at = at;
+  }
+}
+
+function digits(text: string, from: number): number {
+  let at = from;
+  // Past the end charCodeAt gives NaN, which fails both comparisons: test for a digit, not for a non-digit.
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (!(code >= ZERO && code <= NINE)) break;
+    at++;
+  }
+  return at;
+}
+
+function isHex(code: number): boolean {
+  return (code >= ZERO && code <= NINE) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
+
+/**
+ * `json` (one valid JSON value) without whitespace outside its strings. Used only for events whose text
+ * held a line break, which would split an NDJSON line; every other event is stored as written.
+ */
+export function compactJson(json: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let at = 0; at < json.length; at++) {
+    const code = json.charCodeAt(at);
+    if (inString) {
+      if (code === BACKSLASH) at++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) {
+      inString = true;
+    } else if (code === SPACE || code === TAB || code === LF || code === CR) {
+      out += json.slice(from, at);
+      from = at + 1;
+    }
+  }
+  return out + json.slice(from);
+}
