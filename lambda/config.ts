@@ -1,31 +1,11 @@
 import { constants as bufferLimits } from 'node:buffer';
-import { ConfigError } from './errors';
-import type { DropFilters } from './core/event-filter';
+import { ConfigError } from './core/errors';
 import { isResourceId } from './core/resource';
+import type { KmsKeySelection, TransformSettings } from './core/settings';
 
-export type { DropFilters };
-
-/** The KMS key(s) `Decrypt` may use: one for every resource, or one per resource ID. */
-export interface KmsKeySelection {
-  readonly default?: string;
-  readonly byResource: ReadonlyMap<string, string>;
-}
-
-export interface Config {
+/** Everything the transformer reads from its environment: the core's settings and the adapters'. */
+export interface Config extends TransformSettings {
   readonly bucketName: string;
-  /** Overrides the resource ID taken from the event's `sourceKinesisStreamArn`. */
-  readonly resourceId?: string;
-  readonly kmsKeys: KmsKeySelection;
-  readonly dropFilters: DropFilters;
-  /** Cap on one record's gunzipped activity JSON; a larger record fails alone (decompression bomb). */
-  readonly maxDecompressedBytes: number;
-  /** Most events (heartbeats included) one record may hold; more fails the record alone. */
-  readonly maxEventsPerRecord: number;
-  /**
-   * Decompressed activity one invocation may read in all, which bounds its memory: records beyond it
-   * fail alone, kept for a re-drive.
-   */
-  readonly maxBatchDecompressedBytes: number;
   /** Plaintext data keys kept for warm invocations. */
   readonly dataKeyCacheSize: number;
   readonly dataKeyCacheTtlSeconds: number;
@@ -160,19 +140,4 @@ function parseKmsKeys(raw: string | undefined): KmsKeySelection {
     byResource.set(resourceId, keyArn);
   }
   return { byResource };
-}
-
-/**
- * The key ID to pin `Decrypt` to for a resource, if any was configured. With one key per resource, a
- * resource that has none is refused rather than decrypted with whatever key its blob names.
- */
-export function kmsKeyFor(keys: KmsKeySelection, resourceId: string): string | undefined {
-  if (keys.byResource.size === 0) return keys.default;
-  const keyId = keys.byResource.get(resourceId);
-  if (!keyId) {
-    throw new ConfigError(
-      `KMS_KEY_ARN lists a key per resource but none for ${resourceId}: add ${resourceId}=<keyArn> to it`,
-    );
-  }
-  return keyId;
 }

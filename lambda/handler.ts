@@ -1,6 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { createTransformer, type Transformer, type TransformerCounters } from './transformer';
+import { createTransformer, type Transformer } from './transformer';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,40 +18,11 @@ export function deadlineFor(remainingMs: number, now: number): { deadline: numbe
   return { deadline: now + remainingMs - reserve, rollbackMs: Math.floor(reserve * 0.8) };
 }
 
-/**
- * Builds the Lambda handler: the transformer once per container, then per batch one summary log line
- * and one line per failed record: IDs, counts and reasons, never content.
- */
+/** The Lambda handler around a transformer: the deadline from Lambda's context, the answer for Firehose. */
 export function createHandler(env: Env = process.env, transformer: Transformer = createTransformer(env)): FirehoseHandler {
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
   return async (event, context) => {
-    const before = transformer.counters();
     const timing = context ? deadlineFor(context.getRemainingTimeInMillis(), Date.now()) : {};
-    let outcome;
-    try {
-      outcome = await transformer.transform(event, timing);
-    } catch (error) {
-      logger.error('batch failed', {
-        invocationId: event?.invocationId,
-        records: Array.isArray(event?.records) ? event.records.length : undefined,
-        reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        ...requests(before, transformer.counters()),
-      });
-      throw error;
-    }
-    const { failures, ...counts } = outcome.summary;
-    for (const { recordId, reason } of failures) logger.warn('record failed', { recordId, reason });
-    logger.info('batch transformed', { invocationId: event.invocationId, ...counts, ...requests(before, transformer.counters()) });
-    return outcome.result;
-  };
-}
-
-function requests(before: TransformerCounters, after: TransformerCounters): Record<string, number> {
-  return {
-    kmsCalls: after.kmsCalls - before.kmsCalls,
-    s3Puts: after.s3Puts - before.s3Puts,
-    s3Deletes: after.s3Deletes - before.s3Deletes,
-    journalPuts: after.journalPuts - before.journalPuts,
+    return (await transformer.transform(event, timing)).result;
   };
 }
 

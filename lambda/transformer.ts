@@ -1,5 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { loadConfig, type Config } from './config';
 import { EncryptionSdkDecrypter } from './adapters/encryption-sdk-decrypter';
@@ -10,19 +11,28 @@ import { transformBatch, type BatchOutcome, type TransformDeps, type TransformOp
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Requests the transformer sent since it was built, by kind. */
-export interface TransformerCounters {
+/** Requests one batch sent to the outside world, by kind. */
+export interface BatchRequests {
   readonly kmsCalls: number;
   readonly s3Puts: number;
   readonly s3Deletes: number;
   readonly journalPuts: number;
 }
 
+/** What a batch gave: the answer for Firehose, the summary, and the requests it took. */
+export interface TransformerOutcome extends BatchOutcome {
+  readonly requests: BatchRequests;
+}
+
 /** The transformer with its settings, clients and caches: built once, used for every batch. */
 export interface Transformer {
   readonly config: Config;
-  transform(event: FirehoseTransformationEvent, options?: TransformOptions): Promise<BatchOutcome>;
-  counters(): TransformerCounters;
+  /**
+   * Transforms one Firehose batch and logs it: one `batch transformed` line with its counts, one
+   * `record failed` line per failed record, or one `batch failed` line before rejecting. Log lines carry
+   * IDs, counts and reasons, never content.
+   */
+  transform(event: FirehoseTransformationEvent, options?: TransformOptions): Promise<TransformerOutcome>;
 }
 
 /** Replaces parts of the transformer, for benchmarks that compare variants of the core's settings. */
@@ -41,6 +51,7 @@ export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrenc
  */
 export function createTransformer(env: Env = process.env, overrides: TransformerOverrides = {}): Transformer {
   const config = loadConfig(env);
+  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
   // Without these the SDK waits forever on a request nobody answers: a stuck PUT would hold the
   // invocation until Lambda's timeout, where a fresh attempt (the SDK retries timeouts) succeeds in seconds.
   const requestHandler = {
@@ -50,21 +61,47 @@ export function createTransformer(env: Env = process.env, overrides: Transformer
   };
   const kms = new KMSClient({ requestHandler });
   const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL), requestHandler });
-  const dataKeys = new KmsDataKeyProvider(kms, {
-    maxEntries: config.dataKeyCacheSize,
-    ttlSeconds: config.dataKeyCacheTtlSeconds,
-  });
+  const dataKeys = new KmsDataKeyProvider(kms, { maxEntries: config.dataKeyCacheSize, ttlSeconds: config.dataKeyCacheTtlSeconds });
   const store = new S3EventStore(s3, config.bucketName, { concurrency: config.s3Concurrency });
   const journal = new S3BatchJournal(s3, config.bucketName);
-  const deps: TransformDeps = { config, dataKeys, decrypter: new EncryptionSdkDecrypter(), store, journal, ...overrides };
+  const deps: TransformDeps = { settings: config, dataKeys, decrypter: new EncryptionSdkDecrypter(), store, journal, ...overrides };
+  const counters = (): BatchRequests => ({
+    kmsCalls: dataKeys.kmsCalls,
+    s3Puts: store.putCalls,
+    s3Deletes: store.deleteCalls,
+    journalPuts: journal.putCalls,
+  });
+
   return {
     config,
-    transform: (event, options) => transformBatch(event, deps, options),
-    counters: () => ({
-      kmsCalls: dataKeys.kmsCalls,
-      s3Puts: store.putCalls,
-      s3Deletes: store.deleteCalls,
-      journalPuts: journal.putCalls,
-    }),
+    async transform(event, options) {
+      const before = counters();
+      let outcome: BatchOutcome;
+      try {
+        outcome = await transformBatch(event, deps, options);
+      } catch (error) {
+        logger.error('batch failed', {
+          invocationId: event?.invocationId,
+          records: Array.isArray(event?.records) ? event.records.length : undefined,
+          reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          ...since(before, counters()),
+        });
+        throw error;
+      }
+      const requests = since(before, counters());
+      const { failures, ...counts } = outcome.summary;
+      for (const { recordId, reason } of failures) logger.warn('record failed', { recordId, reason });
+      logger.info('batch transformed', { invocationId: event.invocationId, ...counts, ...requests });
+      return { ...outcome, requests };
+    },
+  };
+}
+
+function since(before: BatchRequests, after: BatchRequests): BatchRequests {
+  return {
+    kmsCalls: after.kmsCalls - before.kmsCalls,
+    s3Puts: after.s3Puts - before.s3Puts,
+    s3Deletes: after.s3Deletes - before.s3Deletes,
+    journalPuts: after.journalPuts - before.journalPuts,
   };
 }

@@ -5,8 +5,8 @@
  * npm start and npm run local write) or in a real bucket (--bucket), or prints one command's events of
  * a day as NDJSON or a table. See --help.
  */
-import { runMain } from '../local/cli';
-import { browse, BROWSE_USAGE, parseBrowse } from '../local/browse-command';
+import { runMain } from '../local/commands/cli';
+import { browse, BROWSE_USAGE, parseBrowse } from '../local/commands/browse';
 
 runMain('browse', async () => {
   const request = parseBrowse(process.argv.slice(2));

@@ -10,13 +10,13 @@
 import * as path from 'node:path';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { createHandler } from '../lambda/handler';
-import { bundledAsset } from '../local/bundled-asset';
-import { intOption, parseOptions, runMain } from '../local/cli';
-import { PROFILES, streamArnFor } from '../local/das-synth';
-import { DEV_KMS_KEY_ARN } from '../local/dev-key';
+import { bundledAsset } from '../local/bench/bundled-asset';
+import { intOption, parseOptions, runMain } from '../local/commands/cli';
+import { PROFILES, streamArnFor } from '../local/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../local/aws/dev-key';
 import { runFuzz } from '../local/fuzz/run';
-import { LocalAws } from '../local/local-aws';
-import { localHandlerEnv } from '../local/local-env';
+import { LocalAws } from '../local/aws/local-aws';
+import { localHandlerEnv } from '../local/aws/local-env';
 
 const USAGE = `Usage: npm run fuzz -- [--mutants N] [--seed N] [--batch-size N] [--source]
 

@@ -1,40 +1,47 @@
 /**
  * npm run invoke -- <firehose-event.json>
  *
- * Runs the transformer's Lambda handler on an event file with the SDK's standard configuration
- * (AWS_REGION, credentials, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_S3) plus BUCKET_NAME and the
- * transformer's settings. Prints only the response JSON on stdout; logs go to stderr.
- * Exit 0 when the handler returned (ProcessingFailed records included), 2 for a usage problem,
- * 1 when the invocation failed (Firehose would retry the batch).
+ * Runs the transformer, built from the environment exactly as the Lambda handler builds it (the SDK's
+ * standard configuration: AWS_REGION, credentials, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_S3; plus
+ * BUCKET_NAME and the transformer's settings), on an event file. Prints only the response JSON on
+ * stdout; the transformer's logs go to stderr. Exit 0 when it answered (ProcessingFailed records
+ * included), 2 for a usage problem, 1 when the invocation failed (Firehose would retry the batch).
  */
-import { invokeHandler, readEventFile, UsageError } from '../local/invoke';
+import { parseOptions, runMain, UsageError } from '../local/commands/cli';
+import { invokeTransformer, readEventFile } from '../local/commands/invoke';
 
-// Lambda runs Node 22+; on an older local Node the AWS SDK's support warning would bury the handler's logs.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const USAGE = `Usage: npm run invoke -- <firehose-event.json>
 
-async function main(): Promise<number> {
-  // Everything the handler and its libraries print goes to stderr; stdout carries the response alone.
-  const writeStdout = process.stdout.write.bind(process.stdout);
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  try {
-    const event = await readEventFile(process.argv[2]);
-    const response = await invokeHandler(event);
-    writeStdout(`${JSON.stringify(response, null, 2)}\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`invoke: ${error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`invoke: the handler failed, Firehose would retry this batch: ${describe(error)}\n`);
-    return 1;
+Runs the transformer on one Firehose data-transformation event file, with the SDK's standard
+configuration and the transformer's settings from the environment (see npm run local for the lines that
+point them at the local servers). The response JSON goes to stdout, the transformer's logs to stderr.
+Add npm's --silent to keep npm's own banner out of stdout:
+
+  npm run --silent invoke -- events/aurora-mysql.json > response.json
+`;
+
+// Everything the transformer and its libraries print goes to stderr; stdout carries the response alone.
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
+runMain('invoke', async () => {
+  const { values, positionals } = parseOptions(process.argv.slice(2), { help: { type: 'boolean' } }, 'invoke', { positionals: true });
+  if (values.help) {
+    writeStdout(USAGE);
+    return;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-main().then((code) => {
-  process.exitCode = code;
+  if (positionals.length > 1) {
+    throw new UsageError(`give one event file, not ${positionals.length} (${positionals.join(', ')}). See npm run invoke -- --help`);
+  }
+  const event = await readEventFile(positionals[0]);
+  let outcome;
+  try {
+    outcome = await invokeTransformer(event);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    process.stderr.write(`invoke: the transformer failed, Firehose would retry this batch: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  writeStdout(`${JSON.stringify(outcome.result, null, 2)}\n`);
 });

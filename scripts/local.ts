@@ -6,11 +6,11 @@
  * npm run invoke, npm run browse and the AWS SDK at them. Ctrl-C stops both.
  */
 import { join } from 'node:path';
-import { runMain } from '../local/cli';
-import { DEV_KMS_KEY_ARN } from '../local/dev-key';
-import { PROFILES } from '../local/das-synth';
-import { LocalAws } from '../local/local-aws';
-import { shellExports } from '../local/local-env';
+import { runMain } from '../local/commands/cli';
+import { DEV_KMS_KEY_ARN } from '../local/aws/dev-key';
+import { PROFILES } from '../local/das/das-synth';
+import { LocalAws } from '../local/aws/local-aws';
+import { shellExports } from '../local/aws/local-env';
 
 runMain('local', async () => {
   const s3Directory = join('.local', 's3');

@@ -5,7 +5,7 @@
  * bombs of tiny events, of one huge event, two-byte text, records at the event cap), each in a fresh
  * process with the heap limit Lambda gives a function of that memory. Not part of npm test.
  */
-import { intOption, parseOptions, runMain } from '../local/cli';
+import { intOption, parseOptions, runMain } from '../local/commands/cli';
 import { measureMemory } from '../local/bench/memory';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../lib/defaults';
 

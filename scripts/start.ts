@@ -6,8 +6,8 @@
  * holding the local development key, both on loopback; then prints what happened per file and the
  * audit log's folders by command. No AWS account or credentials involved.
  */
-import { runMain } from '../local/cli';
-import { formatStartReport, runStart, type StartProgress } from '../local/start-run';
+import { runMain } from '../local/commands/cli';
+import { formatStartReport, runStart, type StartProgress } from '../local/commands/start';
 
 // Taken before the handler runs: its output is captured while it runs, progress must still show.
 const writeErr = process.stderr.write.bind(process.stderr);

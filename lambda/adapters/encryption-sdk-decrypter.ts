@@ -3,8 +3,8 @@
 import { buildDecrypt } from '@aws-crypto/decrypt-node';
 import { CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
-import { PayloadError } from '../errors';
-import type { DataKey, PayloadDecrypter } from '../ports';
+import { PayloadError } from '../core/errors';
+import type { DataKey, PayloadDecrypter } from '../core/ports';
 
 /** How RDS wraps each message's data key: a raw AES keyring with this namespace and name. */
 export const DAS_KEY_NAMESPACE = 'BC';

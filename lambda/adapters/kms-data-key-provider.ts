@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DecryptCommand, KMSServiceException, type KMSClient } from '@aws-sdk/client-kms';
 import { LRUCache } from '@aws-lambda-powertools/commons/utils/lru-cache';
-import type { DataKeyAnswer, DataKeyProvider, EncryptionContext } from '../ports';
+import type { DataKeyAnswer, DataKeyProvider, EncryptionContext } from '../core/ports';
 
 export interface KmsDataKeyProviderOptions {
   /** Plaintext keys kept across warm invocations. @default 100 */

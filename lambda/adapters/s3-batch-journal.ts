@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { journalKey } from '../core/journal';
-import type { BatchJournal, JournalEntry } from '../ports';
+import type { BatchJournal, JournalEntry } from '../core/ports';
 
 /**
  * Keeps the batch journal as one small JSON object per invocation under `journal/` in the audit

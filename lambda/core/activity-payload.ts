@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
-import { PayloadError, PayloadTooLargeError } from '../errors';
+import { PayloadError, PayloadTooLargeError } from './errors';
 import { compactJson, JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
 
 /**

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { EnvelopeError } from '../errors';
+import { EnvelopeError } from './errors';
 import { JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
 
 /** The JSON RDS puts on the Kinesis stream for each batch of activity. */

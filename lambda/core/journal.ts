@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JournalEntry } from '../ports';
+import type { JournalEntry } from './ports';
 
 /** Where the batch journal lives in the audit bucket: neither the audit log nor Firehose's output. */
 export const JOURNAL_PREFIX = 'journal/';

@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, RecordError } from '../errors';
+import { PayloadTooLargeError, RecordError } from './errors';
 import { readActivityPayload, type ActivityEvent, type PayloadLimits } from './activity-payload';
 import { eventFate, type DropFilters } from './event-filter';
 import { eventLine, gzipLinesSync } from './ndjson';

@@ -1,4 +1,4 @@
-import type { EncryptionContext } from '../ports';
+import type { EncryptionContext } from './ports';
 
 const STREAM_PREFIX = 'aws-rds-das-';
 

@@ -4,9 +4,8 @@ import type {
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
-import { kmsKeyFor, type Config } from '../config';
-import { BatchFailure, ConfigError } from '../errors';
-import type { BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../ports';
+import { BatchFailure, ConfigError } from './errors';
+import type { BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
 import { mapConcurrent } from './concurrency';
 import { parseEnvelope, type DasEnvelope } from './das-envelope';
 import { recordDigest } from './journal';
@@ -22,6 +21,7 @@ import {
   type RecordSettings,
 } from './record-reader';
 import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
+import { kmsKeyFor, type TransformSettings } from './settings';
 
 /**
  * zlib level of each record's Ok data: 6, zlib's default and as RDS compresses. The Ok data is then
@@ -32,10 +32,7 @@ import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
 export const RESPONSE_GZIP_LEVEL = 6;
 
 export interface TransformDeps {
-  readonly config: Pick<
-    Config,
-    'resourceId' | 'kmsKeys' | 'dropFilters' | 'maxDecompressedBytes' | 'maxEventsPerRecord' | 'maxBatchDecompressedBytes'
-  >;
+  readonly settings: TransformSettings;
   readonly dataKeys: DataKeyProvider;
   readonly decrypter: PayloadDecrypter;
   readonly store: EventStore;
@@ -112,18 +109,18 @@ export async function transformBatch(
   const invokedAt = startedAt;
   if (event.records.length === 0) return emptyOutcome(event, deps);
 
-  const resourceId = batchResourceId(event, deps.config.resourceId);
+  const resourceId = batchResourceId(event, deps.settings.resourceId);
   const context = encryptionContextFor(resourceId);
-  const keyId = kmsKeyFor(deps.config.kmsKeys, resourceId);
+  const keyId = kmsKeyFor(deps.settings.kmsKeys, resourceId);
   const name = batchObjectName(resourceId, event.records.map((record) => record.recordId));
   const stop = deadlineSignal(options.deadline, now);
 
   const settings: RecordSettings = {
-    limits: { maxDecompressedBytes: deps.config.maxDecompressedBytes, maxEvents: deps.config.maxEventsPerRecord },
-    dropFilters: deps.config.dropFilters,
+    limits: { maxDecompressedBytes: deps.settings.maxDecompressedBytes, maxEvents: deps.settings.maxEventsPerRecord },
+    dropFilters: deps.settings.dropFilters,
     responseGzipLevel: deps.responseGzipLevel ?? RESPONSE_GZIP_LEVEL,
   };
-  const budget = new DecompressionBudget(deps.config.maxBatchDecompressedBytes);
+  const budget = new DecompressionBudget(deps.settings.maxBatchDecompressedBytes);
 
   // The journal entry must be durable before any event object is: started with the first record that
   // has events to store, so it overlaps the rest of the reading, and skipped for batches that store nothing.
@@ -254,7 +251,7 @@ function answerFor(record: FirehoseTransformationEventRecord, outcome: RecordOut
 }
 
 function emptyOutcome(event: FirehoseTransformationEvent, deps: TransformDeps): BatchOutcome {
-  const resourceId = deps.config.resourceId ?? resourceIdFromStreamArn(event.sourceKinesisStreamArn) ?? 'unknown';
+  const resourceId = deps.settings.resourceId ?? resourceIdFromStreamArn(event.sourceKinesisStreamArn) ?? 'unknown';
   return { result: { records: [] }, summary: summarize(resourceId, [], [], []), objects: [] };
 }
 

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { DEFAULT_MAX_EVENTS_PER_RECORD, defaultRecordCap } from '../../lambda/config';
-import { syntheticEvents } from '../activity-events';
-import { bundledAsset, literalEnvironment } from '../bundled-asset';
-import { envelopeJson, firehoseEvent, PROFILES, sealPayload, streamArnFor, UNSIGNED_SUITE } from '../das-synth';
-import { DEV_KMS_KEY_ARN } from '../dev-key';
-import { LocalAws } from '../local-aws';
-import { localHandlerEnv } from '../local-env';
+import { syntheticEvents } from '../das/activity-events';
+import { bundledAsset, literalEnvironment } from './bundled-asset';
+import { envelopeJson, firehoseEvent, PROFILES, sealPayload, streamArnFor, UNSIGNED_SUITE } from '../das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../aws/dev-key';
+import { LocalAws } from '../aws/local-aws';
+import { localHandlerEnv } from '../aws/local-env';
 
 /**
  * Peak memory of the transformer on the worst batches one can build within Firehose's limits (a

@@ -8,7 +8,7 @@ import { eventFate } from '../../lambda/core/event-filter';
 import { eventLine, gzipLines, gzipLinesSync } from '../../lambda/core/ndjson';
 import { RESPONSE_GZIP_LEVEL } from '../../lambda/core/transform-batch';
 import { partitionKey, partitionOf } from '../../lambda/core/partition';
-import type { DataKey } from '../../lambda/ports';
+import type { DataKey } from '../../lambda/core/ports';
 import { median, round } from './stats';
 import type { Workload } from './workloads';
 

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { AlgorithmSuiteIdentifier } from '@aws-crypto/client-node';
-import { activityJson, envelopeJson, sealPayload, type EngineProfile, type MintKey } from '../das-synth';
+import { activityJson, envelopeJson, sealPayload, type EngineProfile, type MintKey } from '../das/das-synth';
 
 /**
  * Mutations of DAS records at every layer RDS builds them in: the base64 Firehose carries, the
@@ -9,8 +9,8 @@ import { activityJson, envelopeJson, sealPayload, type EngineProfile, type MintK
  * seldom reaches: deep nesting, huge strings, wrong types, repeated names, NUL and unicode, layout.
  */
 
-export { seededRandom as seeded, type Random } from '../seeded-random';
-import type { Random } from '../seeded-random';
+export { seededRandom as seeded, type Random } from '../das/seeded-random';
+import type { Random } from '../das/seeded-random';
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const below = (random: Random, n: number): number => Math.floor(random() * n);

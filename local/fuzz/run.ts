@@ -3,9 +3,9 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { mapConcurrent } from '../../lambda/core/concurrency';
 import { batchObjectName } from '../../lambda/core/partition';
-import { syntheticEvents } from '../activity-events';
-import { firehoseEvent, mintDasRecord, PROFILES, type Engine } from '../das-synth';
-import type { LocalAws } from '../local-aws';
+import { syntheticEvents } from '../das/activity-events';
+import { firehoseEvent, mintDasRecord, PROFILES, type Engine } from '../das/das-synth';
+import type { LocalAws } from '../aws/local-aws';
 import { batchViolations } from './invariants';
 import { mutant, seeded, type Layer } from './mutations';
 import { referenceOutcome, type ReferenceOutcome } from './reference-reader';

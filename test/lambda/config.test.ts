@@ -1,5 +1,6 @@
-import { kmsKeyFor, loadConfig } from '../../lambda/config';
-import { ConfigError } from '../../lambda/errors';
+import { loadConfig } from '../../lambda/config';
+import { kmsKeyFor } from '../../lambda/core/settings';
+import { ConfigError } from '../../lambda/core/errors';
 
 describe('loadConfig', () => {
   it('stops without BUCKET_NAME, naming it and showing an example', () => {

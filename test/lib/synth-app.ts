@@ -2,7 +2,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DasFirehoseStack, settingsFromContext } from '../../lib/das-firehose-stack';
-import { cdkJsonContext } from '../../local/bundled-asset';
+import { cdkJsonContext } from '../../local/bench/bundled-asset';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsDataKeyProvider } from '../../../lambda/adapters/kms-data-key-provider';
 import { encryptionContextFor } from '../../../lambda/core/resource';
-import type { DataKey, DataKeyAnswer } from '../../../lambda/ports';
-import { DEV_KMS_KEY_ARN } from '../../../local/dev-key';
-import { LocalKms } from '../../../local/kms-endpoint';
+import type { DataKey, DataKeyAnswer } from '../../../lambda/core/ports';
+import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
+import { LocalKms } from '../../../local/aws/kms-endpoint';
 
 const OTHER_KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/11111111-1111-4111-8111-111111111111';
 const cluster = 'cluster-ABCDEFGHIJKLMNOP';

@@ -1,4 +1,4 @@
-import { EnvelopeError } from '../../../lambda/errors';
+import { EnvelopeError } from '../../../lambda/core/errors';
 import { parseEnvelope } from '../../../lambda/core/das-envelope';
 import realRecords from '../../fixtures/real-records.json';
 

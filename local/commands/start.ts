@@ -2,11 +2,12 @@ import { appendFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { auditLogTree, formatTree, type AuditLogTree } from './audit-log-tree';
-import { captureOutput, readHandlerLogs, type BatchLog, type RecordFailure } from './handler-logs';
-import { invokeHandler, readEventFile, UsageError } from './invoke';
-import { LocalAws, withEnv } from './local-aws';
-import { localHandlerEnv } from './local-env';
+import { auditLogTree, formatTree, type AuditLogTree } from '../audit-log/tree';
+import { captureOutput } from './capture-output';
+import { UsageError } from './cli';
+import { invokeTransformer, readEventFile } from './invoke';
+import { LocalAws, withEnv } from '../aws/local-aws';
+import { localHandlerEnv } from '../aws/local-env';
 
 /**
  * `npm start`: every sample event file through the shipped handler, on a local S3-compatible server
@@ -26,6 +27,21 @@ export type StartProgress =
   | { readonly phase: 'file'; readonly index: number; readonly total: number; readonly file: string; readonly records: number }
   | { readonly phase: 'done'; readonly index: number; readonly total: number; readonly file: string; readonly seconds: number };
 
+/** A record the transformer answered ProcessingFailed, and why. */
+export interface RecordFailure {
+  readonly recordId: string;
+  readonly reason: string;
+}
+
+/** What one file's batch gave, in counts. */
+export interface BatchCounts {
+  readonly events: number;
+  readonly heartbeats: number;
+  readonly stored: number;
+  readonly objects: number;
+  readonly kmsCalls: number;
+}
+
 export interface FileResult {
   readonly file: string;
   readonly records: number;
@@ -34,8 +50,8 @@ export interface FileResult {
   readonly failed: number;
   /** Each ProcessingFailed record: its position in the file, ID, the handler's logged reason, and the kind the file's `about` gives. */
   readonly failures: ReadonlyArray<RecordFailure & { readonly index: number; readonly kind?: string }>;
-  /** The handler's own counts for the batch, when it logged them. */
-  readonly batch?: BatchLog;
+  /** The transformer's own counts for the batch. */
+  readonly batch?: BatchCounts;
   /** Set when the file could not be read or the invocation threw (Firehose would retry the batch). */
   readonly error?: string;
 }
@@ -99,7 +115,7 @@ async function eventFiles(eventsDir: string): Promise<string[]> {
   return files;
 }
 
-/** One file, the same way `npm run invoke` runs it, with the handler's log lines captured to the log file. */
+/** One file, the same way `npm run invoke` runs it, with the transformer's log lines captured to the log file. */
 async function runFile(
   file: string,
   env: Record<string, string | undefined>,
@@ -114,35 +130,32 @@ async function runFile(
   }
   starting(event.records.length);
   const { value, lines } = await captureOutput(() =>
-    withEnv(env, () => invokeHandler(event, env)).then(
-      (response) => ({ response }),
+    withEnv(env, () => invokeTransformer(event, env)).then(
+      (outcome) => ({ outcome }),
       (error: unknown) => ({ error }),
     ),
   );
   await appendFile(logFile, lines.map((line) => `${line}\n`).join(''));
   const empty = { file, records: event.records.length, ok: 0, dropped: 0, failed: 0, failures: [] };
-  if (!('response' in value)) return { ...empty, error: `the handler failed, Firehose would retry this batch: ${message(value.error)}` };
+  if (!('outcome' in value)) return { ...empty, error: `the transformer failed, Firehose would retry this batch: ${message(value.error)}` };
 
-  const logs = readHandlerLogs(lines);
-  const reasons = new Map(logs.failures.map((failure) => [failure.recordId, failure.reason]));
+  const { summary, requests, result } = value.outcome;
+  const reasons = new Map(summary.failures.map((failure) => [failure.recordId, failure.reason]));
   const kinds = malformedKinds(event);
-  const counts = { ok: 0, dropped: 0, failed: 0 };
   const failures: Array<RecordFailure & { index: number; kind?: string }> = [];
-  value.response.records.forEach((record, index) => {
-    if (record.result === 'Ok') counts.ok += 1;
-    else if (record.result === 'Dropped') counts.dropped += 1;
-    else {
-      counts.failed += 1;
-      const kind = kinds.get(record.recordId);
-      failures.push({
-        index,
-        recordId: record.recordId,
-        reason: reasons.get(record.recordId) ?? '(no reason logged)',
-        ...(kind ? { kind } : {}),
-      });
-    }
+  result.records.forEach((record, index) => {
+    if (record.result !== 'ProcessingFailed') return;
+    const kind = kinds.get(record.recordId);
+    failures.push({ index, recordId: record.recordId, reason: reasons.get(record.recordId) ?? '(no reason given)', ...(kind ? { kind } : {}) });
   });
-  return { ...empty, ...counts, failures, ...(logs.batch ? { batch: logs.batch } : {}) };
+  return {
+    ...empty,
+    ok: summary.ok,
+    dropped: summary.dropped,
+    failed: summary.failed,
+    failures,
+    batch: { events: summary.events, heartbeats: summary.heartbeats, stored: summary.stored, objects: summary.objects, kmsCalls: requests.kmsCalls },
+  };
 }
 
 /** The `about.malformed` list of files made by `npm run events`: which record was spoiled, and how. */
@@ -195,8 +208,8 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
   return lines;
 }
 
-function batchNote(batch: BatchLog | undefined): string {
-  if (!batch || batch.events === undefined) return '';
+function batchNote(batch: BatchCounts | undefined): string {
+  if (!batch) return '';
   const parts = [`${batch.events} events`, `${batch.heartbeats ?? 0} heartbeats dropped`, `${batch.stored ?? 0} stored in ${batch.objects ?? 0} objects`];
   if (batch.kmsCalls !== undefined) parts.push(`${batch.kmsCalls} KMS ${batch.kmsCalls === 1 ? 'call' : 'calls'}`);
   return `  (${parts.join(', ')})`;

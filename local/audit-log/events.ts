@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../lambda/core/concurrency';
-import { readEvents } from './audit-log-reader';
-import { selectedObjects, type LogSelection } from './audit-log-tree';
+import { mapConcurrent } from '../../lambda/core/concurrency';
+import { readEvents } from './reader';
+import { selectedObjects, type LogSelection } from './tree';
 
 /**
  * The events of one part of the audit log, decompressed, for `npm run browse -- --command … --date …`:

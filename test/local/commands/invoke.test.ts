@@ -3,11 +3,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LocalAws, mintBatch, startLocalAws } from '../support/local-aws';
+import { LocalAws, mintBatch, startLocalAws } from '../../support/local-aws';
 
 const run = promisify(execFile);
-const TSX = join(__dirname, '../../node_modules/.bin/tsx');
-const INVOKE = join(__dirname, '../../scripts/invoke.ts');
+const TSX = join(__dirname, '../../../node_modules/.bin/tsx');
+const INVOKE = join(__dirname, '../../../scripts/invoke.ts');
 
 async function invoke(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -4,6 +4,7 @@ import { GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { syntheticEvents } from './activity-events';
 import {
+  activityJson,
   envelopeJson,
   encryptionContextFor,
   firehoseEvent,
@@ -14,8 +15,8 @@ import {
   type EngineProfile,
   type MintKey,
 } from './das-synth';
-import { DEV_ACCOUNT, DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL, DEV_REGION } from './dev-key';
-import { sealDataKey } from './kms-endpoint';
+import { DEV_ACCOUNT, DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL, DEV_REGION } from '../aws/dev-key';
+import { sealDataKey } from '../aws/kms-endpoint';
 
 /**
  * Builds the Firehose events of `events/` and of `npm run events`: synthetic DAS records minted as RDS
@@ -25,7 +26,7 @@ import { sealDataKey } from './kms-endpoint';
 
 /** Ways a record can be bad, each failing at a different step of the transformer. */
 export const MALFORMED_KINDS = [
-  'not-base64',
+  'not-text',
   'not-json',
   'wrong-envelope-type',
   'missing-field',
@@ -34,6 +35,8 @@ export const MALFORMED_KINDS = [
   'plaintext-not-gzip',
   'gzip-not-json',
   'no-event-list',
+  'repeated-event-list',
+  'too-deep',
 ] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
@@ -109,7 +112,7 @@ export const SAMPLES: Readonly<Record<string, Omit<SampleSpec, 'batch' | 'comman
   'rds-oracle.json': { engine: 'rds-oracle', records: 8, eventsPerRecord: 25, heartbeatShare: 0.1, malformedShare: 0 },
   'rds-sqlserver.json': { engine: 'rds-sqlserver', records: 8, eventsPerRecord: 25, heartbeatShare: 0.1, malformedShare: 0 },
   'heartbeats-only.json': { engine: 'aurora-postgresql', records: 4, eventsPerRecord: 10, heartbeatShare: 1, malformedShare: 0 },
-  'mixed-malformed.json': { engine: 'aurora-postgresql', records: 18, eventsPerRecord: 10, heartbeatShare: 0, malformedShare: 0.5 },
+  'mixed-malformed.json': { engine: 'aurora-postgresql', records: 22, eventsPerRecord: 10, heartbeatShare: 0, malformedShare: 0.5 },
 };
 
 /**
@@ -167,7 +170,7 @@ export async function mintSampleEvent(spec: SampleSpec, keys: DataKeySource): Pr
   const bad = new Map(malformedIndexes(spec.records, spec.malformedShare).map((index, k) => [index, MALFORMED_KINDS[k % MALFORMED_KINDS.length] as MalformedKind]));
   const { region, account } = arnParts(keys.keyId);
 
-  const payloads: string[] = [];
+  const payloads: Array<string | Buffer> = [];
   for (let index = 0; index < spec.records; index++) {
     const events = syntheticEvents(spec.engine, spec.eventsPerRecord, {
       seed: spec.batch + index + 1,
@@ -184,17 +187,13 @@ export async function mintSampleEvent(spec: SampleSpec, keys: DataKeySource): Pr
 
   const event = firehoseEvent({ resourceId: profile.resourceId, records: payloads, batch: spec.batch, region });
   const streamArn = event.sourceKinesisStreamArn.replace(`:${DEV_ACCOUNT}:`, `:${account}:`);
-  // Firehose hands over base64 of whatever Kinesis held; "not base64" has to be written over it.
-  for (const [index, kind] of bad) {
-    if (kind === 'not-base64') (event.records[index] as { data: string }).data = NOT_BASE64;
-  }
   const about: SampleAbout = {
     summary:
       `Synthetic ${spec.engine} Database Activity Stream records in a Firehose data-transformation event: ` +
       `${spec.records} records of ${spec.eventsPerRecord} events, heartbeat share ${spec.heartbeatShare}, ` +
       `${bad.size} malformed on purpose.`,
     kmsKey: keys.local
-      ? `LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN} (local/dev-key.ts): public, protects nothing; only the local KMS endpoint of npm start and npm run local decrypts these records`
+      ? `LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN} (local/aws/dev-key.ts): public, protects nothing; only the local KMS endpoint of npm start and npm run local decrypts these records`
       : `${keys.keyId}: data keys from KMS GenerateDataKey under the encryption context ${JSON.stringify(context)}`,
     resourceId: profile.resourceId,
     madeWith: spec.command,
@@ -202,8 +201,6 @@ export async function mintSampleEvent(spec: SampleSpec, keys: DataKeySource): Pr
   };
   return { about, ...event, sourceKinesisStreamArn: streamArn };
 }
-
-const NOT_BASE64 = 'this is not base64: DAS records always are!';
 
 interface MalformedInput {
   readonly engine: Engine;
@@ -213,15 +210,16 @@ interface MalformedInput {
   readonly keys: DataKeySource;
 }
 
-async function malformedPayload(kind: MalformedKind, input: MalformedInput): Promise<string> {
+async function malformedPayload(kind: MalformedKind, input: MalformedInput): Promise<string | Buffer> {
   const { engine, profile, events, key } = input;
   const seal = async (plaintext: Buffer): Promise<string> =>
     envelopeJson(profile.version, (await sealPayload(plaintext, key, profile.suite, profile.frameLength)).toString('base64'), key.blob);
   const good = async (): Promise<Record<string, string>> =>
     JSON.parse(await mintDasRecord({ engine, events, key, profile })) as Record<string, string>;
   switch (kind) {
-    case 'not-base64':
-      return 'placeholder'; // replaced after Firehose wrapping
+    case 'not-text':
+      // A producer that put binary on the stream: Firehose base64-encodes whatever bytes Kinesis held.
+      return gzipSync(JSON.stringify(await good()));
     case 'not-json':
       return '{"type": "DatabaseActivityMonitoringRecords", "version": ';
     case 'wrong-envelope-type':
@@ -251,6 +249,13 @@ async function malformedPayload(kind: MalformedKind, input: MalformedInput): Pro
       return seal(gzipSync('databaseActivityEventList: not JSON at all'));
     case 'no-event-list':
       return seal(gzipSync(JSON.stringify({ type: 'DatabaseActivityMonitoringRecord', instanceId: profile.instanceId })));
+    case 'repeated-event-list': {
+      // JSON.parse would keep the second, empty list and the record would pass for heartbeats only.
+      const json = activityJson(profile, events);
+      return seal(gzipSync(`${json.slice(0, -1)},"databaseActivityEventList":[]}`));
+    }
+    case 'too-deep':
+      return seal(gzipSync(activityJson(profile, [{ ...events[0], nested: JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`) }])));
   }
 }
 

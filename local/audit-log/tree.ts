@@ -1,7 +1,7 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../lambda/core/concurrency';
-import { commandFolder } from '../lambda/core/partition';
-import { listObjects, readEvents, type AuditObject } from './audit-log-reader';
+import { mapConcurrent } from '../../lambda/core/concurrency';
+import { commandFolder } from '../../lambda/core/partition';
+import { listObjects, readEvents, type AuditObject } from './reader';
 
 /**
  * The audit log as folders: `events/command=<C>/date=<D>/hour=<H>/`, with object and event counts,

@@ -1,7 +1,7 @@
-import { parseBrowse } from '../../local/browse-command';
-import { formatTable } from '../../local/audit-log-events';
-import { selectionPrefix } from '../../local/audit-log-tree';
-import { UsageError } from '../../local/invoke';
+import { parseBrowse } from '../../../local/commands/browse';
+import { formatTable } from '../../../local/audit-log/events';
+import { selectionPrefix } from '../../../local/audit-log/tree';
+import { UsageError } from '../../../local/commands/cli';
 
 describe('npm run browse options', () => {
   it('reads the local folder by default and lists folders', () => {

@@ -1,20 +1,36 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './invoke';
 
 /**
- * What the local commands (`npm start`, `npm run events`, `browse`, `local`) share: option parsing
- * that turns every mistake into a UsageError (exit 2, one clear line), and the exit-code convention
- * of `npm run invoke`: 0 done, 1 failed, 2 usage.
+ * What the local commands (`npm start`, `npm run invoke`, `events`, `browse`, `local`, `fuzz`, …) share:
+ * option parsing that turns every mistake into a UsageError (exit 2, one clear line), and the exit-code
+ * convention: 0 done, 1 failed, 2 usage.
  */
 
-export { UsageError };
+/** A problem with what the user gave the command (options, files, settings), as opposed to a failure. */
+export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs, strict, with its errors reworded for a person and the usage pointer added. */
-export function parseOptions<T extends Options>(argv: readonly string[], options: T, command: string) {
+/**
+ * node:util parseArgs, strict, with its errors reworded for a person and the usage pointer added. A
+ * value that starts with a minus (`--records -3`) is taken as the option's value, so the option's own
+ * check can say what it must be, rather than parseArgs calling it ambiguous.
+ */
+export function parseOptions<T extends Options>(argv: readonly string[], options: T, command: string, shape: { positionals?: boolean } = {}) {
+  const args: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    const option = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
+    const next = argv[index + 1];
+    if (option?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${arg}=${next}`);
+      index++;
+    } else {
+      args.push(arg);
+    }
+  }
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    return parseArgs({ args, options, strict: true, allowPositionals: shape.positionals ?? false });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new UsageError(`${message}. See npm run ${command} -- --help`);
@@ -25,7 +41,7 @@ export function parseOptions<T extends Options>(argv: readonly string[], options
 export function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < min || number > max) {
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < min || number > max) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}; got "${value}"`);
   }
   return number;

@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { SAMPLES } from '../../local/sample-events';
-import { formatStartReport, runStart, type StartResult } from '../../local/start-run';
+import { SAMPLES } from '../../../local/das/sample-events';
+import { formatStartReport, runStart, type StartResult } from '../../../local/commands/start';
 
 const run = promisify(execFile);
-const ROOT = join(__dirname, '../..');
+const ROOT = join(__dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 let EVENTS: string;
 
 /** Every bad-record kind in events/mixed-malformed.json and the reason the handler gives for it. */
 const EXPECTED_FAILURES = [
-  ['not-base64', 'record data is not base64'],
+  ['not-text', 'record data is not UTF-8 text'],
   ['not-json', 'record data is not JSON'],
   ['wrong-envelope-type', 'envelope type is not DatabaseActivityMonitoringRecords'],
   ['missing-field', 'envelope has no key string'],
@@ -23,6 +23,8 @@ const EXPECTED_FAILURES = [
   ['plaintext-not-gzip', 'decrypted activity is not gzip data'],
   ['gzip-not-json', 'decrypted activity is not JSON'],
   ['no-event-list', 'decrypted activity has no databaseActivityEventList array'],
+  ['repeated-event-list', 'decrypted activity repeats a name within one object'],
+  ['too-deep', 'decrypted activity nests deeper than 64 levels'],
 ] as const;
 
 let dataDir: string;
@@ -57,7 +59,7 @@ describe('npm start (runStart)', () => {
       expect(fileResult(first, `${engine}.json`)).toMatchObject({ records: 8, ok: 8, dropped: 0, failed: 0 });
     }
     expect(fileResult(first, 'heartbeats-only.json')).toMatchObject({ records: 4, ok: 0, dropped: 4, failed: 0 });
-    expect(fileResult(first, 'mixed-malformed.json')).toMatchObject({ records: 18, ok: 9, dropped: 0, failed: 9 });
+    expect(fileResult(first, 'mixed-malformed.json')).toMatchObject({ records: 22, ok: 11, dropped: 0, failed: 11 });
   });
 
   it('names the reason of every failed record, matched to the kind of damage the file declares', () => {
@@ -124,7 +126,7 @@ describe('scripts/start.ts', () => {
       // A profile that does not exist would stop the SDK if the command did not unset it.
       env: { PATH: process.env.PATH!, HOME: cwd, AWS_PROFILE: 'no-such-profile', AWS_CONFIG_FILE: join(cwd, 'none') },
     });
-    expect(stdout).toMatch(/events\/mixed-malformed\.json\s+18 records:\s+9 Ok,\s+0 Dropped,\s+9 ProcessingFailed/);
+    expect(stdout).toMatch(/events\/mixed-malformed\.json\s+22 records:\s+11 Ok,\s+0 Dropped,\s+11 ProcessingFailed/);
     expect(stdout).toMatch(/events\/heartbeats-only\.json\s+4 records:\s+0 Ok,\s+4 Dropped/);
     expect(stdout).toContain(`Total: ${first.tree.commands.length} command folders, ${first.tree.objects} objects, ${first.tree.events} events.`);
     expect(stdout).toContain('.local/s3/das-firehose-local/');

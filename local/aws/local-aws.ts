@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_KMS_KEY_ARN, DEV_REGION } from './dev-key';
-import { encryptionContextFor, type MintKey } from './das-synth';
+import { encryptionContextFor, type MintKey } from '../das/das-synth';
 import { FaultProxy } from './fault-proxy';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
 import { LocalS3 } from './s3-server';

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { createHandler } from '../lambda/handler';
-import { ConfigError } from '../lambda/errors';
+import type { FirehoseTransformationEvent } from 'aws-lambda';
+import { createTransformer, type TransformerOutcome } from '../../lambda/transformer';
+import { ConfigError } from '../../lambda/core/errors';
 
-/** A problem with what the user gave the command (file, settings), as opposed to a failed invocation. */
-export class UsageError extends Error {}
+import { UsageError } from './cli';
 
 /** Reads and checks a Firehose data-transformation event file. */
 export async function readEventFile(path: string | undefined): Promise<FirehoseTransformationEvent> {
@@ -33,22 +32,16 @@ export async function readEventFile(path: string | undefined): Promise<FirehoseT
 }
 
 /**
- * Runs the Lambda handler, the code that ships, on one event with the current environment.
+ * Runs the transformer, built from the environment exactly as the Lambda handler builds it, on one
+ * event, and returns its outcome: the answer for Firehose, the counts and reasons, the requests made.
  * Settings errors become UsageError so the command can say what to set.
  */
-export async function invokeHandler(
+export async function invokeTransformer(
   event: FirehoseTransformationEvent,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<FirehoseTransformationResult> {
-  let handler;
+): Promise<TransformerOutcome> {
   try {
-    handler = createHandler(env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-  try {
-    return await handler(event);
+    return await createTransformer(env).transform(event);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;

@@ -7,8 +7,8 @@ import {
   RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { DAS_KEY_NAME, DAS_KEY_NAMESPACE } from '../lambda/adapters/encryption-sdk-decrypter';
-import { encryptionContextFor } from '../lambda/core/resource';
+import { DAS_KEY_NAME, DAS_KEY_NAMESPACE } from '../../lambda/adapters/encryption-sdk-decrypter';
+import { encryptionContextFor } from '../../lambda/core/resource';
 
 /**
  * Mints Database Activity Stream records the way RDS does (see shared DAS-NOTES and the header test
@@ -177,9 +177,10 @@ export function firehoseEvent(options: FirehoseEventOptions): FirehoseTransforma
           partitionKey: options.resourceId,
           approximateArrivalTimestamp: arrival,
           sequenceNumber: sequence,
-          subsequenceNumber: '0',
+          // A number, as Firehose sends it (@types/aws-lambda says string; Powertools' schema, like Firehose, a number).
+          subsequenceNumber: 0,
         },
       };
     }),
-  } as FirehoseTransformationEvent & { sourceKinesisStreamArn: string };
+  } as unknown as FirehoseTransformationEvent & { sourceKinesisStreamArn: string };
 }

@@ -3,13 +3,14 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEV_KMS_KEY_ARN } from '../../local/dev-key';
-import { planEvents, writeEvents } from '../../local/events-command';
-import { readEventFile, UsageError } from '../../local/invoke';
-import { MALFORMED_KINDS, SAMPLES, type SampleEvent } from '../../local/sample-events';
+import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
+import { planEvents, writeEvents } from '../../../local/commands/events';
+import { UsageError } from '../../../local/commands/cli';
+import { readEventFile } from '../../../local/commands/invoke';
+import { MALFORMED_KINDS, SAMPLES, type SampleEvent } from '../../../local/das/sample-events';
 
 const run = promisify(execFile);
-const ROOT = join(__dirname, '../..');
+const ROOT = join(__dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 describe('the committed sample events', () => {

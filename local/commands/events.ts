@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { isResourceId } from '../lambda/core/resource';
+import { isResourceId } from '../../lambda/core/resource';
 import { intOption, parseOptions, shareOption, UsageError } from './cli';
-import { ENGINES, type Engine } from './das-synth';
+import { ENGINES, type Engine } from '../das/das-synth';
 import {
   batchFor,
   devKeySource,
@@ -13,7 +13,7 @@ import {
   SAMPLES,
   type DataKeySource,
   type SampleSpec,
-} from './sample-events';
+} from '../das/sample-events';
 
 /** What `npm run events -- --help` prints. */
 export const EVENTS_USAGE = `Usage: npm run events -- [options]
@@ -27,10 +27,10 @@ With options, writes one Firehose event file.
   --records <n>                 Firehose records in the event (default 8)
   --events-per-record <n>       activity events in each record (default 25)
   --heartbeat-share <0-1>       share of events that are heartbeats (default 0.1)
-  --malformed-share <0-1>       share of records made malformed, cycling through: not base64,
+  --malformed-share <0-1>       share of records made malformed, cycling through: not text,
                                 not JSON, wrong envelope type, missing field, tampered ciphertext,
                                 wrong encryption context, plaintext not gzip, gzip of non-JSON,
-                                no event list (default 0)
+                                no event list, the event list twice, nesting too deep (default 0)
   --out <file>                  where to write (default .local/events/<engine>.json)
   --kms-key-id <arn>            mint data keys with this real KMS key (GenerateDataKey, AES_256,
                                 DAS encryption context), using the SDK's standard credentials, in
@@ -144,6 +144,7 @@ export async function writeEvents(plan: EventsPlan, kms?: KMSClient): Promise<Wr
     : devKeySource();
   const written: WrittenFile[] = [];
   for (const { path, spec } of plan.files) {
+    await refuseOversize(spec);
     const event = await mintSampleEvent(spec, keys);
     await mkdir(dirname(path), { recursive: true });
     const text = `${JSON.stringify(event, null, 2)}\n`;
@@ -151,6 +152,25 @@ export async function writeEvents(plan: EventsPlan, kms?: KMSClient): Promise<Wr
     written.push({ path, records: event.records.length, malformed: event.about.malformed.length, bytes: Buffer.byteLength(text) });
   }
   return written;
+}
+
+/**
+ * Firehose never sends more than 6 MB, so a bigger file is not a Firehose event: refuse it before
+ * minting, from the size of one good record with the same events per record.
+ */
+async function refuseOversize(spec: SampleSpec): Promise<void> {
+  if (spec.records === 1) return;
+  // Sealed with the local key whatever the plan's: sizes are the same, and no real KMS call is spent.
+  const one = await mintSampleEvent({ ...spec, records: 1, malformedShare: 0 }, devKeySource());
+  const perRecord = Buffer.byteLength(JSON.stringify(one.records[0], null, 2)) + 8;
+  const estimate = perRecord * spec.records + 2048;
+  if (estimate > REQUEST_CAP_BYTES) {
+    const fits = Math.max(1, Math.floor((REQUEST_CAP_BYTES - 2048) / perRecord));
+    throw new UsageError(
+      `${spec.records} records of ${spec.eventsPerRecord} events would make a file of about ${(estimate / 1048576).toFixed(1)} MB, ` +
+        `over the 6 MB a Firehose request can be: use --records ${fits} or fewer (or fewer --events-per-record)`,
+    );
+  }
 }
 
 /** A key ARN names its region; prefer it over the environment's, which may point elsewhere. */

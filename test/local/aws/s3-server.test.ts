@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../../lambda/core/concurrency';
-import { listObjects } from '../../local/audit-log-reader';
-import { LocalAws, s3ClientFor, startLocalAws } from '../support/local-aws';
+import { mapConcurrent } from '../../../lambda/core/concurrency';
+import { listObjects } from '../../../local/audit-log/reader';
+import { LocalAws, s3ClientFor, startLocalAws } from '../../support/local-aws';
 
 describe('the local S3 server (s3rver)', () => {
   let aws: LocalAws;
