@@ -74,13 +74,16 @@ export function loadConfig(env: Env = process.env): Config {
 export const DEFAULT_MAX_EVENTS_PER_RECORD = 100_000;
 
 /**
- * A fifth of the function's memory: the kept text is held about three times at the peak (as read, as
- * the bytes of its object, and the garbage of the records before it), and the runtime needs its share;
- * `npm run memory` measures the worst batches against this (docs/performance.md).
+ * A quarter of what the function's memory leaves after the runtime's own 256 MB (at least 16 MiB): the
+ * kept text is held more than once at the peak (as read, while its object is compressed, and as garbage
+ * V8 has yet to collect). `npm run memory` measures the worst batches against this (docs/performance.md).
  */
 export function defaultBatchBudget(env: Env): number {
-  return Math.floor(functionMemoryBytes(env) / 5);
+  return Math.max(16 * 1024 * 1024, Math.floor((functionMemoryBytes(env) - RUNTIME_BYTES) / 4));
 }
+
+/** What the Node.js runtime, the SDKs and the transformer's code take before any batch. */
+const RUNTIME_BYTES = 256 * 1024 * 1024;
 
 /**
  * A sixteenth of the function's memory, at most 64 MiB: a record is inflated whole before it is read,

@@ -4,6 +4,8 @@ import { LRUCache } from '@aws-lambda-powertools/commons/utils/lru-cache';
 import type { DataKeyAnswer, DataKeyProvider, EncryptionContext } from '../core/ports';
 
 export interface KmsDataKeyProviderOptions {
+  /** Decrypt requests in flight at once: a batch of many distinct blobs must not fire them all together. @default 8 */
+  readonly maxConcurrent?: number;
   /** Plaintext keys kept across warm invocations. @default 100 */
   readonly maxEntries?: number;
   /** @default 3600 */
@@ -46,6 +48,9 @@ export class KmsDataKeyProvider implements DataKeyProvider {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private calls = 0;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly maxConcurrent: number;
 
   constructor(
     private readonly kms: KMSClient,
@@ -54,6 +59,7 @@ export class KmsDataKeyProvider implements DataKeyProvider {
     this.cache = new LRUCache({ maxSize: options.maxEntries ?? 100 });
     this.ttlMs = (options.ttlSeconds ?? 3600) * 1000;
     this.now = options.now ?? Date.now;
+    this.maxConcurrent = options.maxConcurrent ?? 8;
   }
 
   /** KMS Decrypt requests sent since this provider was built. */
@@ -86,6 +92,25 @@ export class KmsDataKeyProvider implements DataKeyProvider {
     keyId: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<DataKeyAnswer> {
+    // A slot is handed straight from a finished request to the next waiting one, so never more run at once.
+    if (this.inFlight < this.maxConcurrent) this.inFlight += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await this.decryptNow(encryptedKey, context, keyId, signal);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight -= 1;
+    }
+  }
+
+  private async decryptNow(
+    encryptedKey: string,
+    context: EncryptionContext,
+    keyId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<DataKeyAnswer> {
+    signal?.throwIfAborted();
     this.calls += 1;
     let plaintext: Uint8Array | undefined;
     try {

@@ -12,6 +12,9 @@ export interface DasEnvelope {
 }
 
 const ENVELOPE_TYPE = 'DatabaseActivityMonitoringRecords';
+
+/** KMS refuses a CiphertextBlob longer than this (RDS's are 184 bytes). */
+export const MAX_KEY_BLOB_BYTES = 6144;
 const FIELDS: ReadonlySet<string> = new Set(['type', 'version', 'databaseActivityEvents', 'key']);
 
 /**
@@ -35,7 +38,10 @@ export function parseEnvelope(data: unknown): DasEnvelope {
   if (typeof key !== 'string' || key.length === 0) {
     throw new EnvelopeError('envelope has no key string');
   }
-  decodeBase64(key, 'envelope key'); // validate early: a bad blob must not cost a KMS call
+  // Validated here: a blob KMS cannot take must not cost a KMS call (nor sit in the data-key cache).
+  if (decodeBase64(key, 'envelope key').length > MAX_KEY_BLOB_BYTES) {
+    throw new EnvelopeError(`envelope key is longer than the ${MAX_KEY_BLOB_BYTES} bytes a KMS ciphertext blob can be`);
+  }
   return {
     version: fields.get('version'),
     encryptedEvents: decodeBase64(databaseActivityEvents, 'databaseActivityEvents'),

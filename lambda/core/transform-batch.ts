@@ -43,6 +43,8 @@ export interface TransformDeps {
   readonly gzipLevel?: number;
   /** zlib level of each Ok record's data. @default RESPONSE_GZIP_LEVEL */
   readonly responseGzipLevel?: number;
+  /** The response cap. @default MAX_RESPONSE_BYTES, Lambda's 6 MB */
+  readonly maxResponseBytes?: number;
 }
 
 export interface TransformOptions {
@@ -161,25 +163,31 @@ export async function transformBatch(
         const answer = await (dataKeys.get(envelope.encryptedKey) as Promise<DataKeyAnswer>);
         if ('refused' in answer) return { kind: 'failed', reason: answer.refused };
         const opened = await isolated(async () => ({ kind: 'opened', gzipped: await deps.decrypter.decrypt(envelope.encryptedEvents, answer.key) }) as const);
-        await turns.wait(index);
         if (opened.kind !== 'opened') return opened;
+        await turns.wait(index);
+        // Reading is the long part of a record: check the deadline again once it is this record's turn.
+        stop.signal.throwIfAborted();
         const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
         const outcome = await isolated(() => readOpenedRecord(opened.gzipped, arrival, settings, budget));
         if (outcome.kind === 'ok') startJournal();
         return outcome;
       } finally {
+        // Even a record that ended early lets the next read only after every record before it has:
+        // the budget then goes to the same records whatever order KMS and decryption finish in.
+        await turns.wait(index);
         turns.done(index);
       }
     };
     const outcomes = await mapConcurrent(event.records, deps.recordConcurrency ?? 16, answerRecord);
 
-    const records = event.records.map((record, index) => answerFor(record, outcomes[index] as RecordOutcome));
+    const answered = fitResponse(event.records, outcomes, deps.maxResponseBytes ?? MAX_RESPONSE_BYTES);
+    const records = event.records.map((record, index) => answerFor(record, answered[index] as RecordOutcome));
     // Checked before writing: a batch that cannot be answered leaves nothing behind when Firehose retries it.
-    assertResponseFits(records);
+    assertResponseFits(records, deps.maxResponseBytes ?? MAX_RESPONSE_BYTES);
 
-    const groups = groupLines(outcomes);
+    const groups = groupLines(answered);
     const objects = groups.size === 0 ? [] : await writeObjects(groups, name, journal, deps, stop, options);
-    return { result: { records }, summary: summarize(resourceId, event.records, outcomes, objects), objects };
+    return { result: { records }, summary: summarize(resourceId, event.records, answered, objects), objects };
   } catch (error) {
     throw stop.signal.aborted && !(error instanceof BatchFailure)
       ? new BatchFailure(
@@ -258,16 +266,54 @@ function emptyOutcome(event: FirehoseTransformationEvent, deps: TransformDeps): 
 /** Lambda's cap on a synchronous response, which is how Firehose invokes the transformer. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
+/** What one answer costs in the response besides its data: its record ID, result and JSON punctuation. */
+const ANSWER_OVERHEAD = 64;
+
 /**
- * Ok data is gzip of what the record carried gzipped and double-base64'd, so it stays below the request
- * size; this guard turns a breach (which Lambda would report obscurely) into a clear, retryable error.
+ * Keeps the answer under Lambda's response cap. Ok data is usually about the size of the gzip the record
+ * carried, but events that compress far better than their lines (millions of `{}` with a cluster ID
+ * added to each) can answer many times the request. In record order, a record is answered Ok only if
+ * its data still fits with every later record answered with its original data (which always fits: the
+ * request did); otherwise it fails alone, with its data, for a re-drive in a smaller batch. The same
+ * records are refused on every attempt of a batch, since the decision depends only on the answers.
  */
-function assertResponseFits(records: readonly FirehoseTransformationResultRecord[]): void {
+function fitResponse(
+  records: readonly FirehoseTransformationEventRecord[],
+  outcomes: readonly RecordOutcome[],
+  maxBytes: number,
+): RecordOutcome[] {
+  const original = records.map((record) => record.recordId.length + (typeof record.data === 'string' ? record.data.length : 0) + ANSWER_OVERHEAD);
+  let later = original.reduce((sum, bytes) => sum + bytes, 16);
+  let used = 0;
+  return outcomes.map((outcome, index) => {
+    const own = original[index] as number;
+    later -= own;
+    if (outcome.kind !== 'ok') {
+      used += own;
+      return outcome;
+    }
+    const ok = (records[index] as FirehoseTransformationEventRecord).recordId.length + Math.ceil(outcome.data.length / 3) * 4 + ANSWER_OVERHEAD;
+    if (used + ok + later <= maxBytes) {
+      used += ok;
+      return outcome;
+    }
+    used += own;
+    return {
+      kind: 'failed',
+      reason:
+        `its answer (${ok} bytes of Ok data) would take the response past Lambda's ${maxBytes}-byte cap; ` +
+        'kept with its data for a re-drive in a smaller batch',
+    };
+  });
+}
+
+/** A last guard: fitResponse keeps to the cap, so this throws only if Firehose sent more than Lambda allows back. */
+function assertResponseFits(records: readonly FirehoseTransformationResultRecord[], maxBytes: number): void {
   let bytes = 16;
-  for (const record of records) bytes += record.recordId.length + (record.data?.length ?? 0) + 64;
-  if (bytes > MAX_RESPONSE_BYTES) {
+  for (const record of records) bytes += record.recordId.length + (record.data?.length ?? 0) + ANSWER_OVERHEAD;
+  if (bytes > maxBytes) {
     throw new BatchFailure(
-      `The response would be about ${bytes} bytes, over Lambda's ${MAX_RESPONSE_BYTES}-byte limit: ` +
+      `The response would be about ${bytes} bytes, over Lambda's ${maxBytes}-byte limit: ` +
         'lower the delivery stream processor buffer size (BufferSizeInMBs).',
     );
   }

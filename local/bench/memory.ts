@@ -79,6 +79,16 @@ export const MEMORY_CASES: readonly MemoryCase[] = [
       fill(aws, payload(`{"type":"record","command":"SELECT","logTime":"2026-11-21 12:00:00+00","commandText":"€${'x'.repeat(target - 302)}"}`)),
   },
   {
+    name: 'line-break bombs',
+    about: 'every record one event just under the per-record cap of `1 ,` and raw line breaks, so its text is compacted before it is stored',
+    build: (aws, target) => fill(aws, payload(`{"type":"record","command":"SELECT","a":[${'1 ,\n'.repeat(Math.floor((target - 100) / 4) - 1)}1]}`)),
+  },
+  {
+    name: 'tiny kept events',
+    about: 'every record 100,000 empty events (the event cap), each kept and given the cluster and instance IDs: ~300 KB of text, ~13 MB of lines',
+    build: (aws) => fill(aws, payload(`${'{},'.repeat(DEFAULT_MAX_EVENTS_PER_RECORD - 1)}{}`)),
+  },
+  {
     name: 'event-cap records',
     about: 'every record as many small real-looking events (~600 bytes) as the event cap and the per-record cap allow, all kept',
     build: async (aws, target) => {

@@ -142,7 +142,13 @@ describe('StrictJsonReader', () => {
 });
 
 describe('compactJson', () => {
-  it('removes layout outside strings only', () => {
-    expect(compactJson('{ "a" :\n [1,\r\n 2],\t"b":"x \\" y\\n z" }')).toBe('{"a":[1,2],"b":"x \\" y\\n z"}');
+  it('removes the raw line breaks (layout), leaving escaped ones and everything else as written', () => {
+    expect(compactJson('{ "a" :\n [1,\r\n 2],\t"b":"x \\" y\\n z" }')).toBe('{ "a" : [1, 2],\t"b":"x \\" y\\n z" }');
+  });
+
+  // Its memory on a record of millions of line breaks is measured by npm run memory ("line-break bombs").
+  it('compacts millions of line breaks', () => {
+    const json = `{"a":[${Array.from({ length: 2_000_000 }, () => '1').join(' ,\n')}]}`;
+    expect(compactJson(json)).toBe(`{"a":[${Array.from({ length: 2_000_000 }, () => '1').join(' ,')}]}`);
   });
 });
