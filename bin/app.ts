@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { ContextError, DasFirehoseStack, settingsFromContext } from '../lib/das-firehose-stack';
+import { ContextError, settingsFromContext } from '../lib/context';
+import { DasFirehoseStack } from '../lib/das-firehose-stack';
 
 const app = new App();
 try {

@@ -72,13 +72,27 @@ export const DEFAULT_JOURNAL_EXPIRATION = Duration.days(90);
 /** Everything Firehose itself writes sits under this prefix; the transformer may not write there. */
 export const FIREHOSE_PREFIX = 'firehose/';
 
-/** Time-partitioned prefix of the delivered Ok records (gzip members of NDJSON). */
-export const FIREHOSE_OK_PREFIX = `${FIREHOSE_PREFIX}ok/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/`;
+/** Where Firehose delivers the Ok records (gzip members of NDJSON), below a folder per database. */
+export const FIREHOSE_OK_ROOT = `${FIREHOSE_PREFIX}ok/`;
 
-/** Where Firehose puts records that failed processing or delivery, by failure type and hour. */
+/** Where Firehose puts records that failed processing or delivery, below a folder per database. */
 export const FIREHOSE_FAILED_ROOT = `${FIREHOSE_PREFIX}failed/`;
-export const FIREHOSE_ERROR_OUTPUT_PREFIX =
-  `${FIREHOSE_FAILED_ROOT}!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/`;
+
+const HOUR_PATH = '!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/';
+
+/** A database's time-partitioned Ok records: `firehose/ok/<resourceId>/YYYY/MM/DD/HH/`. */
+export function firehoseOkPrefix(resourceId: string): string {
+  return `${FIREHOSE_OK_ROOT}${resourceId}/${HOUR_PATH}`;
+}
+
+/**
+ * A database's error output, by failure type and hour: `firehose/failed/<resourceId>/<type>/YYYY/MM/DD/HH/`.
+ * Firehose's error records keep the record's data but not which database sent it, and decrypting it
+ * needs that database's encryption context: the folder says it.
+ */
+export function firehoseErrorOutputPrefix(resourceId: string): string {
+  return `${FIREHOSE_FAILED_ROOT}${resourceId}/!{firehose:error-output-type}/${HOUR_PATH}`;
+}
 
 /**
  * Each Ok record is already a complete gzip member of NDJSON, so the concatenated object is a valid

@@ -213,9 +213,9 @@ async function writeObjects(
   stop: DeadlineSignal,
   options: TransformOptions,
 ): Promise<StoredObject[]> {
-  await journal;
   const started: string[] = [];
   try {
+    await journal;
     // Each object is compressed on the pool and handed to the store as soon as it is ready, so the
     // first PUTs are in flight while the larger groups still compress.
     return await deps.store.putAll(

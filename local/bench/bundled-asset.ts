@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { DasFirehoseStack, settingsFromContext } from '../../lib/das-firehose-stack';
+import { settingsFromContext } from '../../lib/context';
+import { DasFirehoseStack } from '../../lib/das-firehose-stack';
 
 export interface BundledAsset {
   /** The folder the CLI would zip and upload as the function's code. */

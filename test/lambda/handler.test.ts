@@ -272,7 +272,10 @@ describe('handler, against a local KMS endpoint and S3 server', () => {
 
   it('throws when S3 refuses the writes, so that Firehose retries the batch', async () => {
     const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 2 });
-    await expect(capturingLogs(() => invokeLocal(aws, event, { BUCKET_NAME: 'no-such-bucket' }))).rejects.toThrow(/bucket/i);
+    await expect(capturingLogs(() => invokeLocal(aws, event, { BUCKET_NAME: 'no-such-bucket' }))).rejects.toMatchObject({
+      name: 'BatchFailure',
+      message: expect.stringContaining('NoSuchBucket'),
+    });
   });
 
   it('absorbs KMS throttling without failing any record', async () => {

@@ -1,4 +1,8 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DasFirehosePipeline } from '../../lib/das-firehose-pipeline';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
@@ -37,6 +41,18 @@ describe('cdk-nag AwsSolutions', () => {
   it('finds nothing unacknowledged in the default configuration either', () => {
     const { app: plain } = synthApp({ dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN });
     expect(new AwsSolutionsChecks(plain).validateScope(plain).violations).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with a bucket the caller brings and alarms off', () => {
+    const theirs = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(theirs, 'TheirStack');
+    new DasFirehosePipeline(stack, 'Audit', {
+      activityStreams: [{ stream: kinesis.Stream.fromStreamArn(stack, 'S', STREAM_ARN), key: kms.Key.fromKeyArn(stack, 'K', KEY_ARN) }],
+      bucket: s3.Bucket.fromBucketName(stack, 'Existing', 'their-audit-bucket'),
+      alarms: false,
+    });
+    const report = new AwsSolutionsChecks(theirs).validateScope(theirs);
+    expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.violatingResources.map((r) => r.locations.join(' '))}`)).toEqual([]);
   });
 
   it('lets synthesis pass with the checks registered as a validation plugin', () => {

@@ -3,15 +3,20 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { ContextError, settingsFromContext } from '../../lib/das-firehose-stack';
+import { ContextError, settingsFromContext } from '../../lib/context';
+import { DasFirehoseStack } from '../../lib/das-firehose-stack';
 import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, REPO_ROOT, STREAM_ARN } from './synth-app';
 
 const settings = (context: Record<string, unknown>) => settingsFromContext(new App({ context }).node);
 
-/** The ContextError message settingsFromContext throws for this context. */
+/**
+ * The ContextError message the app gives for this context, as bin/app.ts builds it: the context's own
+ * parsing first, then the construct's checks reported under the context keys' names.
+ */
 function contextError(context: Record<string, unknown>): string {
   try {
-    settings(context);
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    new DasFirehoseStack(app, 'DasFirehose', { settings: settingsFromContext(app.node) });
   } catch (error) {
     expect(error).toBeInstanceOf(ContextError);
     return (error as Error).message;
@@ -42,7 +47,9 @@ describe('settingsFromContext', () => {
 
   it('rejects a stream name without a resource ID unless resourceId is given', () => {
     const renamed = 'arn:aws:kinesis:us-east-1:123456789012:stream/my-stream';
-    expect(contextError({ dasStreamArn: renamed, kmsKeyArn: KEY_ARN })).toContain('-c resourceId=cluster-');
+    expect(contextError({ dasStreamArn: renamed, kmsKeyArn: KEY_ARN })).toContain(
+      'dasStreamArn: cannot tell the resource ID from the stream name "my-stream" (expected aws-rds-das-<resourceId>); give its resourceId',
+    );
     expect(settings({ dasStreamArn: renamed, kmsKeyArn: KEY_ARN, resourceId: 'cluster-ABC' }).activityStreams).toEqual([
       { streamArn: renamed, keyArn: KEY_ARN, resourceId: 'cluster-ABC' },
     ]);
@@ -90,28 +97,49 @@ describe('settingsFromContext', () => {
   it('rejects streams in several regions, and the same stream twice', () => {
     const west = 'arn:aws:kinesis:eu-west-1:123456789012:stream/aws-rds-das-cluster-WEST';
     expect(contextError({ dasStreamArn: `${STREAM_ARN},${west}`, kmsKeyArn: `${KEY_ARN},${KEY_ARN}` })).toContain('several regions');
-    expect(contextError({ dasStreamArn: `${STREAM_ARN},${STREAM_ARN}`, kmsKeyArn: KEY_ARN })).toContain('same stream twice');
+    expect(contextError({ dasStreamArn: `${STREAM_ARN},${STREAM_ARN}`, kmsKeyArn: KEY_ARN })).toContain(
+      'The activity stream of cluster-ABCDEFGHIJKL is listed twice',
+    );
   });
 
   it('allows resourceId only with a single stream', () => {
     expect(
       contextError({ dasStreamArn: `${STREAM_ARN},${INSTANCE_STREAM_ARN}`, kmsKeyArn: KEY_ARN, resourceId: 'cluster-ABCDEFGHIJKL' }),
-    ).toContain('resourceId can only be given with a single dasStreamArn');
+    ).toContain('A resource ID can only be given with a single activity stream');
   });
 
   it('validates the optional settings', () => {
     const base = { dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN };
     expect(contextError({ ...base, expireAfterDays: 'soon' })).toContain('expireAfterDays must be a positive whole number');
-    expect(contextError({ ...base, expireAfterDays: '60' })).toContain('must be larger than transitionAfterDays (90)');
+    expect(contextError({ ...base, expireAfterDays: '60' })).toContain('expireAfterDays (60 days) must be longer than transitionAfterDays (90 days)');
     expect(contextError({ ...base, objectLockMode: 'GOVERNANCE' })).toContain('objectLockMode needs objectLockDays');
     expect(contextError({ ...base, objectLockDays: '30', objectLockMode: 'strict' })).toContain('GOVERNANCE or COMPLIANCE');
     expect(contextError({ ...base, logRetentionDays: '42' })).toContain('logRetentionDays must be one of');
-    expect(contextError({ ...base, functionMemoryMb: '64' })).toContain('functionMemoryMb must be');
+    expect(contextError({ ...base, functionMemoryMb: '64' })).toContain('functionMemoryMb must be a whole number of MB from 512 to 10240');
     expect(contextError({ ...base, logLevel: 'chatty' })).toContain('logLevel must be one of');
     expect(contextError({ ...base, alarmEmail: 'nobody' })).toContain('is not an e-mail address');
     expect(
       contextError({ ...base, alarmEmail: 'a@example.com', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:t' }),
     ).toContain('not both');
+  });
+
+  it('refuses a context key it does not know, naming the key that was meant', () => {
+    const base = { dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN };
+    expect(contextError({ ...base, alarmemail: 'dba@example.com' })).toContain('Unknown context key "alarmemail": did you mean alarmEmail?');
+    expect(contextError({ ...base, dropuser: 'rdsadmin' })).toContain('Unknown context key "dropuser": did you mean dropUsers?');
+    expect(contextError({ ...base, retention: '30' })).toContain('Unknown context key "retention": this app reads dasStreamArn, kmsKeyArn');
+  });
+
+  it("leaves CDK's own context alone (feature flags, aws:cdk:… keys, cli-telemetry)", () => {
+    const result = settings({
+      dasStreamArn: STREAM_ARN,
+      kmsKeyArn: KEY_ARN,
+      '@aws-cdk/aws-s3:createDefaultLoggingPolicy': true,
+      'aws:cdk:enable-path-metadata': true,
+      'cli-telemetry': false,
+      'acknowledged-issue-numbers': [1],
+    });
+    expect(result.activityStreams).toHaveLength(1);
   });
 
   it('defaults Object Lock to governance mode', () => {

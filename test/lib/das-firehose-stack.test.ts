@@ -158,7 +158,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
     });
 
     it('logs server access to a separate, hardened bucket', () => {
-      const accessLogsId = stack.resolve((stack.pipeline.accessLogsBucket.node.defaultChild as CfnBucket).logicalId);
+      const accessLogsId = stack.resolve((stack.pipeline.accessLogsBucket!.node.defaultChild as CfnBucket).logicalId);
       template.hasResourceProperties('AWS::S3::Bucket', {
         LoggingConfiguration: { DestinationBucketName: { Ref: accessLogsId }, LogFilePrefix: 'audit-bucket/' },
       });
@@ -224,14 +224,14 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       });
     });
 
-    it('delivers the gzip members as they are: uncompressed, .jsonl.gz, time-partitioned, with an error prefix', () => {
+    it('delivers the gzip members as they are: uncompressed, .jsonl.gz, by database and hour, with an error prefix naming the database', () => {
       template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
         ExtendedS3DestinationConfiguration: Match.objectLike({
           CompressionFormat: 'UNCOMPRESSED',
           FileExtension: '.jsonl.gz',
-          Prefix: 'firehose/ok/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
+          Prefix: 'firehose/ok/cluster-ABCDEFGHIJKL/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
           ErrorOutputPrefix:
-            'firehose/failed/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
+            'firehose/failed/cluster-ABCDEFGHIJKL/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
           CloudWatchLoggingOptions: { Enabled: true, LogGroupName: Match.anyValue(), LogStreamName: Match.anyValue() },
         }),
       });
@@ -446,5 +446,36 @@ describe('DasFirehoseStack with an existing alarm topic', () => {
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
     }
+  });
+});
+
+describe('upgrading a deployed stack', () => {
+  // A changed logical ID makes CloudFormation replace the resource: for the audit bucket that would
+  // orphan the old one (retained) and start a second audit log. These are the IDs stacks were deployed with.
+  it('keeps the logical IDs of every resource an earlier version deployed, so they are updated in place', () => {
+    const { template } = synthApp({ dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN, alarmEmail: 'a@b.co' });
+    const ids = Object.keys(template.toJSON().Resources);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'PipelineBucket5BC3F8EA',
+        'PipelineAccessLogsBucket31EC11F4',
+        'PipelineBucketPolicy5F75DE89',
+        'PipelineAccessLogsBucketPolicy3AEEDE7E',
+        'PipelineTransformFunction5AD3464C',
+        'PipelineFunctionRole401437C7',
+        'PipelineFunctionRoleDefaultPolicyEAF49FF5',
+        'PipelineFunctionLogGroup53100CA0',
+        'PipelineDeliveryLogGroup2A79895A',
+        'PipelineclusterABCDEFGHIJKLDeliveryStream710A4368',
+        'PipelineclusterABCDEFGHIJKLRole4C20631E',
+        'PipelineclusterABCDEFGHIJKLPolicy79A748F3',
+        'PipelineclusterABCDEFGHIJKLLogStream6E993F83',
+        'PipelineErrorOutputAlarm7B621978',
+        'PipelineFunctionErrorsAlarmBBD58449',
+        'PipelineclusterABCDEFGHIJKLProcessingFailuresAlarmDFB5E3CD',
+        'PipelineclusterABCDEFGHIJKLDeliveryFreshnessAlarm0FC78C42',
+        'AlarmTopicD01E77F9',
+      ]),
+    );
   });
 });

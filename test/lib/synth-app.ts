@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DasFirehoseStack, settingsFromContext } from '../../lib/das-firehose-stack';
+import { settingsFromContext } from '../../lib/context';
+import { DasFirehoseStack } from '../../lib/das-firehose-stack';
 import { cdkJsonContext } from '../../local/bench/bundled-asset';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');

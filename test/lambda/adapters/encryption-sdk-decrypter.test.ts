@@ -42,9 +42,13 @@ describe('EncryptionSdkDecrypter', () => {
     const message = await seal(randomBytes(5000), key, SIGNED_SUITE, 4096);
     const tampered = Buffer.from(message);
     tampered[tampered.length - 200]! ^= 0x01;
-    await expect(decrypter.decrypt(message, newKey())).rejects.toThrow(PayloadError);
-    await expect(decrypter.decrypt(tampered, key)).rejects.toThrow(PayloadError);
-    await expect(decrypter.decrypt(message.subarray(0, message.length - 50), key)).rejects.toThrow(PayloadError);
-    await expect(decrypter.decrypt(Buffer.from('not an sdk message'), key)).rejects.toThrow(PayloadError);
+    const failure = (reason: string) => expect.objectContaining({ name: 'PayloadError', message: `databaseActivityEvents could not be decrypted: ${reason}` });
+    // The SDK's own words for each: the keyring cannot unwrap the data key, a frame's tag fails, the
+    // signature over a cut message fails, the bytes are not an SDK message.
+    await expect(decrypter.decrypt(message, newKey())).rejects.toEqual(failure('unencryptedDataKey has not been set'));
+    await expect(decrypter.decrypt(tampered, key)).rejects.toEqual(failure('Error: Unsupported state or unable to authenticate data'));
+    await expect(decrypter.decrypt(message.subarray(0, message.length - 50), key)).rejects.toEqual(failure('Invalid Signature'));
+    await expect(decrypter.decrypt(Buffer.from('not an sdk message'), key)).rejects.toEqual(failure('Not a supported message format version.'));
+    await expect(decrypter.decrypt(tampered, key)).rejects.toBeInstanceOf(PayloadError);
   });
 });

@@ -1,0 +1,313 @@
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import type { DasFirehosePipelineProps } from './das-firehose-pipeline';
+import * as defaults from './defaults';
+
+/** One activity stream as the context describes it. */
+export interface ActivityStreamSettings {
+  /** `arn:aws:kinesis:<region>:<account>:stream/aws-rds-das-<resourceId>` */
+  readonly streamArn: string;
+  /** `arn:aws:kms:<region>:<account>:key/<key-id>` */
+  readonly keyArn: string;
+  /** Given only with the `resourceId` context key. */
+  readonly resourceId?: string;
+}
+
+/** Write-once retention of the audit bucket. */
+export interface ObjectLockSettings {
+  readonly mode: 'GOVERNANCE' | 'COMPLIANCE';
+  readonly days: number;
+}
+
+/**
+ * What the app reads from CDK context, parsed: strings turned into lists, numbers and enums. Whether the
+ * values make a pipeline (ranges, combinations) is the construct's to say (see `checkPipelineProps`).
+ */
+export interface DasFirehoseSettings {
+  readonly activityStreams: ActivityStreamSettings[];
+  /** The region every stream and key is in: the stack must be deployed there. */
+  readonly region: string;
+  readonly dropClasses?: string[];
+  readonly dropCommands?: string[];
+  readonly dropUsers?: string[];
+  readonly transitionAfterDays?: number;
+  readonly expireAfterDays?: number;
+  readonly noncurrentExpireAfterDays?: number;
+  readonly accessLogsExpireAfterDays?: number;
+  readonly journalExpireAfterDays?: number;
+  readonly objectLock?: ObjectLockSettings;
+  readonly logRetentionDays?: logs.RetentionDays;
+  readonly functionMemoryMb?: number;
+  readonly logLevel?: string;
+  readonly alarmEmail?: string;
+  readonly alarmTopicArn?: string;
+}
+
+/** The context keys the app reads, with what each means. README.md (Deploy → Configuration (CDK context)) shows the same table. */
+export const CONTEXT_KEYS = {
+  dasStreamArn: 'Required. The activity stream\'s Kinesis stream ARN (…:stream/aws-rds-das-<resourceId>); a comma list for several databases.',
+  kmsKeyArn: 'Required. The KMS key ARN the activity stream was started with; one for all streams, or a comma list with one per stream.',
+  resourceId: 'Optional, single stream only. The cluster-… or db-… resource ID, when the stream name does not carry it.',
+  dropClasses: 'Optional. Comma list of event classes to leave out of the audit log.',
+  dropCommands: 'Optional. Comma list of commands to leave out (e.g. SELECT).',
+  dropUsers: 'Optional. Comma list of database users to leave out (e.g. rdsadmin).',
+  transitionAfterDays: 'Optional. Days before audit objects move to Glacier Instant Retrieval. Default 90.',
+  expireAfterDays: 'Optional. Days before audit objects expire. Default: never.',
+  noncurrentExpireAfterDays: 'Optional. Days overwritten or deleted versions are kept. Default 30.',
+  accessLogsExpireAfterDays: 'Optional. Days the bucket\'s server access logs are kept. Default 365.',
+  journalExpireAfterDays: 'Optional. Days entries of the batch journal (journal/) are kept. Default 90.',
+  objectLockDays: 'Optional. Enables S3 Object Lock with this default retention, in days (new buckets only).',
+  objectLockMode: 'Optional. GOVERNANCE (default) or COMPLIANCE; needs objectLockDays.',
+  logRetentionDays: 'Optional. Retention of the function and Firehose log groups, a CloudWatch Logs value. Default 90.',
+  functionMemoryMb: `Optional. Transformer memory in MB, ${defaults.MIN_FUNCTION_MEMORY_MB} or more. Default ${defaults.DEFAULT_FUNCTION_MEMORY_MB}.`,
+  logLevel: 'Optional. Transformer log level: DEBUG, INFO, WARN or ERROR. Default INFO.',
+  alarmEmail: 'Optional. E-mail address the alarms notify (creates an SNS topic).',
+  alarmTopicArn: 'Optional. Existing SNS topic ARN the alarms notify.',
+} as const;
+
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+/**
+ * The context key that sets each construct prop, so that the construct's own messages name what the
+ * user of the app typed.
+ */
+export const CONTEXT_KEY_OF: Partial<Record<keyof DasFirehosePipelineProps, ContextKey>> = {
+  activityStreams: 'dasStreamArn',
+  transitionAfter: 'transitionAfterDays',
+  expireAfter: 'expireAfterDays',
+  noncurrentVersionExpiration: 'noncurrentExpireAfterDays',
+  accessLogsExpiration: 'accessLogsExpireAfterDays',
+  journalExpiration: 'journalExpireAfterDays',
+  objectLockRetention: 'objectLockDays',
+  logRetention: 'logRetentionDays',
+  functionMemorySize: 'functionMemoryMb',
+  logLevel: 'logLevel',
+  alarmTopic: 'alarmTopicArn',
+  dropClasses: 'dropClasses',
+  dropCommands: 'dropCommands',
+  dropUsers: 'dropUsers',
+};
+
+/** Missing or malformed context. The message names the keys and shows an example command. */
+export class ContextError extends Error {
+  constructor(problems: readonly string[]) {
+    super(contextErrorMessage(problems));
+    this.name = new.target.name;
+  }
+}
+
+export const EXAMPLE_STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/aws-rds-das-cluster-ABCDEFGHIJKL';
+export const EXAMPLE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+const STREAM_ARN = /^arn:(aws[a-z-]*):kinesis:([a-z0-9-]+):(\d{12}):stream\/([A-Za-z0-9_.-]{1,128})$/;
+const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/((?:mrk-)?[A-Za-z0-9-]+)$/;
+const ALIAS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:alias\//;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+/** A context key of the kind this app reads (CDK's own carry `:`, `@`, `/` or `-`). */
+const APP_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * Reads the app's context: parses every key, refuses keys it does not know (a mistyped key would
+ * otherwise be ignored in silence), and throws one {@link ContextError} naming every problem.
+ */
+export function settingsFromContext(node: Node): DasFirehoseSettings {
+  const problems: string[] = [...unknownKeys(node.getAllContext())];
+  const read = (key: ContextKey): string | undefined => contextString(node.tryGetContext(key));
+
+  const streamArns = list(read('dasStreamArn'));
+  const keyArns = list(read('kmsKeyArn'));
+  const resourceId = read('resourceId');
+
+  if (streamArns.length === 0) {
+    problems.push(
+      'dasStreamArn is missing: the ARN of the Kinesis stream your database activity stream writes to ' +
+        '(arn:aws:kinesis:<region>:<account>:stream/aws-rds-das-<resourceId>). Find the stream name with: ' +
+        'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKinesisStreamName" ' +
+        '(describe-db-instances and DBInstances[] for Oracle and SQL Server).',
+    );
+  }
+  if (keyArns.length === 0) {
+    problems.push(
+      'kmsKeyArn is missing: the ARN of the KMS key the activity stream was started with. Find it with: ' +
+        'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKmsKeyId" (or describe-db-instances), then ' +
+        'aws kms describe-key --key-id <id> --query KeyMetadata.Arn.',
+    );
+  }
+
+  const regions = new Set<string>();
+  const parsedStreams = streamArns.map((arn) => {
+    const match = STREAM_ARN.exec(arn);
+    if (!match) {
+      problems.push(`dasStreamArn "${arn}" is not a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/aws-rds-das-<resourceId>).`);
+      return undefined;
+    }
+    regions.add(match[2] as string);
+    return { arn, region: match[2] as string };
+  });
+  const parsedKeys = keyArns.map((arn) => {
+    const match = KEY_ARN.exec(arn);
+    if (!match) {
+      problems.push(
+        ALIAS_ARN.test(arn)
+          ? `kmsKeyArn "${arn}" is an alias ARN; IAM grants on a key need the key ARN (aws kms describe-key --key-id ${arn} --query KeyMetadata.Arn).`
+          : `kmsKeyArn "${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>).`,
+      );
+      return undefined;
+    }
+    return { arn, region: match[2] as string };
+  });
+  if (streamArns.length > 0 && keyArns.length > 1 && keyArns.length !== streamArns.length) {
+    problems.push(
+      `kmsKeyArn lists ${keyArns.length} keys for ${streamArns.length} dasStreamArn streams: give one key for all, ` +
+        'or one per stream in the same order.',
+    );
+  }
+  if (regions.size > 1) {
+    problems.push(`dasStreamArn streams are in several regions (${[...regions].join(', ')}); deploy one stack per region.`);
+  }
+  parsedStreams.forEach((stream, index) => {
+    const key = parsedKeys.length === 1 ? parsedKeys[0] : parsedKeys[index];
+    if (stream && key && key.region !== stream.region) {
+      problems.push(
+        `kmsKeyArn "${key.arn}" is in ${key.region} but its stream "${stream.arn}" is in ${stream.region}; ` +
+          'an activity stream uses a key in its own region.',
+      );
+    }
+  });
+
+  const whole = (key: ContextKey): number | undefined => {
+    const raw = read(key);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value <= 0) {
+      problems.push(`${key} must be a positive whole number; got "${raw}".`);
+      return undefined;
+    }
+    return value;
+  };
+  const objectLockDays = whole('objectLockDays');
+  const objectLockMode = read('objectLockMode')?.toUpperCase();
+  if (objectLockMode !== undefined && objectLockMode !== 'GOVERNANCE' && objectLockMode !== 'COMPLIANCE') {
+    problems.push(`objectLockMode must be GOVERNANCE or COMPLIANCE; got "${objectLockMode}".`);
+  }
+  if (objectLockMode !== undefined && objectLockDays === undefined) {
+    problems.push('objectLockMode needs objectLockDays, the default retention in days.');
+  }
+
+  let logRetentionDays: logs.RetentionDays | undefined;
+  const rawRetention = read('logRetentionDays');
+  if (rawRetention !== undefined) {
+    const allowed = Object.values(logs.RetentionDays).filter((item): item is number => typeof item === 'number');
+    if (!allowed.includes(Number(rawRetention))) {
+      problems.push(`logRetentionDays must be one of ${allowed.join(', ')}; got "${rawRetention}".`);
+    } else {
+      logRetentionDays = Number(rawRetention) as logs.RetentionDays;
+    }
+  }
+
+  const alarmEmail = read('alarmEmail');
+  const alarmTopicArn = read('alarmTopicArn');
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) problems.push(`alarmEmail "${alarmEmail}" is not an e-mail address.`);
+  if (alarmTopicArn !== undefined && !TOPIC_ARN.test(alarmTopicArn)) {
+    problems.push(`alarmTopicArn "${alarmTopicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>).`);
+  }
+  if (alarmEmail !== undefined && alarmTopicArn !== undefined) {
+    problems.push('Give alarmEmail or alarmTopicArn, not both (subscribe the address to your topic instead).');
+  }
+
+  const settings: DasFirehoseSettings = {
+    activityStreams: streamArns.map((streamArn, index) => ({
+      streamArn,
+      keyArn: (keyArns.length === 1 ? keyArns[0] : keyArns[index]) as string,
+      ...(resourceId !== undefined ? { resourceId } : {}),
+    })),
+    region: [...regions][0] ?? '',
+    dropClasses: optionalList(read('dropClasses')),
+    dropCommands: optionalList(read('dropCommands')),
+    dropUsers: optionalList(read('dropUsers')),
+    transitionAfterDays: whole('transitionAfterDays'),
+    expireAfterDays: whole('expireAfterDays'),
+    noncurrentExpireAfterDays: whole('noncurrentExpireAfterDays'),
+    accessLogsExpireAfterDays: whole('accessLogsExpireAfterDays'),
+    journalExpireAfterDays: whole('journalExpireAfterDays'),
+    objectLock: objectLockDays !== undefined ? { mode: (objectLockMode ?? 'GOVERNANCE') as ObjectLockSettings['mode'], days: objectLockDays } : undefined,
+    logRetentionDays,
+    functionMemoryMb: whole('functionMemoryMb'),
+    logLevel: read('logLevel'),
+    alarmEmail,
+    alarmTopicArn,
+  };
+  if (problems.length > 0) throw new ContextError(problems);
+  return settings;
+}
+
+/** App-like keys of the context that the app does not read, each with the key it probably meant. */
+function unknownKeys(context: Record<string, unknown>): string[] {
+  const known = Object.keys(CONTEXT_KEYS);
+  return Object.keys(context)
+    .filter((key) => APP_KEY.test(key) && !known.includes(key))
+    .map((key) => {
+      const meant = closest(key, known);
+      return meant
+        ? `Unknown context key "${key}": did you mean ${meant}? (-c ${meant}=…)`
+        : `Unknown context key "${key}": this app reads ${known.join(', ')}.`;
+    });
+}
+
+/** The known key `key` most probably mistypes: the same but for case, or at most two edits away. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  const sameButCase = known.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+  if (sameButCase) return sameButCase;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** The whole message of a {@link ContextError}: the problems, then an example that works. */
+export function contextErrorMessage(problems: readonly string[]): string {
+  return [
+    'das-firehose cannot synthesize: the CDK context is incomplete or malformed.',
+    ...problems.map((problem) => `  - ${problem}`),
+    '',
+    'Give the activity stream and its key on the command line, for example:',
+    `  npx cdk synth -c dasStreamArn=${EXAMPLE_STREAM_ARN} -c kmsKeyArn=${EXAMPLE_KEY_ARN}`,
+    'Several databases: comma-separated dasStreamArn, and one kmsKeyArn for all or one per stream.',
+    'Every context key is described in README.md, under Deploy → Configuration (CDK context).',
+  ].join('\n');
+}
+
+/** Context from `-c key=value` is a string; from cdk.json it may be a number or a list. */
+function contextString(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  const trimmed = text.trim();
+  return trimmed.length > 0 ? trimmed : undefined;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function optionalList(value: string | undefined): string[] | undefined {
+  const items = list(value);
+  return items.length > 0 ? items : undefined;
+}

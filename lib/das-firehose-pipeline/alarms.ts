@@ -1,0 +1,108 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import * as defaults from '../defaults';
+import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
+
+/** What the alarms watch. */
+export interface Watched {
+  readonly bucket: s3.IBucket;
+  /** The S3 request-metrics filter on the error output, when the pipeline created the bucket. */
+  readonly errorOutputMetricsId?: string;
+  readonly transformFunction: lambda.IFunction;
+  readonly deliveries: readonly ActivityStreamDelivery[];
+}
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * The pipeline's alarms, each telling the operator where to look: objects written to the error output,
+ * the transformer failing, and per delivery stream, processing invocations failing and delivery falling
+ * behind. They notify `alarmTopic` when given.
+ */
+export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps, watched: Watched): cloudwatch.Alarm[] {
+  const alarms: cloudwatch.Alarm[] = [];
+  const atLeastOnce = {
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  };
+
+  // A bucket the caller brings has no request-metrics filter of ours: the transformer's own metrics
+  // and Firehose's cover the failures then.
+  if (watched.errorOutputMetricsId) {
+    alarms.push(
+      new cloudwatch.Alarm(scope, 'ErrorOutputAlarm', {
+        alarmDescription:
+          `Firehose wrote records to s3://<bucket>/${defaults.FIREHOSE_FAILED_ROOT}: records the transformer answered ` +
+          'ProcessingFailed, batches that failed after every retry, or S3 delivery failures. Look at the objects ' +
+          'there and at the transformer\'s logs; npm run replay re-drives them once the cause is fixed.',
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/S3',
+          metricName: 'PutRequests',
+          dimensionsMap: { BucketName: watched.bucket.bucketName, FilterId: watched.errorOutputMetricsId },
+          statistic: cloudwatch.Stats.SUM,
+          period: PERIOD,
+        }),
+        ...atLeastOnce,
+      }),
+    );
+  }
+
+  alarms.push(
+    new cloudwatch.Alarm(scope, 'FunctionErrorsAlarm', {
+      alarmDescription:
+        'The transformer threw or timed out; Firehose retries the batch and then sends it to the error output. ' +
+        'See the function\'s log group.',
+      metric: watched.transformFunction.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      ...atLeastOnce,
+    }),
+  );
+
+  const freshness = props.freshnessAlarmThreshold ?? defaults.DEFAULT_FRESHNESS_THRESHOLD;
+  for (const delivery of watched.deliveries) {
+    const deliveryScope = delivery.deliveryStream.node.scope as Construct;
+    const firehoseMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Firehose',
+        metricName,
+        dimensionsMap: { DeliveryStreamName: delivery.deliveryStream.deliveryStreamRef.deliveryStreamName },
+        statistic,
+        period: PERIOD,
+      });
+    alarms.push(
+      new cloudwatch.Alarm(deliveryScope, 'ProcessingFailuresAlarm', {
+        alarmDescription:
+          `Firehose could not invoke the transformer successfully for ${delivery.resourceId} ` +
+          '(ExecuteProcessing.Success below 1); failed batches end up in the error output.',
+        metric: firehoseMetric('ExecuteProcessing.Success', cloudwatch.Stats.MINIMUM),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    alarms.push(
+      new cloudwatch.Alarm(deliveryScope, 'DeliveryFreshnessAlarm', {
+        alarmDescription:
+          `Records of ${delivery.resourceId} have waited more than ${freshness.toSeconds()} seconds for delivery ` +
+          'to S3 (DeliveryToS3.DataFreshness). Check the delivery stream\'s error log.',
+        metric: firehoseMetric('DeliveryToS3.DataFreshness', cloudwatch.Stats.MAXIMUM),
+        threshold: freshness.toSeconds(),
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  if (props.alarmTopic) {
+    const action = new cloudwatchActions.SnsAction(props.alarmTopic);
+    for (const alarm of alarms) alarm.addAlarmAction(action);
+  }
+  return alarms;
+}

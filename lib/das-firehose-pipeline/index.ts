@@ -1,0 +1,110 @@
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { aws_kinesisfirehose as firehoseRefs } from 'aws-cdk-lib/interfaces';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import * as defaults from '../defaults';
+import { activityStreamDelivery } from './activity-stream-delivery';
+import { pipelineAlarms } from './alarms';
+import { auditBucket } from './audit-bucket';
+import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
+import { transformFunction } from './transform-function';
+import { checkPipelineProps, PipelinePropsError } from './validation';
+
+export type { ActivityStreamDelivery, ActivityStreamSource, DasFirehosePipelineProps } from './props';
+export { checkPipelineProps, PipelinePropsError, type PropNamer } from './validation';
+
+/**
+ * Database Activity Streams → Kinesis Data Firehose → transformer Lambda → S3 audit log.
+ *
+ * For each activity stream, a Firehose delivery stream reads the stream and invokes the shared
+ * transformer, which decrypts the records and writes the events under `events/` in the audit bucket.
+ * Firehose delivers the transformer's Ok records under `firehose/ok/<resourceId>/` and failed records
+ * under `firehose/failed/<resourceId>/`. Alarms watch processing failures, function errors and
+ * delivery freshness.
+ *
+ * @example
+ * const pipeline = new DasFirehosePipeline(this, 'Pipeline', {
+ *   activityStreams: [{
+ *     stream: kinesis.Stream.fromStreamArn(this, 'Stream',
+ *       'arn:aws:kinesis:us-east-1:123456789012:stream/aws-rds-das-cluster-ABCDEFGHIJKL'),
+ *     key: kms.Key.fromKeyArn(this, 'Key',
+ *       'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+ *   }],
+ *   dropUsers: ['rdsadmin'],
+ * });
+ * pipeline.grantReadEvents(auditorRole);
+ */
+export class DasFirehosePipeline extends Construct {
+  /** The audit bucket: events under `events/`, Firehose output under `firehose/`, the batch journal under `journal/`. */
+  public readonly bucket: s3.IBucket;
+  /** The bucket that receives the audit bucket's server access logs, when the pipeline created the audit bucket. */
+  public readonly accessLogsBucket?: s3.IBucket;
+  /** The transformer function, shared by every delivery stream. */
+  public readonly transformFunction: lambda.IFunction;
+  /** The function's log group. */
+  public readonly functionLogGroup: logs.ILogGroup;
+  /** The log group Firehose writes delivery and processing errors to, one log stream per delivery stream. */
+  public readonly deliveryLogGroup: logs.ILogGroup;
+  /** One delivery per activity stream, in the order of `activityStreams`. */
+  public readonly deliveries: readonly ActivityStreamDelivery[];
+  /** The Firehose delivery streams, in the order of `activityStreams`. */
+  public readonly deliveryStreams: readonly firehoseRefs.IDeliveryStreamRef[];
+  /** Every alarm the pipeline created (none with `alarms: false`). */
+  public readonly alarms: readonly cloudwatch.IAlarm[];
+
+  constructor(scope: Construct, id: string, props: DasFirehosePipelineProps) {
+    super(scope, id);
+    // The hardened buckets rely on these, whatever the app around the construct sets: server access
+    // logs delivered through a bucket policy (an ACL would clash with bucket-owner-enforced ownership).
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    this.node.setContext(cxapi.S3_CREATE_DEFAULT_LOGGING_POLICY, true);
+    const { problems, sources } = checkPipelineProps(props);
+    if (problems.length > 0) throw new PipelinePropsError(problems);
+
+    const audit = auditBucket(this, props);
+    this.bucket = audit.bucket;
+    this.accessLogsBucket = audit.accessLogsBucket;
+
+    const fn = transformFunction(this, props, sources, this.bucket);
+    this.transformFunction = fn.function;
+    this.functionLogGroup = fn.logGroup;
+
+    const deliveryLogGroup = new logs.LogGroup(this, 'DeliveryLogGroup', {
+      retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.deliveryLogGroup = deliveryLogGroup;
+    this.deliveries = sources.map((source) =>
+      activityStreamDelivery(this, props, source, { bucket: this.bucket, transformFunction: this.transformFunction, logGroup: deliveryLogGroup }),
+    );
+    this.deliveryStreams = this.deliveries.map((delivery) => delivery.deliveryStream);
+
+    this.alarms =
+      props.alarms === false
+        ? []
+        : pipelineAlarms(this, props, {
+            bucket: this.bucket,
+            errorOutputMetricsId: audit.errorOutputMetricsId,
+            transformFunction: this.transformFunction,
+            deliveries: this.deliveries,
+          });
+  }
+
+  /** Lets the grantee list and read the audit log (`events/`), and nothing else in the bucket. */
+  grantReadEvents(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantRead(grantee, `${defaults.EVENTS_PREFIX}*`);
+  }
+
+  /**
+   * Lets the grantee list and read Firehose's output (`firehose/`: its copy of the events and its error
+   * output), for an operator looking into failures.
+   */
+  grantReadFirehoseOutput(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantRead(grantee, `${defaults.FIREHOSE_PREFIX}*`);
+  }
+}

@@ -1,0 +1,227 @@
+import type { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type { aws_kinesisfirehose as firehoseRefs } from 'aws-cdk-lib/interfaces';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** One database activity stream the pipeline consumes. */
+export interface ActivityStreamSource {
+  /**
+   * The Kinesis stream RDS created for the activity stream (`aws-rds-das-<resourceId>`).
+   * Firehose reads it from LATEST; the pipeline gets read access to this stream only.
+   */
+  readonly stream: kinesis.IStream;
+
+  /**
+   * The KMS key the activity stream was started with (a key ARN, not an alias). The function may
+   * decrypt with it only under this database's encryption context.
+   */
+  readonly key: kms.IKey;
+
+  /**
+   * The database's resource ID: `cluster-…` (Aurora, DbClusterResourceId) or `db-…` (RDS for
+   * Oracle and SQL Server, DbiResourceId). It decides the KMS encryption context the function may use.
+   * Give it only when the stream is not named `aws-rds-das-<resourceId>`; it is then passed to the
+   * function as `RESOURCE_ID`, which needs a pipeline with a single stream.
+   *
+   * @default - read from the stream name `aws-rds-das-<resourceId>`
+   */
+  readonly resourceId?: string;
+}
+
+/** Properties of a {@link DasFirehosePipeline}. */
+export interface DasFirehosePipelineProps {
+  /**
+   * The activity streams to consume. Each gets its own Firehose delivery stream; the transformer
+   * function and the audit bucket are shared, and the function tells databases apart by the
+   * delivery stream's `sourceKinesisStreamArn`.
+   */
+  readonly activityStreams: ActivityStreamSource[];
+
+  // ---- The audit bucket ----
+
+  /**
+   * An existing bucket for the audit log, instead of the one the pipeline creates. The pipeline then
+   * sets none of its properties: giving any of the bucket settings below with it is an error. Keep it
+   * encrypted, versioned and private, and give it lifecycle rules of your own (`journal/` entries are
+   * needed only until failures are re-driven).
+   *
+   * @default - a new bucket: SSE-S3, versioned, TLS 1.2+ only, public access blocked, access logs to a second bucket
+   */
+  readonly bucket?: s3.IBucket;
+
+  /**
+   * Age after which audit objects (`events/`, `firehose/`) move to `transitionStorageClass`.
+   * @default Duration.days(90)
+   */
+  readonly transitionAfter?: Duration;
+
+  /**
+   * Storage class audit objects move to after `transitionAfter`.
+   * @default s3.StorageClass.GLACIER_INSTANT_RETRIEVAL
+   */
+  readonly transitionStorageClass?: s3.StorageClass;
+
+  /**
+   * Age after which audit objects expire (become noncurrent versions, then are deleted after
+   * `noncurrentVersionExpiration`). Must be longer than `transitionAfter`.
+   * @default - audit objects never expire
+   */
+  readonly expireAfter?: Duration;
+
+  /**
+   * How long overwritten or deleted object versions are kept.
+   * @default Duration.days(30)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+
+  /**
+   * How long entries of the batch journal (`journal/`) are kept. A re-drive of Firehose's error output
+   * uses them to overwrite, rather than duplicate, events a failed batch left behind; keep them at least
+   * as long as failures may wait to be re-driven.
+   * @default Duration.days(90)
+   */
+  readonly journalExpiration?: Duration;
+
+  /**
+   * How long the audit bucket's server access logs are kept.
+   * @default Duration.days(365)
+   */
+  readonly accessLogsExpiration?: Duration;
+
+  /**
+   * S3 Object Lock default retention, for write-once audit retention: every object version is
+   * protected for this long. Object Lock can only be chosen when the bucket is created.
+   * @example s3.ObjectLockRetention.governance(Duration.days(365))
+   * @default - no Object Lock
+   */
+  readonly objectLockRetention?: s3.ObjectLockRetention;
+
+  /**
+   * What happens to the audit bucket and its access-logs bucket when the stack is deleted.
+   * `DESTROY` fails on a bucket that still holds objects.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly bucketRemovalPolicy?: RemovalPolicy;
+
+  // ---- The transformer function ----
+
+  /**
+   * The transformer's code, for apps that build it themselves: a folder or zip whose `index.js` exports
+   * `handler`, e.g. `lambda.Code.fromAsset('dist/transformer')`.
+   * @default - this package's `lambda/handler.ts`, bundled with esbuild (needs its sources and package-lock.json)
+   */
+  readonly code?: lambda.Code;
+
+  /**
+   * Memory of the transformer function, in MB, from 512 to 10240. CPU scales with it, and so do its
+   * per-record and per-batch memory limits.
+   * @default 1769
+   */
+  readonly functionMemorySize?: number;
+
+  /**
+   * Timeout of the transformer function: between 60 seconds and 5 minutes, the longest Firehose waits.
+   * @default Duration.minutes(2)
+   */
+  readonly functionTimeout?: Duration;
+
+  /**
+   * `POWERTOOLS_LOG_LEVEL` of the transformer (DEBUG, INFO, WARN, ERROR).
+   * @default 'INFO'
+   */
+  readonly logLevel?: string;
+
+  /**
+   * Retention of the function's and the delivery streams' log groups.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Event classes to leave out of the audit log (`DROP_CLASSES`), e.g. `['MISC']`. Case-insensitive.
+   * @default - no class is dropped
+   */
+  readonly dropClasses?: string[];
+
+  /**
+   * Commands to leave out of the audit log (`DROP_COMMANDS`), e.g. `['SELECT']`. Case-insensitive.
+   * @default - no command is dropped
+   */
+  readonly dropCommands?: string[];
+
+  /**
+   * Database users whose events are left out (`DROP_USERS`), e.g. `['rdsadmin']`. Case-insensitive.
+   * @default - no user is dropped
+   */
+  readonly dropUsers?: string[];
+
+  // ---- Firehose ----
+
+  /**
+   * How much data Firehose collects before it invokes the transformer (0.2 to 3 MiB).
+   * @default Size.mebibytes(1)
+   */
+  readonly processorBufferSize?: Size;
+
+  /**
+   * How long Firehose collects data before it invokes the transformer (0 to 900 seconds).
+   * @default Duration.seconds(60)
+   */
+  readonly processorBufferInterval?: Duration;
+
+  /**
+   * How often Firehose retries a failed invocation before the batch goes to the error output (3 to 300).
+   * @default 3
+   */
+  readonly processorRetries?: number;
+
+  /**
+   * Destination buffer size of the Ok records delivered under `firehose/ok/` (1 to 128 MiB).
+   * @default Size.mebibytes(5)
+   */
+  readonly deliveryBufferSize?: Size;
+
+  /**
+   * Destination buffer interval of the Ok records delivered under `firehose/ok/` (0 to 900 seconds).
+   * @default Duration.seconds(300)
+   */
+  readonly deliveryBufferInterval?: Duration;
+
+  // ---- Alarms ----
+
+  /**
+   * Whether to create the pipeline's alarms (error output written, function errors, processing
+   * failures and delivery freshness per delivery stream).
+   * @default true
+   */
+  readonly alarms?: boolean;
+
+  /**
+   * Topic the alarms notify.
+   * @default - alarms are created without actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Delivery freshness alarm threshold: the age of the oldest record not yet delivered to S3.
+   * @default Duration.minutes(15)
+   */
+  readonly freshnessAlarmThreshold?: Duration;
+}
+
+/** A delivery stream of the pipeline and the database it carries. */
+export interface ActivityStreamDelivery {
+  /** The database's resource ID (`cluster-…` or `db-…`). */
+  readonly resourceId: string;
+  /** The source activity stream. */
+  readonly stream: kinesis.IStream;
+  /** The Firehose delivery stream reading it (`deliveryStream.deliveryStreamRef` has its name and ARN). */
+  readonly deliveryStream: firehoseRefs.IDeliveryStreamRef;
+  /** The role Firehose assumes for this delivery stream. */
+  readonly role: iam.IRole;
+}

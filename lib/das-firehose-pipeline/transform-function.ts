@@ -1,0 +1,172 @@
+import * as path from 'path';
+import { CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { encryptionContextFor } from '../../lambda/core/resource';
+import * as defaults from '../defaults';
+import type { DasFirehosePipelineProps } from './props';
+import type { ResolvedSource } from './validation';
+
+/** The transformer as the pipeline has it. */
+export interface TransformFunction {
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+}
+
+/** The repository root: where the default code's entry and lockfile are. */
+const PACKAGE_ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * The transformer function, its role and its log group, built in the pipeline's own scope (so that
+ * their logical IDs stay what they were). The role may decrypt only with each activity stream's key
+ * under its database's encryption context, write `events/` and `journal/`, and delete under `events/`
+ * only to roll back a batch that failed.
+ */
+export function transformFunction(
+  scope: Construct,
+  props: DasFirehosePipelineProps,
+  sources: readonly ResolvedSource[],
+  bucket: s3.IBucket,
+): TransformFunction {
+  const logGroup = new logs.LogGroup(scope, 'FunctionLogGroup', {
+    retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
+    // Operational logs only: the audit data itself lives in the bucket.
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role = new iam.Role(scope, 'FunctionRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'DAS transformer: decrypts activity records and writes events/ in the audit bucket',
+  });
+  logGroup.grantWrite(role);
+  // What the transformer does in the bucket, and nowhere else (firehose/ belongs to Firehose):
+  // write events/, delete there only to roll back a batch that failed, and write its journal.
+  // (bucket.grantPut would add s3:Abort* and the object-lock and tagging actions.)
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteEvents',
+      actions: ['s3:PutObject', 's3:DeleteObject'],
+      resources: [bucket.arnForObjects(`${defaults.EVENTS_PREFIX}*`)],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteJournal',
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects(`${defaults.JOURNAL_PREFIX}*`)],
+    }),
+  );
+  // A bucket the caller brings may be encrypted with a key of theirs: writing needs that key too.
+  bucket.encryptionKey?.grantEncrypt(role);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${defaults.EVENTS_PREFIX}*]`,
+    reason:
+      'The transformer writes one object per command, hour and batch under events/ with keys it derives from ' +
+      'the records, and deletes only those of a batch that failed; both actions are scoped to that prefix.',
+  });
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${defaults.JOURNAL_PREFIX}*]`,
+    reason:
+      'The transformer writes one journal entry per batch under journal/, named after the batch; s3:PutObject ' +
+      'is the only action, scoped to that prefix.',
+  });
+  for (const statement of decryptStatements(sources)) role.addToPrincipalPolicy(statement);
+
+  const common = {
+    description: 'Decrypts Database Activity Streams records for Firehose and writes them to S3 under events/',
+    runtime: defaults.FUNCTION_RUNTIME,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: props.functionMemorySize ?? defaults.DEFAULT_FUNCTION_MEMORY_MB,
+    timeout: props.functionTimeout ?? defaults.DEFAULT_FUNCTION_TIMEOUT,
+    role,
+    logGroup,
+    environment: functionEnvironment(props, sources, bucket),
+  };
+  const fn = props.code
+    ? new lambda.Function(scope, 'TransformFunction', { ...common, code: props.code, handler: 'index.handler' })
+    : new NodejsFunction(scope, 'TransformFunction', {
+        ...common,
+        entry: path.join(PACKAGE_ROOT, 'lambda', 'handler.ts'),
+        handler: 'handler',
+        projectRoot: PACKAGE_ROOT,
+        depsLockFilePath: path.join(PACKAGE_ROOT, 'package-lock.json'),
+        bundling: {
+          minify: true,
+          sourceMap: true,
+          target: defaults.FUNCTION_ESBUILD_TARGET,
+          format: OutputFormat.CJS,
+          // Bundle the AWS SDK and the Encryption SDK at the versions package-lock.json pins,
+          // instead of whatever the runtime ships.
+          bundleAwsSDK: true,
+          externalModules: [],
+        },
+      });
+  return { function: fn, role, logGroup };
+}
+
+/**
+ * `kms:Decrypt` on each activity stream's key, only under the encryption context of the databases
+ * that stream with it. One statement per key and context key: `aws:rds:dbc-id` and `aws:rds:db-id`
+ * conditions in one statement would both have to hold.
+ */
+function decryptStatements(sources: readonly ResolvedSource[]): iam.PolicyStatement[] {
+  const groups = new Map<string, { keyArn: string; contextKey: string; resourceIds: string[] }>();
+  for (const source of sources) {
+    // The transformer's own rule for which context RDS binds a resource's data keys to.
+    const contextKey = Object.keys(encryptionContextFor(source.resourceId))[0] as string;
+    const id = `${source.key.keyArn}|${contextKey}`;
+    const group = groups.get(id) ?? { keyArn: source.key.keyArn, contextKey, resourceIds: [] };
+    group.resourceIds.push(source.resourceId);
+    groups.set(id, group);
+  }
+  return [...groups.values()].map(
+    (group) =>
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [group.keyArn],
+        conditions: {
+          StringEquals: {
+            [`kms:EncryptionContext:${group.contextKey}`]: group.resourceIds.length === 1 ? group.resourceIds[0] : group.resourceIds,
+          },
+        },
+      }),
+  );
+}
+
+function functionEnvironment(props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], bucket: s3.IBucket): Record<string, string> {
+  const keyArns = new Set(sources.map((source) => source.key.keyArn));
+  const first = sources[0] as ResolvedSource;
+  const environment: Record<string, string> = {
+    BUCKET_NAME: bucket.bucketName,
+    // One key for every database, or <resourceId>=<keyArn> pairs when they stream with different keys.
+    KMS_KEY_ARN: keyArns.size === 1 ? first.key.keyArn : sources.map((source) => `${source.resourceId}=${source.key.keyArn}`).join(','),
+    POWERTOOLS_SERVICE_NAME: defaults.SERVICE_NAME,
+    POWERTOOLS_LOG_LEVEL: (props.logLevel ?? defaults.DEFAULT_LOG_LEVEL).toUpperCase(),
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  if (sources.length === 1 && first.resourceIdGiven) environment.RESOURCE_ID = first.resourceId;
+  const lists: Array<[string, string[] | undefined]> = [
+    ['DROP_CLASSES', props.dropClasses],
+    ['DROP_COMMANDS', props.dropCommands],
+    ['DROP_USERS', props.dropUsers],
+  ];
+  for (const [name, values] of lists) {
+    const cleaned = (values ?? []).map((value) => value.trim()).filter((value) => value.length > 0);
+    if (cleaned.length > 0) environment[name] = cleaned.join(',');
+  }
+  return environment;
+}
+
+/**
+ * A bucket's ARN as cdk-nag writes it in a finding's ID: `<LogicalId.Arn>` for a bucket this stack
+ * defines, `arn:<AWS::Partition>:s3:::<name>` for one imported by name.
+ */
+export function nagArnOf(bucket: s3.IBucket): string {
+  const resource = bucket.node.defaultChild;
+  if (resource instanceof CfnResource) return `<${Stack.of(bucket).getLogicalId(resource)}.Arn>`;
+  return `arn:<AWS::Partition>:s3:::${bucket.bucketName}`;
+}

@@ -1,0 +1,26 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const layout = /## Project layout[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+
+describe("the README's project layout", () => {
+  it('names only paths that exist', () => {
+    const paths = layout
+      .split('\n')
+      .map((line) => /^(\S+)/.exec(line)?.[1])
+      .filter((path): path is string => path !== undefined);
+    expect(paths.length).toBeGreaterThan(10);
+    expect(paths.filter((path) => !existsSync(join(ROOT, path)) && !existsSync(join(ROOT, 'lib/das-firehose-pipeline', path)))).toEqual([]);
+  });
+
+  it('names every folder of lib/, lambda/ and local/', () => {
+    const folders = ['lib', 'lambda', 'local'].flatMap((top) =>
+      readdirSync(join(ROOT, top), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => `${top}/${entry.name}/`),
+    );
+    expect(folders.filter((folder) => !layout.includes(folder))).toEqual([]);
+  });
+});
