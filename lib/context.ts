@@ -41,6 +41,9 @@ export interface DasFirehoseSettings {
   readonly logLevel?: string;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
+  /** false leaves the Athena tables, workgroup and named queries out. */
+  readonly queries?: boolean;
+  readonly queryBytesScannedCutoffGb?: number;
 }
 
 /** The context keys the app reads, with what each means. README.md (Deploy → Configuration (CDK context)) shows the same table. */
@@ -63,6 +66,8 @@ export const CONTEXT_KEYS = {
   logLevel: 'Optional. Transformer log level: DEBUG, INFO, WARN or ERROR. Default INFO.',
   alarmEmail: 'Optional. E-mail address the alarms notify (creates an SNS topic).',
   alarmTopicArn: 'Optional. Existing SNS topic ARN the alarms notify.',
+  queries: 'Optional. false leaves out the Athena tables, workgroup and named queries. Default true.',
+  queryBytesScannedCutoffGb: 'Optional. The most one Athena query may scan, in GiB (at least 1). Default 100.',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -83,6 +88,7 @@ export const CONTEXT_KEY_OF: Partial<Record<keyof DasFirehosePipelineProps, Cont
   functionMemorySize: 'functionMemoryMb',
   logLevel: 'logLevel',
   alarmTopic: 'alarmTopicArn',
+  queries: 'queries',
   dropClasses: 'dropClasses',
   dropCommands: 'dropCommands',
   dropUsers: 'dropUsers',
@@ -216,6 +222,11 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     problems.push('Give alarmEmail or alarmTopicArn, not both (subscribe the address to your topic instead).');
   }
 
+  const rawQueries = read('queries')?.toLowerCase();
+  if (rawQueries !== undefined && rawQueries !== 'true' && rawQueries !== 'false') {
+    problems.push(`queries must be true or false; got "${rawQueries}".`);
+  }
+
   const settings: DasFirehoseSettings = {
     activityStreams: streamArns.map((streamArn, index) => ({
       streamArn,
@@ -237,6 +248,8 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     logLevel: read('logLevel'),
     alarmEmail,
     alarmTopicArn,
+    queries: rawQueries === undefined ? undefined : rawQueries === 'true',
+    queryBytesScannedCutoffGb: whole('queryBytesScannedCutoffGb'),
   };
   if (problems.length > 0) throw new ContextError(problems);
   return settings;

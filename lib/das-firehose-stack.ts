@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, CfnRule, Duration, Fn, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnRule, Duration, Fn, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -57,6 +57,12 @@ export class DasFirehoseStack extends Stack {
       functionMemorySize: settings.functionMemoryMb,
       logLevel: settings.logLevel,
       alarmTopic,
+      queries:
+        settings.queries === false
+          ? false
+          : settings.queryBytesScannedCutoffGb !== undefined
+            ? { bytesScannedCutoffPerQuery: Size.gibibytes(settings.queryBytesScannedCutoffGb) }
+            : true,
     };
     const { problems } = checkPipelineProps(pipelineProps, (prop) => CONTEXT_KEY_OF[prop] ?? prop);
     if (problems.length > 0) throw new ContextError(problems);
@@ -94,6 +100,21 @@ export class DasFirehoseStack extends Stack {
       description: 'The transformer\'s CloudWatch log group',
       value: this.pipeline.functionLogGroup.logGroupName,
     });
+    const queries = this.pipeline.queries;
+    if (queries) {
+      new CfnOutput(this, 'QueryWorkGroup', {
+        description: 'The Athena workgroup: aws athena start-query-execution --work-group <this> --query-string …',
+        value: queries.workGroupName,
+      });
+      new CfnOutput(this, 'GlueDatabaseName', {
+        description: 'The Glue database of the events and events_by_command tables',
+        value: queries.databaseName,
+      });
+      new CfnOutput(this, 'QueryPolicyArn', {
+        description: 'Attach to an auditor\'s role or user: run queries in the workgroup over the audit log, and nothing else',
+        value: queries.queryPolicy.managedPolicyArn,
+      });
+    }
     new CfnOutput(this, 'DeliveryLogGroupName', {
       description: 'The log group of Firehose delivery and processing errors',
       value: this.pipeline.deliveryLogGroup.logGroupName,

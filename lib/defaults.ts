@@ -60,45 +60,31 @@ export const MAX_PROCESSOR_RETRIES = 300;
 export const DEFAULT_DELIVERY_BUFFER_SIZE = Size.mebibytes(5);
 export const DEFAULT_DELIVERY_BUFFER_INTERVAL = Duration.seconds(300);
 
-/** The key prefix the transformer writes the browsable audit log under. */
-export const EVENTS_PREFIX = 'events/';
-
-/** The transformer's journal of batches (see lambda/core/journal.ts). */
-export { JOURNAL_PREFIX } from '../lambda/core/journal';
+/** The bucket's folders and Firehose's prefixes: plain strings, in a module the local tools can load too. */
+export {
+  EVENTS_PREFIX,
+  FIREHOSE_FAILED_ROOT,
+  FIREHOSE_FILE_EXTENSION,
+  FIREHOSE_OK_ROOT,
+  FIREHOSE_PREFIX,
+  JOURNAL_PREFIX,
+  QUERY_RESULTS_PREFIX,
+  firehoseErrorOutputPrefix,
+  firehoseOkPrefix,
+} from './bucket-layout';
 
 /** How long journal entries are kept: long enough to re-drive a failure after the fact. */
 export const DEFAULT_JOURNAL_EXPIRATION = Duration.days(90);
 
-/** Everything Firehose itself writes sits under this prefix; the transformer may not write there. */
-export const FIREHOSE_PREFIX = 'firehose/';
-
-/** Where Firehose delivers the Ok records (gzip members of NDJSON), below a folder per database. */
-export const FIREHOSE_OK_ROOT = `${FIREHOSE_PREFIX}ok/`;
-
-/** Where Firehose puts records that failed processing or delivery, below a folder per database. */
-export const FIREHOSE_FAILED_ROOT = `${FIREHOSE_PREFIX}failed/`;
-
-const HOUR_PATH = '!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/';
-
-/** A database's time-partitioned Ok records: `firehose/ok/<resourceId>/YYYY/MM/DD/HH/`. */
-export function firehoseOkPrefix(resourceId: string): string {
-  return `${FIREHOSE_OK_ROOT}${resourceId}/${HOUR_PATH}`;
-}
+/** How long query results are kept: long enough to download, short enough not to pile up copies of the log. */
+export const DEFAULT_QUERY_RESULTS_EXPIRATION = Duration.days(30);
 
 /**
- * A database's error output, by failure type and hour: `firehose/failed/<resourceId>/<type>/YYYY/MM/DD/HH/`.
- * Firehose's error records keep the record's data but not which database sent it, and decrypting it
- * needs that database's encryption context: the folder says it.
+ * The most one query may scan before Athena cancels it: 100 GiB, about $0.50 at $5 per TB. Athena reads
+ * the gzip objects whole, about as many bytes as the activity stream carried: a month of a database
+ * streaming 3 GB a day fits; a query that forgot its date range over years of a busy one does not.
  */
-export function firehoseErrorOutputPrefix(resourceId: string): string {
-  return `${FIREHOSE_FAILED_ROOT}${resourceId}/!{firehose:error-output-type}/${HOUR_PATH}`;
-}
-
-/**
- * Each Ok record is already a complete gzip member of NDJSON, so the concatenated object is a valid
- * gzip file: no second compression, no appended delimiter, and the extension says what it is.
- */
-export const FIREHOSE_FILE_EXTENSION = '.jsonl.gz';
+export const DEFAULT_BYTES_SCANNED_CUTOFF = Size.gibibytes(100);
 
 /** Audit objects move to a cheaper storage class after this long. */
 export const DEFAULT_TRANSITION_AFTER = Duration.days(90);

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONTEXT_KEYS } from '../lib/context';
 
 const ROOT = join(__dirname, '..');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -22,5 +23,13 @@ describe("the README's project layout", () => {
         .map((entry) => `${top}/${entry.name}/`),
     );
     expect(folders.filter((folder) => !layout.includes(folder))).toEqual([]);
+  });
+});
+
+describe("the README's configuration tables", () => {
+  it('lists every CDK context key the app reads', () => {
+    const table = /### Configuration \(CDK context\)[\s\S]*?\n\n((?:\|.*\n)+)/.exec(readme)?.[1] ?? '';
+    const listed = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]);
+    expect(listed.sort()).toEqual(Object.keys(CONTEXT_KEYS).sort());
   });
 });

@@ -1,6 +1,6 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { aws_kinesisfirehose as firehoseRefs } from 'aws-cdk-lib/interfaces';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,11 +11,13 @@ import * as defaults from '../defaults';
 import { activityStreamDelivery } from './activity-stream-delivery';
 import { pipelineAlarms } from './alarms';
 import { auditBucket } from './audit-bucket';
+import { auditQueries, type AuditQueries } from './audit-queries';
 import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
 import { transformFunction } from './transform-function';
 import { checkPipelineProps, PipelinePropsError } from './validation';
 
-export type { ActivityStreamDelivery, ActivityStreamSource, DasFirehosePipelineProps } from './props';
+export type { ActivityStreamDelivery, ActivityStreamSource, AuditQueriesOptions, DasFirehosePipelineProps } from './props';
+export type { AuditQueries } from './audit-queries';
 export { checkPipelineProps, PipelinePropsError, type PropNamer } from './validation';
 
 /**
@@ -23,8 +25,8 @@ export { checkPipelineProps, PipelinePropsError, type PropNamer } from './valida
  *
  * For each activity stream, a Firehose delivery stream reads the stream and invokes the shared
  * transformer, which decrypts the records and writes the events under `events/` in the audit bucket.
- * Firehose delivers the transformer's Ok records under `firehose/ok/<resourceId>/` and failed records
- * under `firehose/failed/<resourceId>/`. Alarms watch processing failures, function errors and
+ * Firehose delivers the transformer's Ok records under `firehose/ok/resource=<resourceId>/` and failed
+ * records under `firehose/failed/resource=<resourceId>/`. Alarms watch processing failures, function errors and
  * delivery freshness.
  *
  * @example
@@ -56,6 +58,8 @@ export class DasFirehosePipeline extends Construct {
   public readonly deliveryStreams: readonly firehoseRefs.IDeliveryStreamRef[];
   /** Every alarm the pipeline created (none with `alarms: false`). */
   public readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The Glue database and tables, the Athena workgroup and the query policy (none with `queries: false`). */
+  public readonly queries?: AuditQueries;
 
   constructor(scope: Construct, id: string, props: DasFirehosePipelineProps) {
     super(scope, id);
@@ -84,6 +88,11 @@ export class DasFirehosePipeline extends Construct {
     );
     this.deliveryStreams = this.deliveries.map((delivery) => delivery.deliveryStream);
 
+    this.queries =
+      props.queries === false
+        ? undefined
+        : auditQueries(this, typeof props.queries === 'object' ? props.queries : {}, this.bucket, sources.map((source) => source.resourceId));
+
     this.alarms =
       props.alarms === false
         ? []
@@ -98,6 +107,17 @@ export class DasFirehosePipeline extends Construct {
   /** Lets the grantee list and read the audit log (`events/`), and nothing else in the bucket. */
   grantReadEvents(grantee: iam.IGrantable): iam.Grant {
     return this.bucket.grantRead(grantee, `${defaults.EVENTS_PREFIX}*`);
+  }
+
+  /**
+   * Lets the grantee run queries over the audit log in the pipeline's Athena workgroup: the workgroup's
+   * query actions, the Glue database and tables, reading `events/` and `firehose/ok/`, writing and reading
+   * query results. The same as attaching `queries.queryPolicy`.
+   */
+  grantQuery(grantee: iam.IGrantable): iam.Grant {
+    if (!this.queries) throw new Error('grantQuery needs the pipeline\'s queries; it was built with queries: false.');
+    const grants = this.queries.queryStatements.map((statement) => iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, ...(statement.conditions ? { conditions: statement.conditions } : {}) }));
+    return grants.reduce((all, grant) => all.combine(grant));
   }
 
   /**

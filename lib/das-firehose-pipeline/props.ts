@@ -192,6 +192,16 @@ export interface DasFirehosePipelineProps {
    */
   readonly deliveryBufferInterval?: Duration;
 
+  // ---- Queries ----
+
+  /**
+   * SQL over the audit log in Athena: a Glue database and tables with partition projection, a workgroup,
+   * the named queries and a managed policy for the people who query. `false` leaves them out; an object
+   * sets them.
+   * @default true
+   */
+  readonly queries?: boolean | AuditQueriesOptions;
+
   // ---- Alarms ----
 
   /**
@@ -212,6 +222,33 @@ export interface DasFirehosePipelineProps {
    * @default Duration.minutes(15)
    */
   readonly freshnessAlarmThreshold?: Duration;
+}
+
+/** How the pipeline sets up querying the audit log with Athena. */
+export interface AuditQueriesOptions {
+  /**
+   * The Glue database (lower case letters, digits and `_`).
+   * @default - `<stack name>_audit`, lower-cased
+   */
+  readonly databaseName?: string;
+
+  /**
+   * The Athena workgroup.
+   * @default - `<stack name>-audit`
+   */
+  readonly workGroupName?: string;
+
+  /**
+   * The most one query may scan before Athena cancels it (at least 10 MB).
+   * @default Size.gibibytes(100)
+   */
+  readonly bytesScannedCutoffPerQuery?: Size;
+
+  /**
+   * How long query results are kept under `athena-results/` (a bucket the pipeline creates only).
+   * @default Duration.days(30)
+   */
+  readonly resultsExpiration?: Duration;
 }
 
 /** A delivery stream of the pipeline and the database it carries. */

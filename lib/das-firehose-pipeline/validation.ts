@@ -95,6 +95,21 @@ export function checkPipelineProps(
   if (props.logLevel !== undefined && !LOG_LEVELS.includes(props.logLevel.toUpperCase())) {
     problems.push(`${name('logLevel')} must be one of ${LOG_LEVELS.join(', ')}; got "${props.logLevel}".`);
   }
+  if (typeof props.queries === 'object') {
+    const { databaseName, workGroupName, bytesScannedCutoffPerQuery, resultsExpiration } = props.queries;
+    if (databaseName !== undefined && !/^[a-z0-9_]{1,255}$/.test(databaseName)) {
+      problems.push(`${name('queries')}.databaseName must be lower case letters, digits and _ (a Glue database name); got "${databaseName}".`);
+    }
+    if (workGroupName !== undefined && !/^[A-Za-z0-9._-]{1,128}$/.test(workGroupName)) {
+      problems.push(`${name('queries')}.workGroupName must be letters, digits, ., _ and - (an Athena workgroup name); got "${workGroupName}".`);
+    }
+    if (bytesScannedCutoffPerQuery !== undefined && bytesScannedCutoffPerQuery.toBytes() < 10_000_000) {
+      problems.push(`${name('queries')}.bytesScannedCutoffPerQuery must be at least 10 MB, Athena's least; got ${bytesScannedCutoffPerQuery.toBytes()} bytes.`);
+    }
+    if (resultsExpiration !== undefined && props.bucket) {
+      problems.push(`${name('queries')}.resultsExpiration applies to a bucket the pipeline creates; with an existing ${name('bucket')}, expire athena-results/ there.`);
+    }
+  }
   if (props.alarms === false && props.alarmTopic !== undefined) {
     problems.push(`${name('alarmTopic')} has no alarms to notify with ${name('alarms')} off.`);
   }

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mapConcurrent } from '../../lambda/core/concurrency';
 import { readEvents } from './reader';
+import { formatTextTable } from './text-table';
 import { selectedObjects, type LogSelection } from './tree';
 
 /**
@@ -37,25 +38,9 @@ const COLUMNS = [
  * to a cap; longer values, and SQL text in particular, end in `…`. Missing and null show as `-`.
  */
 export function formatTable(events: readonly AuditEvent[]): string {
-  const rows = events.map((event) => COLUMNS.map(({ field, max }) => clip(cell(event[field]), max)));
-  const widths = COLUMNS.map(({ field }, index) => Math.max(field.length, ...rows.map((row) => (row[index] as string).length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((text, index) => (index === cells.length - 1 ? text : text.padEnd(widths[index] as number)))
-      .join('  ')
-      .trimEnd();
-  return [line(COLUMNS.map(({ field }) => field)), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)]
-    .map((text) => `${text}\n`)
-    .join('');
-}
-
-function cell(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '-';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  // One event, one line: SQL text often spans several.
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return formatTextTable(
+    COLUMNS.map(({ field }) => field),
+    events.map((event) => COLUMNS.map(({ field }) => event[field])),
+    COLUMNS.map(({ max }) => max),
+  );
 }

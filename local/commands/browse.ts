@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { auditLogTree, formatTree, hourText, selectionPrefix, type LogSelection } from '../audit-log/tree';
 import { formatNdjson, formatTable, selectedEvents } from '../audit-log/events';
-import { parseOptions, UsageError } from './cli';
+import { isUtcDate, parseOptions, UsageError } from './cli';
 import { LocalS3 } from '../aws/s3-server';
 
 /** What `npm run browse -- --help` prints. */
@@ -65,7 +65,7 @@ export function parseBrowse(argv: readonly string[], env: Readonly<Record<string
   if (values.dir !== undefined && (values.endpoint !== undefined || values.bucket !== undefined)) {
     throw new UsageError('--dir reads a local folder; --endpoint and --bucket read through S3: give one or the other');
   }
-  if (values.date !== undefined && !validDate(values.date)) {
+  if (values.date !== undefined && !isUtcDate(values.date)) {
     throw new UsageError(`--date must be a UTC day as YYYY-MM-DD, e.g. 2026-11-21; got "${values.date}"`);
   }
   if (values.hour !== undefined && !/^\d{1,2}$/.test(values.hour)) {
@@ -95,12 +95,6 @@ export function parseBrowse(argv: readonly string[], env: Readonly<Record<string
     ...(values.hour !== undefined ? { hour: hourText(values.hour) } : {}),
   };
   return { source, selection, ...(printing ? { format: format ?? 'ndjson' } : {}) };
-}
-
-function validDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
 /** What browsing printed: `out` is the listing or the events (stdout), `note` a hint for stderr. */

@@ -9,6 +9,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** A problem with what the user gave the command (options, files, settings), as opposed to a failure. */
 export class UsageError extends Error {}
 
+/**
+ * A failure the command explains in full (a SQL error, say): exit 1 with its message alone, no error
+ * name, since the message already says what went wrong.
+ */
+export class CommandError extends Error {}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
@@ -47,6 +53,13 @@ export function intOption(value: string | undefined, name: string, min: number, 
   return number;
 }
 
+/** Whether the text is a real calendar day written YYYY-MM-DD. */
+export function isUtcDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
 /** A share option from 0 to 1, or undefined when not given. */
 export function shareOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -59,7 +72,7 @@ export function shareOption(value: string | undefined, name: string): number | u
 
 /**
  * Runs a command's main and sets the exit code: 2 with `<command>: <message>` for a usage problem,
- * 1 with the error for anything else. Output already written is left alone.
+ * 1 with the message for a CommandError, 1 with the error's name and message for anything else. Output already written is left alone.
  */
 export function runMain(command: string, main: () => Promise<void>): void {
   // `npm run browse … | head` closes the pipe early: that is the reader being done, not a failure.
@@ -80,6 +93,11 @@ export function runMain(command: string, main: () => Promise<void>): void {
       if (error instanceof UsageError) {
         process.stderr.write(`${command}: ${error.message}\n`);
         process.exitCode = 2;
+        return;
+      }
+      if (error instanceof CommandError) {
+        process.stderr.write(`${command}: ${error.message}\n`);
+        process.exitCode = 1;
         return;
       }
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -6,6 +6,7 @@ import { auditLogTree, formatTree, type AuditLogTree } from '../audit-log/tree';
 import { captureOutput } from './capture-output';
 import { UsageError } from './cli';
 import { invokeTransformer, readEventFile } from './invoke';
+import { deliverOkRecords, type FirehoseDelivery } from '../aws/firehose-delivery';
 import { LocalAws, withEnv } from '../aws/local-aws';
 import { localHandlerEnv } from '../aws/local-env';
 
@@ -52,6 +53,8 @@ export interface FileResult {
   readonly failures: ReadonlyArray<RecordFailure & { readonly index: number; readonly kind?: string }>;
   /** The transformer's own counts for the batch. */
   readonly batch?: BatchCounts;
+  /** Firehose's copy of the Ok records, under `firehose/ok/` (what the local `events` table reads). */
+  readonly delivery?: FirehoseDelivery;
   /** Set when the file could not be read or the invocation threw (Firehose would retry the batch). */
   readonly error?: string;
 }
@@ -78,27 +81,27 @@ export async function runStart(options: StartOptions = {}): Promise<StartResult>
   await writeFile(logFile, '');
 
   const aws = await LocalAws.start({ s3Directory });
+  const s3 = new S3Client({
+    endpoint: aws.s3Endpoint,
+    region: aws.env.AWS_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: aws.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY as string },
+  });
   try {
     const env = localHandlerEnv(aws);
     const results: FileResult[] = [];
     for (const [index, file] of files.entries()) {
       const started = Date.now();
-      const result = await runFile(file, env, logFile, (records) =>
+      const result = await runFile(file, env, logFile, { s3, bucket: aws.bucket }, (records) =>
         options.progress?.({ phase: 'file', index, total: files.length, file, records }),
       );
       results.push(result);
       options.progress?.({ phase: 'done', index, total: files.length, file, seconds: (Date.now() - started) / 1000 });
     }
-    const s3 = new S3Client({
-      endpoint: aws.s3Endpoint,
-      region: aws.env.AWS_REGION,
-      forcePathStyle: true,
-      credentials: { accessKeyId: aws.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY as string },
-    });
     const tree = await auditLogTree(s3, aws.bucket);
-    s3.destroy();
     return { files: results, tree, bucket: aws.bucket, bucketDirectory: join(s3Directory, aws.bucket), logFile };
   } finally {
+    s3.destroy();
     await aws.stop();
   }
 }
@@ -115,11 +118,15 @@ async function eventFiles(eventsDir: string): Promise<string[]> {
   return files;
 }
 
-/** One file, the same way `npm run invoke` runs it, with the transformer's log lines captured to the log file. */
+/**
+ * One file, the same way `npm run invoke` runs it, with the transformer's log lines captured to the log
+ * file, then Firehose's delivery of the Ok records.
+ */
 async function runFile(
   file: string,
   env: Record<string, string | undefined>,
   logFile: string,
+  firehose: { readonly s3: S3Client; readonly bucket: string },
   starting: (records: number) => void,
 ): Promise<FileResult> {
   let event: FirehoseTransformationEvent;
@@ -148,8 +155,10 @@ async function runFile(
     const kind = kinds.get(record.recordId);
     failures.push({ index, recordId: record.recordId, reason: reasons.get(record.recordId) ?? '(no reason given)', ...(kind ? { kind } : {}) });
   });
+  const delivery = await deliverOkRecords({ ...firehose, resourceId: summary.resourceId }, event, result);
   return {
     ...empty,
+    ...(delivery ? { delivery } : {}),
     ok: summary.ok,
     dropped: summary.dropped,
     failed: summary.failed,
@@ -203,6 +212,10 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
   const hour = example?.hours[0];
   if (example && hour) {
     lines.push(`Browse: npm run browse -- --command ${example.command} --date ${hour.date} --format table`);
+  }
+  const delivered = result.files.reduce((sum, file) => sum + (file.delivery?.records ?? 0), 0);
+  if (delivered > 0) {
+    lines.push('Query: npm run query -- --named failed-logins   (SQL as Athena runs it; npm run query -- --list for more)');
   }
   lines.push(`Handler logs (JSON lines): ${relative(cwd, result.logFile) || result.logFile}`);
   return lines;

@@ -19,34 +19,89 @@ export interface EventOptions {
 
 type Event = Record<string, unknown>;
 
-const COMMANDS: Readonly<Record<Engine, ReadonlyArray<readonly [command: string, klass: string]>>> = {
+/**
+ * One kind of statement an engine logs: its command and class in the engine's own words, the SQL text,
+ * and whether it failed. Each engine's list holds what an audit is about (logins that failed, grants,
+ * drops) beside the everyday reads and writes, so the named queries and alert rules have something to
+ * find in the samples.
+ */
+interface Activity {
+  readonly command: string;
+  readonly klass: string;
+  readonly text?: string;
+  /** The object acted on, when not the default table. */
+  readonly object?: string;
+  /** A login that failed (each engine says so in its own way). */
+  readonly failed?: boolean;
+  /** MySQL: the command of the AUX event the statement adds (READ, WRITE, DROP…), if it touches a table. */
+  readonly aux?: string;
+}
+
+const COMMANDS: Readonly<Record<Engine, readonly Activity[]>> = {
   'aurora-postgresql': [
-    ['SELECT', 'READ'], ['SELECT', 'READ'], ['INSERT', 'WRITE'], ['UPDATE', 'WRITE'], ['DELETE', 'WRITE'],
-    ['CONNECT', 'MISC'], ['DISCONNECT', 'MISC'], ['CREATE TABLE', 'DDL'], ['AUTH FAILURE', 'MISC'], ['GRANT', 'ROLE'],
+    { command: 'SELECT', klass: 'READ', text: 'select * from orders where customer_id = $1' },
+    { command: 'SELECT', klass: 'READ', text: 'select * from orders where customer_id = $1' },
+    { command: 'INSERT', klass: 'WRITE', text: 'insert into orders (customer_id, total) values (42, 19.99)' },
+    { command: 'UPDATE', klass: 'WRITE', text: "update orders set status = 'shipped' where id = 7" },
+    { command: 'DELETE', klass: 'WRITE', text: 'delete from sessions where expires_at < now()', object: 'public.sessions' },
+    { command: 'CONNECT', klass: 'MISC' },
+    { command: 'DISCONNECT', klass: 'MISC' },
+    { command: 'CREATE TABLE', klass: 'DDL', text: 'create table audit_probe (id serial primary key, name varchar(32))', object: 'public.audit_probe' },
+    { command: 'AUTH FAILURE', klass: 'MISC', failed: true },
+    { command: 'GRANT', klass: 'ROLE', text: 'grant select on orders to reporting' },
+    // pgaudit logs CREATE USER with the tag CREATE ROLE.
+    { command: 'CREATE ROLE', klass: 'ROLE', text: 'create user etl_loader', object: 'etl_loader' },
+    { command: 'DROP TABLE', klass: 'DDL', text: 'drop table audit_probe', object: 'public.audit_probe' },
+    { command: 'TRUNCATE TABLE', klass: 'WRITE', text: 'truncate table sessions', object: 'public.sessions' },
   ],
+  // MySQL reports each statement as QUERY (MAIN), its text the only clue, plus an AUX event per table touched.
   'aurora-mysql': [
-    ['QUERY', 'MAIN'], ['QUERY', 'MAIN'], ['CONNECT', 'MAIN'], ['DISCONNECT', 'MAIN'], ['FAILED_CONNECT', 'MAIN'],
+    { command: 'QUERY', klass: 'MAIN', text: "select * from orders where status = 'open'", aux: 'READ' },
+    { command: 'QUERY', klass: 'MAIN', text: "select * from orders where status = 'open'", aux: 'READ' },
+    { command: 'QUERY', klass: 'MAIN', text: 'insert into orders (customer_id, total) values (42, 19.99)', aux: 'WRITE' },
+    { command: 'QUERY', klass: 'MAIN', text: "update orders set status = 'shipped' where id = 7", aux: 'WRITE' },
+    { command: 'QUERY', klass: 'MAIN', text: "GRANT SELECT ON shop.orders TO 'reporting'@'%'" },
+    { command: 'QUERY', klass: 'MAIN', text: "CREATE USER 'etl_loader'@'10.0.%'", object: '' },
+    { command: 'QUERY', klass: 'MAIN', text: '/* nightly cleanup */ DROP TABLE shop.tmp_import', object: 'tmp_import', aux: 'DROP' },
+    { command: 'QUERY', klass: 'MAIN', text: 'TRUNCATE TABLE shop.sessions', object: 'sessions', aux: 'WRITE' },
+    { command: 'CONNECT', klass: 'MAIN' },
+    { command: 'DISCONNECT', klass: 'MAIN' },
+    { command: 'FAILED_CONNECT', klass: 'MAIN', failed: true },
   ],
   'rds-oracle': [
-    ['SELECT', 'Standard'], ['INSERT', 'Standard'], ['UPDATE', 'Standard'], ['EXECUTE', 'Standard'],
-    ['LOGON', 'Standard'], ['LOGOFF', 'Standard'], ['CREATE TABLE', 'Standard'],
+    { command: 'SELECT', klass: 'Standard', text: 'SELECT * FROM APP.ORDERS WHERE CUSTOMER_ID = :1' },
+    { command: 'INSERT', klass: 'Standard', text: 'INSERT INTO APP.ORDERS (CUSTOMER_ID, TOTAL) VALUES (42, 19.99)' },
+    { command: 'UPDATE', klass: 'Standard', text: "UPDATE APP.ORDERS SET STATUS = 'SHIPPED' WHERE ID = 7" },
+    { command: 'EXECUTE', klass: 'Standard', text: "BEGIN DBMS_STATS.GATHER_SCHEMA_STATS('APP'); END;", object: 'DBMS_STATS' },
+    { command: 'LOGON', klass: 'Standard' },
+    // Oracle logs every LOGON; RETURN_CODE (exitCode) 1017 is a wrong user name or password.
+    { command: 'LOGON', klass: 'Standard', failed: true },
+    { command: 'LOGOFF', klass: 'Standard' },
+    { command: 'CREATE TABLE', klass: 'Standard', text: 'CREATE TABLE APP.AUDIT_PROBE (ID NUMBER PRIMARY KEY)', object: 'AUDIT_PROBE' },
+    { command: 'GRANT', klass: 'Standard', text: 'GRANT SELECT ON APP.ORDERS TO REPORTING' },
+    { command: 'CREATE USER', klass: 'Standard', text: 'CREATE USER ETL_LOADER', object: 'ETL_LOADER' },
+    { command: 'DROP TABLE', klass: 'Standard', text: 'DROP TABLE APP.AUDIT_PROBE', object: 'AUDIT_PROBE' },
+    { command: 'TRUNCATE TABLE', klass: 'Standard', text: 'TRUNCATE TABLE APP.SESSIONS', object: 'SESSIONS' },
   ],
+  // SQL Server names the audit action; exitCode is the audit's succeeded flag (1 = it succeeded).
   'rds-sqlserver': [
-    ['SELECT', 'TABLE'], ['INSERT', 'TABLE'], ['UPDATE', 'TABLE'], ['DELETE', 'TABLE'], ['LOGIN SUCCEEDED', 'LOGIN'],
-    ['EXECUTE', 'DATABASE'],
+    { command: 'SELECT', klass: 'TABLE', text: 'select * from orders where customer_id = @p1' },
+    { command: 'INSERT', klass: 'TABLE', text: 'insert into orders (customer_id, total) values (42, 19.99)' },
+    { command: 'UPDATE', klass: 'TABLE', text: "update orders set status = 'shipped' where id = 7" },
+    { command: 'DELETE', klass: 'TABLE', text: 'delete from sessions where expires_at < getdate()', object: 'sessions' },
+    { command: 'LOGIN SUCCEEDED', klass: 'LOGIN' },
+    { command: 'LOGIN FAILED', klass: 'LOGIN', failed: true },
+    { command: 'LOGOUT', klass: 'LOGIN' },
+    { command: 'EXECUTE', klass: 'DATABASE', text: 'exec dbo.refresh_totals', object: 'refresh_totals' },
+    { command: 'GRANT', klass: 'TABLE', text: 'grant select on dbo.orders to reporting' },
+    { command: 'ADD MEMBER', klass: 'DATABASE ROLE', text: 'alter role db_datareader add member etl_loader', object: 'db_datareader' },
+    { command: 'DROP', klass: 'TABLE', text: 'drop table dbo.tmp_import', object: 'tmp_import' },
   ],
 };
 
-const SQL: Readonly<Record<string, string>> = {
-  SELECT: 'select * from orders where customer_id = $1',
-  INSERT: "insert into orders (customer_id, total) values (42, 19.99)",
-  UPDATE: "update orders set status = 'shipped' where id = 7",
-  DELETE: 'delete from sessions where expires_at < now()',
-  'CREATE TABLE': 'create table audit_probe (id serial primary key, name varchar(32))',
-  GRANT: 'grant select on orders to reporting',
-  EXECUTE: 'BEGIN DBMS_STATS.GATHER_SCHEMA_STATS(\'APP\'); END;',
-  QUERY: "select * from orders where status = 'open'",
-};
+/** Where failed logins come from in the samples: a host of the documentation range, not the app's. */
+const APP_HOST = '10.0.1.23';
+const STRANGER_HOST = '198.51.100.7';
 
 /** `2026-11-21 12:00:00.123456+00` (7 fractional digits for SQL Server). */
 export function dasLogTime(millis: number, engine: Engine, micros = 0): string {
@@ -100,22 +155,22 @@ export function syntheticEvents(engine: Engine, count: number, options: EventOpt
       events.push(heartbeatEvent(engine, millis));
       continue;
     }
-    const commands = COMMANDS[engine];
-    const [command, klass] = commands[Math.floor(next() * commands.length)] as readonly [string, string];
+    const activities = COMMANDS[engine];
+    const activity = activities[Math.floor(next() * activities.length)] as Activity;
     const statementId = 1000 + index;
     const micros = Math.floor(next() * 1000);
-    const event = buildEvent(engine, { command, klass, statementId, millis, micros, pick: next });
+    const event = buildEvent(engine, { activity, statementId, millis, micros, pick: next });
     events.push(event);
-    if (engine === 'aurora-mysql' && command === 'QUERY' && events.length < count) {
-      events.push({ ...event, class: 'AUX', command: 'QUERY', substatementId: 2, commandText: null, rowCount: 0 });
+    if (activity.aux && events.length < count) {
+      // The AUX event names the table in commandText and leaves exitCode empty.
+      events.push({ ...event, class: 'AUX', command: activity.aux, substatementId: 2, commandText: event.objectName, exitCode: '', rowCount: 0 });
     }
   }
   return events;
 }
 
 interface EventSeed {
-  readonly command: string;
-  readonly klass: string;
+  readonly activity: Activity;
   readonly statementId: number;
   readonly millis: number;
   readonly micros: number;
@@ -123,11 +178,13 @@ interface EventSeed {
 }
 
 function buildEvent(engine: Engine, seed: EventSeed): Event {
-  const { command, klass, statementId, millis, micros, pick } = seed;
+  const { activity, statementId, millis, micros, pick } = seed;
+  const { command, klass, failed = false } = activity;
   const logTime = dasLogTime(millis, engine, micros);
-  const text = SQL[command] ?? null;
+  const text = activity.text ?? null;
   const users = ['app_writer', 'app_reader', 'reporting', 'rdsadmin'];
   const user = users[Math.floor(pick() * users.length)] as string;
+  const remoteHost = failed ? STRANGER_HOST : APP_HOST;
   switch (engine) {
     case 'aurora-postgresql':
       return {
@@ -136,10 +193,10 @@ function buildEvent(engine: Engine, seed: EventSeed): Event {
         substatementId: 1,
         objectType: text ? 'TABLE' : null,
         command,
-        objectName: text ? 'public.orders' : null,
+        objectName: text ? (activity.object ?? 'public.orders') : null,
         databaseName: 'postgres',
         dbUserName: user,
-        remoteHost: '10.0.1.23',
+        remoteHost,
         remotePort: String(40000 + (statementId % 20000)),
         sessionId: `6740c2a1.${(statementId % 65536).toString(16)}`,
         rowCount: command === 'SELECT' ? Math.floor(pick() * 100) : null,
@@ -157,7 +214,7 @@ function buildEvent(engine: Engine, seed: EventSeed): Event {
         dbProtocol: 'Postgres 3.0',
         type: 'record',
         startTime: logTime,
-        errorMessage: command === 'AUTH FAILURE' ? 'password authentication failed' : null,
+        errorMessage: failed ? `password authentication failed for user "${user}"` : null,
       };
     case 'aurora-mysql':
       return {
@@ -167,16 +224,16 @@ function buildEvent(engine: Engine, seed: EventSeed): Event {
         pid: 20555,
         dbUserName: user,
         databaseName: 'shop',
-        remoteHost: '10.0.1.23',
+        remoteHost,
         remotePort: String(40000 + (statementId % 20000)),
         command,
         commandText: command === 'QUERY' ? text : null,
         paramList: null,
         objectType: 'TABLE',
-        objectName: command === 'QUERY' ? 'orders' : '',
+        objectName: command === 'QUERY' ? (activity.object ?? 'orders') : '',
         statementId,
         substatementId: 1,
-        exitCode: command === 'FAILED_CONNECT' ? '1045' : '0',
+        exitCode: failed ? '1045' : '0',
         sessionId: String(5 + (statementId % 50)),
         rowCount: command === 'QUERY' ? Math.floor(pick() * 100) : 0,
         serverHost: 'auroralab-mysql-node-2',
@@ -201,14 +258,15 @@ function buildEvent(engine: Engine, seed: EventSeed): Event {
         dbUserName: user.toUpperCase(),
         endTime: null,
         errorMessage: null,
-        exitCode: 0,
+        exitCode: failed ? 1017 : 0,
         logTime,
         netProtocol: 'tcp',
-        objectName: text ? 'ORDERS' : null,
-        objectType: text ? 'TABLE' : null,
+        objectName: text ? (activity.object ?? 'ORDERS') : null,
+        // Oracle's objectType holds the object's schema (OBJECT_SCHEMA).
+        objectType: text ? 'APP' : null,
         paramList: [],
         pid: 32482,
-        remoteHost: '10.0.1.23',
+        remoteHost,
         remotePort: String(40000 + (statementId % 20000)),
         rowCount: null,
         serverHost: '172.31.38.140',
@@ -234,14 +292,14 @@ function buildEvent(engine: Engine, seed: EventSeed): Event {
         dbUserName: user,
         endTime: null,
         errorMessage: null,
-        exitCode: 1,
+        exitCode: failed ? 0 : 1,
         logTime,
         netProtocol: null,
-        objectName: text ? 'orders' : null,
+        objectName: text ? (activity.object ?? 'orders') : null,
         objectType: text ? 'TABLE' : null,
         paramList: null,
         pid: null,
-        remoteHost: '10.0.1.23',
+        remoteHost,
         remotePort: null,
         rowCount: 0,
         serverHost: '172.31.41.46',

@@ -66,8 +66,11 @@ describe('cdk-nag AwsSolutions', () => {
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
     const ids = [...new Set(acks.map((ack) => ack.id.replace(/^annotation::/i, '').replace(/<[^>]+>/, '<Bucket>')))].sort();
     expect(ids).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/athena-results/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/events/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/firehose/ok/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/journal/*]',
       'AwsSolutions-KDF1',
       'AwsSolutions-S1',

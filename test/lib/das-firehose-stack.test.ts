@@ -195,7 +195,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       expect(rules).toContainEqual(expect.objectContaining({ ExpiredObjectDeleteMarker: true }));
     });
 
-    it('keeps the batch journal 90 days, never in a colder storage class', () => {
+    it('keeps the batch journal 90 days and query results 30, never in a colder storage class', () => {
       const rules = template.findResources('AWS::S3::Bucket')[bucketId].Properties.LifecycleConfiguration.Rules;
       expect(rules).toContainEqual({
         Id: 'BatchJournal',
@@ -204,8 +204,15 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         ExpirationInDays: 90,
         NoncurrentVersionExpiration: { NoncurrentDays: 1 },
       });
+      expect(rules).toContainEqual({
+        Id: 'QueryResults',
+        Prefix: 'athena-results/',
+        Status: 'Enabled',
+        ExpirationInDays: 30,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      });
       const expiring = rules.filter((rule: Record<string, unknown>) => 'ExpirationInDays' in rule);
-      expect(expiring.map((rule: { Id: string }) => rule.Id)).toEqual(['BatchJournal']);
+      expect(expiring.map((rule: { Id: string }) => rule.Id)).toEqual(['BatchJournal', 'QueryResults']);
     });
 
     it('has no Object Lock unless asked for', () => {
@@ -229,9 +236,9 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         ExtendedS3DestinationConfiguration: Match.objectLike({
           CompressionFormat: 'UNCOMPRESSED',
           FileExtension: '.jsonl.gz',
-          Prefix: 'firehose/ok/cluster-ABCDEFGHIJKL/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
+          Prefix: 'firehose/ok/resource=cluster-ABCDEFGHIJKL/date=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/',
           ErrorOutputPrefix:
-            'firehose/failed/cluster-ABCDEFGHIJKL/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
+            'firehose/failed/resource=cluster-ABCDEFGHIJKL/type=!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/',
           CloudWatchLoggingOptions: { Enabled: true, LogGroupName: Match.anyValue(), LogStreamName: Match.anyValue() },
         }),
       });

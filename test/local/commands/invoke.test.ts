@@ -3,7 +3,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LocalAws, mintBatch, startLocalAws } from '../../support/local-aws';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { listObjects, readEvents } from '../../../local/audit-log/reader';
+import { PROFILES } from '../../../local/das/das-synth';
+import { LocalAws, mintBatch, s3ClientFor, startLocalAws } from '../../support/local-aws';
 
 const run = promisify(execFile);
 const TSX = join(__dirname, '../../../node_modules/.bin/tsx');
@@ -20,12 +23,17 @@ async function invoke(args: string[], env: Record<string, string>): Promise<{ co
 }
 
 let aws: LocalAws;
+let s3: S3Client;
 let dir: string;
 beforeAll(async () => {
   aws = await startLocalAws();
+  s3 = s3ClientFor(aws);
   dir = await mkdtemp(join(tmpdir(), 'invoke-cli-'));
 });
-afterAll(() => aws.stop());
+afterAll(async () => {
+  s3.destroy();
+  await aws.stop();
+});
 
 describe('npm run invoke', () => {
   it('prints only the response JSON on stdout and exits 0, even with failed records', async () => {
@@ -38,6 +46,24 @@ describe('npm run invoke', () => {
     const response = JSON.parse(stdout) as { records: Array<{ recordId: string; result: string }> };
     expect(response.records.map((r) => r.result)).toEqual(['Ok', 'Ok', 'Ok', 'ProcessingFailed']);
     expect(stderr).toContain('record failed');
+  });
+
+  it('writes the Ok records under firehose/ok/ as Firehose would, and nothing there with --transform-only', async () => {
+    const { event } = await mintBatch(aws, { engine: 'rds-oracle', records: 2, eventsPerRecord: 3 });
+    const file = join(dir, 'oracle.json');
+    await writeFile(file, JSON.stringify(event));
+    const prefix = `firehose/ok/resource=${PROFILES['rds-oracle'].resourceId}/`;
+    const only = await invoke([file, '--transform-only'], aws.env);
+    expect(only.code).toBe(0);
+    expect(await listObjects(s3, aws.bucket, prefix)).toEqual([]);
+
+    const { code, stderr } = await invoke([file], aws.env);
+    expect(code).toBe(0);
+    const objects = await listObjects(s3, aws.bucket, prefix);
+    expect(objects).toHaveLength(1);
+    expect(stderr).toContain(`as Firehose would, wrote the 2 Ok records to s3://${aws.bucket}/${objects[0]?.key}`);
+    const { events } = await readEvents(s3, aws.bucket, objects[0]?.key as string);
+    expect(events).toHaveLength(6);
   });
 
   it.each([

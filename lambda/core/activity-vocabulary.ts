@@ -1,0 +1,180 @@
+/**
+ * What the engines call the things an auditor asks about, written once. Each engine names a failed
+ * login, a privilege change or a dropped table in its own words (a command tag, an audit action name,
+ * a return code, or only the SQL text); the named queries render these as SQL and the alert rules
+ * evaluate them on each event, so both always agree.
+ *
+ * Sources: the events in shared/das-samples, the AWS Database Activity Streams field tables for
+ * Aurora and RDS, Aurora MySQL advanced auditing, Oracle unified auditing action names and return
+ * codes, SQL Server audit action names. Where a value comes from documentation or third-party
+ * captures rather than a published event, a second condition catches the same case another way.
+ */
+
+/** The engines, as events name them in `serverType`. */
+export const ENGINES = {
+  postgresql: 'POSTGRESQL',
+  mysql: 'MYSQL',
+  oracle: 'ORACLE',
+  sqlserver: 'SQLSERVER',
+} as const;
+export type EngineName = keyof typeof ENGINES;
+
+/** Event fields a condition may test. */
+export type VocabularyField = 'command' | 'class' | 'commandText' | 'exitCode' | 'errorMessage';
+
+/**
+ * A test on one event, compared case-insensitively:
+ * - `in`: the field is one of these;
+ * - `startsWith`: the field starts with one of these;
+ * - `statement`: the SQL text begins with one of these statements, after spaces and comments;
+ * - `failed`: the field holds a failure code (present, and not 0);
+ * - `succeeded`: the field holds no failure code (null, empty or 0);
+ * - `present` / `absent`: the field holds something / nothing (null or empty);
+ * - `all` / `any`: every / some condition holds.
+ */
+export type Condition =
+  | { readonly field: VocabularyField; readonly in: readonly string[] }
+  | { readonly field: VocabularyField; readonly startsWith: readonly string[] }
+  | { readonly statement: readonly string[] }
+  | { readonly failed: VocabularyField }
+  | { readonly succeeded: VocabularyField }
+  | { readonly present: VocabularyField }
+  | { readonly absent: VocabularyField }
+  | { readonly all: readonly Condition[] }
+  | { readonly any: readonly Condition[] };
+
+/** One kind of activity, per engine. An engine left out has no such event. */
+export type ActivityKind = Readonly<Partial<Record<EngineName, Condition>>>;
+
+const MYSQL_STATEMENT = { field: 'command', in: ['QUERY'] } as const;
+
+/** A login that failed: wrong password, locked or expired account, no right to connect. */
+export const FAILED_LOGIN: ActivityKind = {
+  // AUTH FAILURE is what public DAS consumers match; a CONNECT with an error is the same thing said otherwise.
+  postgresql: { any: [{ field: 'command', in: ['AUTH FAILURE'] }, { all: [{ field: 'command', in: ['CONNECT'] }, { present: 'errorMessage' }] }] },
+  mysql: { any: [{ field: 'command', in: ['FAILED_CONNECT'] }, { all: [{ field: 'command', in: ['CONNECT'] }, { failed: 'exitCode' }] }] },
+  // Oracle reports every LOGON; RETURN_CODE (exitCode) says how it went: 1017 bad password, 28000 locked…
+  oracle: { all: [{ field: 'command', in: ['LOGON'] }, { failed: 'exitCode' }] },
+  sqlserver: { field: 'command', in: ['LOGIN FAILED', 'DATABASE AUTHENTICATION FAILED'] },
+};
+
+/** A login that succeeded. */
+export const LOGIN: ActivityKind = {
+  postgresql: { all: [{ field: 'command', in: ['CONNECT'] }, { absent: 'errorMessage' }] },
+  mysql: { all: [{ field: 'command', in: ['CONNECT'] }, { succeeded: 'exitCode' }] },
+  oracle: { all: [{ field: 'command', in: ['LOGON'] }, { succeeded: 'exitCode' }] },
+  sqlserver: { field: 'command', in: ['LOGIN SUCCEEDED', 'DATABASE AUTHENTICATION SUCCEEDED'] },
+};
+
+/** A session that ended. */
+export const LOGOUT: ActivityKind = {
+  postgresql: { field: 'command', in: ['DISCONNECT'] },
+  mysql: { field: 'command', in: ['DISCONNECT'] },
+  oracle: { field: 'command', startsWith: ['LOGOFF'] },
+  sqlserver: { field: 'command', in: ['LOGOUT', 'DATABASE LOGOUT'] },
+};
+
+/** Statements that change who may do what: grants and revokes, users and roles created, altered, dropped. */
+export const PRIVILEGE_CHANGE: ActivityKind = {
+  // pgaudit's ROLE class is exactly these; CREATE USER is logged as CREATE ROLE.
+  postgresql: {
+    any: [
+      { field: 'class', in: ['ROLE'] },
+      {
+        field: 'command',
+        in: ['GRANT', 'REVOKE', 'GRANT ROLE', 'REVOKE ROLE', 'CREATE ROLE', 'ALTER ROLE', 'DROP ROLE', 'CREATE USER', 'ALTER USER', 'DROP USER', 'ALTER DEFAULT PRIVILEGES'],
+      },
+    ],
+  },
+  // MySQL reports every statement as QUERY: only its text says what it is.
+  mysql: {
+    all: [
+      MYSQL_STATEMENT,
+      { statement: ['GRANT', 'REVOKE', 'CREATE USER', 'ALTER USER', 'DROP USER', 'RENAME USER', 'SET PASSWORD', 'CREATE ROLE', 'DROP ROLE', 'SET DEFAULT ROLE'] },
+    ],
+  },
+  oracle: { field: 'command', in: ['GRANT', 'REVOKE', 'CREATE USER', 'ALTER USER', 'DROP USER', 'CREATE ROLE', 'ALTER ROLE', 'DROP ROLE', 'SET ROLE'] },
+  sqlserver: {
+    any: [
+      {
+        field: 'command',
+        in: [
+          'GRANT', 'GRANT WITH GRANT', 'REVOKE', 'REVOKE WITH GRANT', 'REVOKE WITH CASCADE', 'DENY', 'DENY WITH CASCADE',
+          'ADD MEMBER', 'DROP MEMBER', 'CHANGE PASSWORD', 'CHANGE OWN PASSWORD', 'RESET PASSWORD', 'RESET OWN PASSWORD',
+          'UNLOCK ACCOUNT', 'IMPERSONATE', 'TAKE OWNERSHIP',
+        ],
+      },
+      {
+        all: [
+          { field: 'command', in: ['CREATE', 'ALTER', 'DROP'] },
+          { field: 'class', in: ['LOGIN', 'SQL LOGIN', 'WINDOWS LOGIN', 'SERVER ROLE', 'ROLE', 'DATABASE ROLE', 'SQL USER', 'WINDOWS USER', 'USER', 'APPLICATION ROLE'] },
+        ],
+      },
+    ],
+  },
+};
+
+/** Statements that destroy data or objects: DROP of any object, TRUNCATE. */
+export const DESTRUCTIVE_DDL: ActivityKind = {
+  postgresql: { any: [{ field: 'command', startsWith: ['DROP '] }, { field: 'command', in: ['TRUNCATE TABLE', 'TRUNCATE'] }] },
+  mysql: { all: [MYSQL_STATEMENT, { statement: ['DROP', 'TRUNCATE'] }] },
+  oracle: { any: [{ field: 'command', startsWith: ['DROP '] }, { field: 'command', in: ['TRUNCATE TABLE', 'TRUNCATE CLUSTER', 'PURGE TABLE'] }] },
+  // SQL Server audits no TRUNCATE action: only its text shows it.
+  sqlserver: { any: [{ field: 'command', in: ['DROP'] }, { statement: ['TRUNCATE'] }] },
+};
+
+/** What a condition reads off an event: a field's value as text (numbers as written, containers as JSON), or null. */
+export type FieldReader = (field: VocabularyField) => string | null;
+
+/** Whether the event `read` describes matches the condition (compared upper-case, trimmed). */
+export function matches(condition: Condition, read: FieldReader): boolean {
+  if ('all' in condition) return condition.all.every((part) => matches(part, read));
+  if ('any' in condition) return condition.any.some((part) => matches(part, read));
+  if ('statement' in condition) return statementRegExp(condition.statement).test(normalized(read('commandText')));
+  if ('failed' in condition) return !['', '0'].includes(normalized(read(condition.failed)));
+  if ('succeeded' in condition) return ['', '0'].includes(normalized(read(condition.succeeded)));
+  if ('present' in condition) return normalized(read(condition.present)) !== '';
+  if ('absent' in condition) return normalized(read(condition.absent)) === '';
+  const value = normalized(read(condition.field));
+  if ('in' in condition) return condition.in.some((item) => item.toUpperCase() === value);
+  return condition.startsWith.some((item) => value.startsWith(item.toUpperCase()));
+}
+
+/** Whether an event of `serverType` matches the kind: its engine's condition, if the engine has one. */
+export function isKind(kind: ActivityKind, serverType: string | null, read: FieldReader): boolean {
+  const engine = engineOf(serverType);
+  const condition = engine ? kind[engine] : undefined;
+  return condition !== undefined && matches(condition, read);
+}
+
+/** The engine an event's `serverType` names, if it is one of the four. */
+export function engineOf(serverType: string | null): EngineName | undefined {
+  const name = normalized(serverType);
+  return (Object.keys(ENGINES) as EngineName[]).find((engine) => ENGINES[engine] === name);
+}
+
+/** Upper case, spaces trimmed: what SQL's `upper(trim(…))` gives in both engines (trim removes spaces only). */
+function normalized(value: string | null): string {
+  return value === null ? '' : value.replace(/^ +| +$/g, '').toUpperCase();
+}
+
+const statementRegExps = new Map<string, RegExp>();
+
+function statementRegExp(statements: readonly string[]): RegExp {
+  const pattern = statementPattern(statements);
+  let regExp = statementRegExps.get(pattern);
+  if (!regExp) statementRegExps.set(pattern, (regExp = new RegExp(pattern)));
+  return regExp;
+}
+
+/**
+ * The pattern of a SQL text that begins with one of `statements`, after spaces and comments, in
+ * upper case. It is written for three regular-expression engines at once (JavaScript here, Java's in
+ * Athena, RE2 in DuckDB): no lookaround, no backreferences, and no `?`, which a SQL client could take
+ * for a parameter placeholder. A block comment is the classic `/\*[^*]*\*+([^/*][^*]*\*+)*\/`; a line
+ * comment runs from `--` to the line's end.
+ */
+export function statementPattern(statements: readonly string[]): string {
+  const words = statements.map((statement) => statement.toUpperCase().split(/\s+/).join('\\s+'));
+  return `^\\s*((/\\*[^*]*\\*+([^/*][^*]*\\*+)*/|--[^\\n]*\\n)\\s*)*(${words.join('|')})\\b`;
+}

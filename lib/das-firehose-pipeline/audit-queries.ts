@@ -1,0 +1,242 @@
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import * as defaults from '../defaults';
+import { AUDIT_COLUMNS, AUDIT_TABLES, FIRST_PARTITION_DATE, type AuditTable } from './audit-tables';
+import { NAMED_QUERIES } from './named-queries';
+import type { AuditQueriesOptions } from './props';
+import { nagArnOf } from './transform-function';
+
+/** What the pipeline creates for querying the audit log with Athena. */
+export interface AuditQueries {
+  readonly databaseName: string;
+  readonly tableNames: readonly string[];
+  readonly workGroupName: string;
+  /** A managed policy that lets its holder run queries in the workgroup over the audit log, and nothing else. */
+  readonly queryPolicy: iam.ManagedPolicy;
+  /** The statements of {@link queryPolicy}, for grants to other principals. */
+  readonly queryStatements: readonly iam.PolicyStatement[];
+}
+
+/**
+ * The Glue database and tables over the audit bucket, with Athena partition projection (no crawler, no
+ * `MSCK REPAIR`, no partition registration: a new hour or command is queryable when its first object
+ * lands), an Athena workgroup that keeps its results encrypted under `athena-results/`, the named
+ * queries, and a managed policy for the people who query.
+ */
+export function auditQueries(
+  scope: Construct,
+  options: AuditQueriesOptions,
+  bucket: s3.IBucket,
+  resourceIds: readonly string[],
+): AuditQueries {
+  const stack = Stack.of(scope);
+  // Glue names: lower case, digits and underscores; unique per stack so that two pipelines in one
+  // account and region keep their own.
+  const databaseName = options.databaseName ?? `${glueName(stack.stackName)}_audit`;
+  const workGroupName = options.workGroupName ?? `${stack.stackName}-audit`;
+  const database = new glue.CfnDatabase(scope, 'AuditDatabase', {
+    catalogId: Aws.ACCOUNT_ID,
+    databaseInput: { name: databaseName, description: 'das-firehose: the database activity audit log, for Athena' },
+  });
+  const tables = AUDIT_TABLES.map((table) => {
+    const resource = new glue.CfnTable(scope, `AuditTable${table.name.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`, {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName,
+      tableInput: tableInput(table, bucket, resourceIds),
+    });
+    resource.node.addDependency(database);
+    return resource;
+  });
+
+  const resultsLocation = `s3://${bucket.bucketName}/${defaults.QUERY_RESULTS_PREFIX}`;
+  const workGroup = new athena.CfnWorkGroup(scope, 'QueryWorkGroup', {
+    name: workGroupName,
+    description: 'das-firehose: queries over the database activity audit log',
+    state: 'ENABLED',
+    // The stack's own named queries go with it; a teardown must not stop at them.
+    recursiveDeleteOption: true,
+    workGroupConfiguration: {
+      enforceWorkGroupConfiguration: true,
+      publishCloudWatchMetricsEnabled: true,
+      bytesScannedCutoffPerQuery: (options.bytesScannedCutoffPerQuery ?? defaults.DEFAULT_BYTES_SCANNED_CUTOFF).toBytes(),
+      resultConfiguration: {
+        outputLocation: resultsLocation,
+        encryptionConfiguration: bucket.encryptionKey
+          ? { encryptionOption: 'SSE_KMS', kmsKey: bucket.encryptionKey.keyArn }
+          : { encryptionOption: 'SSE_S3' },
+      },
+    },
+  });
+
+  for (const query of NAMED_QUERIES) {
+    const named = new athena.CfnNamedQuery(scope, `NamedQuery${query.name.replace(/(^|-)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`, {
+      name: query.name,
+      description: `${query.description}${query.parameters.length ? ` Parameters, in order: ${query.parameters.map((parameter) => parameter.name).join(', ')}.` : ''}`,
+      database: databaseName,
+      workGroup: workGroupName,
+      queryString: query.sql,
+    });
+    named.node.addDependency(workGroup, ...tables);
+  }
+
+  const queryStatements = queryAccessStatements(stack, bucket, databaseName, workGroupName);
+  const queryPolicy = new iam.ManagedPolicy(scope, 'QueryPolicy', {
+    description: `das-firehose: run queries over the audit log in the ${workGroupName} Athena workgroup, and nothing else`,
+    statements: [...queryStatements],
+  });
+  Validations.of(queryPolicy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'athena:ListWorkGroups, ListDataCatalogs and ListEngineVersions have no resource type and accept only "*"; ' +
+      'they list names, and every action that reads or runs anything is scoped to the workgroup, catalog or tables.',
+  });
+  for (const prefix of [defaults.EVENTS_PREFIX, defaults.FIREHOSE_OK_ROOT, defaults.QUERY_RESULTS_PREFIX]) {
+    Validations.of(queryPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${prefix}*]`,
+      reason:
+        `Queries read every object of the audit log and write results with generated names: object access is scoped to ${prefix} ` +
+        'of the audit bucket, the prefix Athena reads or writes, and cannot name single objects.',
+    });
+  }
+  return { databaseName, tableNames: AUDIT_TABLES.map((table) => table.name), workGroupName, queryPolicy, queryStatements };
+}
+
+const HOURS = Array.from({ length: 24 }, (_, hour) => String(hour).padStart(2, '0'));
+
+/** The Glue table: OpenX JSON SerDe over gzip NDJSON, every field a string, partitions projected. */
+function tableInput(table: AuditTable, bucket: s3.IBucket, resourceIds: readonly string[]): glue.CfnTable.TableInputProperty {
+  const location = `s3://${bucket.bucketName}/${table.prefix}`;
+  const projection: Record<string, string> = { 'projection.enabled': 'true' };
+  for (const partition of table.partitions) {
+    const key = `projection.${partition.name}`;
+    if (partition.name === 'date') {
+      Object.assign(projection, {
+        [`${key}.type`]: 'date',
+        [`${key}.format`]: 'yyyy-MM-dd',
+        [`${key}.range`]: `${FIRST_PARTITION_DATE},NOW`,
+        [`${key}.interval`]: '1',
+        [`${key}.interval.unit`]: 'DAYS',
+      });
+    } else if (partition.name === 'hour') {
+      // The folder names exactly ('00' to '23'), so that the string column compares as the path reads.
+      Object.assign(projection, { [`${key}.type`]: 'enum', [`${key}.values`]: HOURS.join(',') });
+    } else if (partition.name === 'resource') {
+      // The databases this stack delivers: the only ones that can have a folder here.
+      Object.assign(projection, { [`${key}.type`]: 'enum', [`${key}.values`]: resourceIds.join(',') });
+    } else {
+      // Commands are open-ended (a new engine version, a custom one): the query names the one it wants.
+      projection[`${key}.type`] = 'injected';
+    }
+  }
+  return {
+    name: table.name,
+    description: table.comment,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: {
+      classification: 'json',
+      compressionType: 'gzip',
+      'storage.location.template': `${location}${table.pathTemplate}`,
+      ...projection,
+    },
+    partitionKeys: table.partitions.map((partition) => ({ name: partition.name, type: 'string', comment: partition.comment })),
+    storageDescriptor: {
+      location,
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      compressed: true,
+      serdeInfo: {
+        serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+        // Glue lower-cases column names; the events' keys are camelCase (dbUserName).
+        parameters: { 'case.insensitive': 'true' },
+      },
+      columns: AUDIT_COLUMNS.map((column) => ({ name: column.name.toLowerCase(), type: 'string', comment: column.comment })),
+    },
+  };
+}
+
+/**
+ * What a person who queries needs, and nothing more: the workgroup's query actions, the Glue database and
+ * its tables, reading the audit log's two prefixes, and writing and reading query results.
+ */
+function queryAccessStatements(stack: Stack, bucket: s3.IBucket, databaseName: string, workGroupName: string): iam.PolicyStatement[] {
+  const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, ...(resourceName ? { resourceName } : {}) });
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'RunQueriesInWorkGroup',
+      actions: [
+        'athena:BatchGetNamedQuery',
+        'athena:BatchGetQueryExecution',
+        'athena:GetNamedQuery',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:GetQueryResultsStream',
+        'athena:GetQueryRuntimeStatistics',
+        'athena:GetWorkGroup',
+        'athena:ListNamedQueries',
+        'athena:ListQueryExecutions',
+        'athena:StartQueryExecution',
+        'athena:StopQueryExecution',
+      ],
+      resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroupName })],
+    }),
+    // What the Athena console and JDBC/ODBC drivers call to show the catalog, as in Athena's
+    // "full access to a specified workgroup" example; the list calls take no resource but "*".
+    new iam.PolicyStatement({
+      sid: 'BrowseCatalog',
+      actions: ['athena:GetDatabase', 'athena:GetDataCatalog', 'athena:GetTableMetadata', 'athena:ListDatabases', 'athena:ListTableMetadata'],
+      resources: [stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: 'AwsDataCatalog' })],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ListWorkGroupsAndCatalogs',
+      actions: ['athena:ListDataCatalogs', 'athena:ListEngineVersions', 'athena:ListWorkGroups'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadAuditTables',
+      actions: ['glue:BatchGetPartition', 'glue:GetDatabase', 'glue:GetDatabases', 'glue:GetPartition', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables'],
+      resources: [
+        glueArn('catalog'),
+        glueArn('database', databaseName),
+        ...AUDIT_TABLES.map((table) => glueArn('table', `${databaseName}/${table.name}`)),
+      ],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadAuditLog',
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects(`${defaults.EVENTS_PREFIX}*`), bucket.arnForObjects(`${defaults.FIREHOSE_OK_ROOT}*`)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ListAuditLog',
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: {
+        StringLike: { 's3:prefix': [`${defaults.EVENTS_PREFIX}*`, `${defaults.FIREHOSE_OK_ROOT}*`, `${defaults.QUERY_RESULTS_PREFIX}*`] },
+      },
+    }),
+    new iam.PolicyStatement({ sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+    new iam.PolicyStatement({
+      sid: 'WriteQueryResults',
+      actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+      resources: [bucket.arnForObjects(`${defaults.QUERY_RESULTS_PREFIX}*`)],
+    }),
+  ];
+  if (bucket.encryptionKey) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'UseBucketKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [bucket.encryptionKey.keyArn],
+      }),
+    );
+  }
+  return statements;
+}
+
+/** A Glue-safe name: lower case letters, digits and underscores. */
+function glueName(text: string): string {
+  return text.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase().replace(/^_+|_+$/g, '') || 'das_firehose';
+}

@@ -1,0 +1,145 @@
+import {
+  DESTRUCTIVE_DDL,
+  ENGINES,
+  FAILED_LOGIN,
+  LOGIN,
+  PRIVILEGE_CHANGE,
+  statementPattern,
+  type ActivityKind,
+  type Condition,
+  type EngineName,
+} from '../../lambda/core/activity-vocabulary';
+import { EVENTS_TABLE } from './audit-tables';
+
+/**
+ * The questions auditors ask first, as SQL over the `events` table (all commands, by date): deployed to
+ * Athena as named queries, and run locally by `npm run query -- --named <name>`. Written in Athena's
+ * dialect (Trino); the local engine is taught the few Trino functions they use (see
+ * `local/query/duckdb-dialect.ts`), so the text is the same in both places.
+ *
+ * Parameters are `?` placeholders, filled in order: Athena's console asks for them, the CLI takes them
+ * as `--execution-parameters` (SQL literals: `"'2026-11-21'"`), and `npm run query` as `--param`.
+ */
+export interface NamedQuery {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: ReadonlyArray<{ readonly name: string; readonly example: string; readonly description: string }>;
+  readonly sql: string;
+}
+
+const FROM = { name: 'from', example: '2026-11-21', description: 'first UTC date, YYYY-MM-DD' };
+const TO = { name: 'to', example: '2026-11-21', description: 'last UTC date, YYYY-MM-DD' };
+
+/** Partitions of the date range (by the hour Firehose received the events). */
+const IN_RANGE = `"date" BETWEEN ? AND ?`;
+
+const WHO_WHERE_WHAT = 'logTime, resource, serverType, dbUserName, remoteHost, databaseName, command';
+
+export const NAMED_QUERIES: readonly NamedQuery[] = [
+  {
+    name: 'failed-logins',
+    description:
+      'Failed logins on every engine (PostgreSQL AUTH FAILURE, MySQL FAILED_CONNECT, Oracle LOGON with a return code, SQL Server LOGIN FAILED), in time order.',
+    parameters: [FROM, TO],
+    sql: query(`SELECT ${WHO_WHERE_WHAT}, exitCode, errorMessage
+FROM ${EVENTS_TABLE.name}
+WHERE ${IN_RANGE}
+  AND ${sqlKind(FAILED_LOGIN)}
+ORDER BY logTime`),
+  },
+  {
+    name: 'privilege-changes',
+    description:
+      'Grants, revokes and users or roles created, altered or dropped, in each engine\'s words (MySQL\'s by the statement text), in time order.',
+    parameters: [FROM, TO],
+    sql: query(`SELECT ${WHO_WHERE_WHAT}, objectName, commandText
+FROM ${EVENTS_TABLE.name}
+WHERE ${IN_RANGE}
+  AND ${sqlKind(PRIVILEGE_CHANGE)}
+ORDER BY logTime`),
+  },
+  {
+    name: 'destructive-ddl',
+    description: 'DROP of any object and TRUNCATE, on every engine (MySQL\'s by the statement text), in time order.',
+    parameters: [FROM, TO],
+    sql: query(`SELECT ${WHO_WHERE_WHAT}, objectType, objectName, commandText
+FROM ${EVENTS_TABLE.name}
+WHERE ${IN_RANGE}
+  AND ${sqlKind(DESTRUCTIVE_DDL)}
+ORDER BY logTime`),
+  },
+  {
+    name: 'user-activity',
+    description: 'Everything one database user did in a date range (the user name compared case-insensitively), in time order.',
+    parameters: [FROM, TO, { name: 'user', example: 'app_writer', description: 'the database user (dbUserName)' }],
+    sql: query(`SELECT logTime, resource, serverType, remoteHost, databaseName, command, objectName, commandText, exitCode
+FROM ${EVENTS_TABLE.name}
+WHERE ${IN_RANGE}
+  AND lower(dbUserName) = lower(?)
+ORDER BY logTime`),
+  },
+  {
+    name: 'connections-by-host',
+    description: 'Logins by client host: how many succeeded and failed, by which users, first and last seen.',
+    parameters: [FROM, TO],
+    sql: query(`SELECT remoteHost, serverType,
+  sum(CASE WHEN ${sqlKind(FAILED_LOGIN)} THEN 0 ELSE 1 END) AS logins,
+  sum(CASE WHEN ${sqlKind(FAILED_LOGIN)} THEN 1 ELSE 0 END) AS failed,
+  count(DISTINCT dbUserName) AS users,
+  min(logTime) AS first_seen,
+  max(logTime) AS last_seen
+FROM ${EVENTS_TABLE.name}
+WHERE ${IN_RANGE}
+  AND (${sqlKind(LOGIN)} OR ${sqlKind(FAILED_LOGIN)})
+GROUP BY remoteHost, serverType
+ORDER BY failed DESC, logins DESC, remoteHost`),
+  },
+  {
+    name: 'events-by-command-per-hour',
+    description: 'How many events of each command each hour (by the hour Firehose received them), every database.',
+    parameters: [FROM, TO],
+    sql: query(`SELECT "date", "hour", resource, command, count(*) AS events
+FROM ${EVENTS_TABLE.name}
+WHERE ${IN_RANGE}
+GROUP BY "date", "hour", resource, command
+ORDER BY "date", "hour", events DESC, command`),
+  },
+];
+
+export function namedQuery(name: string): NamedQuery | undefined {
+  return NAMED_QUERIES.find((item) => item.name === name);
+}
+
+function query(sql: string): string {
+  return `${sql.trim()}\n`;
+}
+
+/** An activity kind as a SQL predicate: each engine's condition under its own `serverType`. */
+export function sqlKind(kind: ActivityKind): string {
+  const branches = (Object.keys(ENGINES) as EngineName[])
+    .filter((engine) => kind[engine] !== undefined)
+    .map((engine) => `(upper(trim(serverType)) = '${ENGINES[engine]}' AND ${sqlCondition(kind[engine] as Condition)})`);
+  return branches.length === 0 ? 'FALSE' : `(${branches.join(' OR ')})`;
+}
+
+/**
+ * A condition as SQL that Athena (Trino) and DuckDB read alike: compared upper-case and trimmed, as the
+ * transformer's `matches` compares them, and the statement test as a regular expression both engines
+ * (Java's and RE2) accept.
+ */
+export function sqlCondition(condition: Condition): string {
+  if ('all' in condition) return condition.all.length === 0 ? 'TRUE' : `(${condition.all.map(sqlCondition).join(' AND ')})`;
+  if ('any' in condition) return condition.any.length === 0 ? 'FALSE' : `(${condition.any.map(sqlCondition).join(' OR ')})`;
+  if ('statement' in condition) return `regexp_like(upper(coalesce(commandText, '')), ${literal(statementPattern(condition.statement))})`;
+  if ('failed' in condition) return `coalesce(trim(${condition.failed}), '') NOT IN ('', '0')`;
+  if ('succeeded' in condition) return `coalesce(trim(${condition.succeeded}), '') IN ('', '0')`;
+  if ('present' in condition) return `coalesce(trim(${condition.present}), '') <> ''`;
+  if ('absent' in condition) return `coalesce(trim(${condition.absent}), '') = ''`;
+  const value = `upper(trim(${condition.field}))`;
+  if ('in' in condition) return `${value} IN (${condition.in.map((item) => literal(item.toUpperCase())).join(', ')})`;
+  return `(${condition.startsWith.map((item) => `starts_with(${value}, ${literal(item.toUpperCase())})`).join(' OR ')})`;
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,77 @@
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import { firehoseErrorOutputPrefix, firehoseOkPrefix } from '../../../lib/bucket-layout';
+import { deliverOkRecords, expandPrefix } from '../../../local/aws/firehose-delivery';
+import { s3ClientFor, startLocalAws, type LocalAws } from '../../support/local-aws';
+
+const AT = new Date(Date.UTC(2026, 10, 21, 7, 5, 9));
+
+describe('expandPrefix (Firehose prefix expressions)', () => {
+  it('fills the stack\'s Ok and error output prefixes with the UTC date and hour', () => {
+    expect(expandPrefix(firehoseOkPrefix('cluster-ABC'), AT)).toBe('firehose/ok/resource=cluster-ABC/date=2026-11-21/hour=07/');
+    expect(expandPrefix(firehoseErrorOutputPrefix('db-XYZ'), AT, 'processing-failed')).toBe(
+      'firehose/failed/resource=db-XYZ/type=processing-failed/date=2026-11-21/hour=07/',
+    );
+  });
+
+  it('refuses what it cannot emulate rather than writing a wrong key', () => {
+    expect(() => expandPrefix('x/!{timestamp:yyyy-ww}/', AT)).toThrow('unsupported date pattern letters "w"');
+    expect(() => expandPrefix('x/!{partitionKeyFromQuery:id}/', AT)).toThrow('unsupported Firehose prefix expression');
+    expect(() => expandPrefix(firehoseErrorOutputPrefix('db-XYZ'), AT)).toThrow('needs an error output type');
+  });
+});
+
+describe('deliverOkRecords (Firehose\'s delivery of the transformer\'s answer)', () => {
+  let aws: LocalAws;
+  let s3: S3Client;
+  beforeAll(async () => {
+    aws = await startLocalAws();
+    s3 = s3ClientFor(aws);
+  });
+  afterAll(async () => {
+    s3.destroy();
+    await aws.stop();
+  });
+
+  const event = {
+    invocationId: 'i',
+    deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/das-firehose-cluster-ABC',
+    region: 'us-east-1',
+    records: [
+      { recordId: 'r1', approximateArrivalTimestamp: Date.UTC(2026, 10, 21, 8, 0, 1), data: '' },
+      { recordId: 'r2', approximateArrivalTimestamp: Date.UTC(2026, 10, 21, 7, 59, 58), data: '' },
+      { recordId: 'r3', approximateArrivalTimestamp: Date.UTC(2026, 10, 21, 7, 59, 59), data: '' },
+      { recordId: 'r4', approximateArrivalTimestamp: Date.UTC(2026, 10, 21, 8, 0, 2), data: '' },
+    ],
+  } as FirehoseTransformationEvent;
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+  it('writes the Ok records\' data alone, in order, under the hour of the oldest one, named as Firehose names objects', async () => {
+    const result: FirehoseTransformationResult = {
+      records: [
+        { recordId: 'r1', result: 'Ok', data: b64('first\n') },
+        { recordId: 'r2', result: 'Dropped', data: b64('') },
+        { recordId: 'r3', result: 'ProcessingFailed', data: b64('original bytes') },
+        { recordId: 'r4', result: 'Ok', data: b64('second\n') },
+      ],
+    };
+    const delivery = await deliverOkRecords({ s3, bucket: aws.bucket, resourceId: 'cluster-ABC' }, event, result);
+    // r2 is older but Dropped: the object holds r1 and r4, and r1 arrived at 08:00:01.
+    expect(delivery?.key).toMatch(
+      /^firehose\/ok\/resource=cluster-ABC\/date=2026-11-21\/hour=08\/das-firehose-cluster-ABC-1-2026-11-21-08-00-01-[0-9a-f-]{36}\.jsonl\.gz$/,
+    );
+    expect(delivery?.records).toBe(2);
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: delivery?.key }))).Body?.transformToString();
+    expect(body).toBe('first\nsecond\n');
+  });
+
+  it('writes nothing when no record is Ok', async () => {
+    const before = await s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }));
+    const result: FirehoseTransformationResult = {
+      records: event.records.map((record) => ({ recordId: record.recordId, result: 'Dropped' as const, data: '' })),
+    };
+    expect(await deliverOkRecords({ s3, bucket: aws.bucket, resourceId: 'cluster-ABC' }, event, result)).toBeUndefined();
+    const after = await s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }));
+    expect(after.KeyCount).toBe(before.KeyCount);
+  });
+});
