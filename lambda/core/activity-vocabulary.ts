@@ -153,7 +153,7 @@ export function engineOf(serverType: string | null): EngineName | undefined {
   return (Object.keys(ENGINES) as EngineName[]).find((engine) => ENGINES[engine] === name);
 }
 
-/** Upper case, spaces trimmed: what SQL's `upper(trim(…))` gives in both engines (trim removes spaces only). */
+/** Upper case, spaces (only spaces) trimmed: what the named queries' SQL compares, in Athena and DuckDB alike. */
 function normalized(value: string | null): string {
   return value === null ? '' : value.replace(/^ +| +$/g, '').toUpperCase();
 }

@@ -71,16 +71,6 @@ export function auditBucket(scope: Construct, props: DasFirehosePipelineProps): 
         expiration: props.journalExpiration ?? defaults.DEFAULT_JOURNAL_EXPIRATION,
         noncurrentVersionExpiration: Duration.days(1),
       },
-      ...(props.queries === false
-        ? []
-        : [
-            {
-              id: 'QueryResults',
-              prefix: defaults.QUERY_RESULTS_PREFIX,
-              expiration: (typeof props.queries === 'object' ? props.queries.resultsExpiration : undefined) ?? defaults.DEFAULT_QUERY_RESULTS_EXPIRATION,
-              noncurrentVersionExpiration: Duration.days(1),
-            },
-          ]),
       { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER },
       // Once every version of an expired object is gone, its delete marker is removed too.
       { id: 'ExpiredDeleteMarkers', expiredObjectDeleteMarker: true },

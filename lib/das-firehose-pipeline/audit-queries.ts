@@ -1,8 +1,8 @@
-import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import { AUDIT_COLUMNS, AUDIT_TABLES, FIRST_PARTITION_DATE, type AuditTable } from './audit-tables';
@@ -15,6 +15,8 @@ export interface AuditQueries {
   readonly databaseName: string;
   readonly tableNames: readonly string[];
   readonly workGroupName: string;
+  /** Where the workgroup writes query results: a bucket of their own, expiring them. */
+  readonly resultsBucket: s3.IBucket;
   /** A managed policy that lets its holder run queries in the workgroup over the audit log, and nothing else. */
   readonly queryPolicy: iam.ManagedPolicy;
   /** The statements of {@link queryPolicy}, for grants to other principals. */
@@ -24,7 +26,7 @@ export interface AuditQueries {
 /**
  * The Glue database and tables over the audit bucket, with Athena partition projection (no crawler, no
  * `MSCK REPAIR`, no partition registration: a new hour or command is queryable when its first object
- * lands), an Athena workgroup that keeps its results encrypted under `athena-results/`, the named
+ * lands), an Athena workgroup that keeps its results encrypted in a bucket of their own, the named
  * queries, and a managed policy for the people who query.
  */
 export function auditQueries(
@@ -32,6 +34,7 @@ export function auditQueries(
   options: AuditQueriesOptions,
   bucket: s3.IBucket,
   resourceIds: readonly string[],
+  placement: { readonly accessLogsBucket?: s3.IBucket; readonly removalPolicy?: RemovalPolicy } = {},
 ): AuditQueries {
   const stack = Stack.of(scope);
   // Glue names: lower case, digits and underscores; unique per stack so that two pipelines in one
@@ -52,7 +55,8 @@ export function auditQueries(
     return resource;
   });
 
-  const resultsLocation = `s3://${bucket.bucketName}/${defaults.QUERY_RESULTS_PREFIX}`;
+  const resultsBucket = queryResultsBucket(scope, options, bucket, placement);
+  const resultsLocation = `s3://${resultsBucket.bucketName}/`;
   const workGroup = new athena.CfnWorkGroup(scope, 'QueryWorkGroup', {
     name: workGroupName,
     description: 'das-firehose: queries over the database activity audit log',
@@ -60,13 +64,15 @@ export function auditQueries(
     // The stack's own named queries go with it; a teardown must not stop at them.
     recursiveDeleteOption: true,
     workGroupConfiguration: {
+      // The named queries are written for engine version 3 (Trino): starts_with, regexp_like.
+      engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
       enforceWorkGroupConfiguration: true,
       publishCloudWatchMetricsEnabled: true,
       bytesScannedCutoffPerQuery: (options.bytesScannedCutoffPerQuery ?? defaults.DEFAULT_BYTES_SCANNED_CUTOFF).toBytes(),
       resultConfiguration: {
         outputLocation: resultsLocation,
-        encryptionConfiguration: bucket.encryptionKey
-          ? { encryptionOption: 'SSE_KMS', kmsKey: bucket.encryptionKey.keyArn }
+        encryptionConfiguration: resultsBucket.encryptionKey
+          ? { encryptionOption: 'SSE_KMS', kmsKey: resultsBucket.encryptionKey.keyArn }
           : { encryptionOption: 'SSE_S3' },
       },
     },
@@ -83,7 +89,7 @@ export function auditQueries(
     named.node.addDependency(workGroup, ...tables);
   }
 
-  const queryStatements = queryAccessStatements(stack, bucket, databaseName, workGroupName);
+  const queryStatements = queryAccessStatements(stack, bucket, resultsBucket, databaseName, workGroupName);
   const queryPolicy = new iam.ManagedPolicy(scope, 'QueryPolicy', {
     description: `das-firehose: run queries over the audit log in the ${workGroupName} Athena workgroup, and nothing else`,
     statements: [...queryStatements],
@@ -94,15 +100,58 @@ export function auditQueries(
       'athena:ListWorkGroups, ListDataCatalogs and ListEngineVersions have no resource type and accept only "*"; ' +
       'they list names, and every action that reads or runs anything is scoped to the workgroup, catalog or tables.',
   });
-  for (const prefix of [defaults.EVENTS_PREFIX, defaults.FIREHOSE_OK_ROOT, defaults.QUERY_RESULTS_PREFIX]) {
+  for (const prefix of [defaults.EVENTS_PREFIX, defaults.FIREHOSE_OK_ROOT]) {
     Validations.of(queryPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${prefix}*]`,
       reason:
-        `Queries read every object of the audit log and write results with generated names: object access is scoped to ${prefix} ` +
-        'of the audit bucket, the prefix Athena reads or writes, and cannot name single objects.',
+        `Queries read every object of the audit log: object access is scoped to ${prefix} of the audit bucket, ` +
+        'the prefix Athena reads, and cannot name single objects.',
     });
   }
-  return { databaseName, tableNames: AUDIT_TABLES.map((table) => table.name), workGroupName, queryPolicy, queryStatements };
+  Validations.of(queryPolicy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagArnOf(resultsBucket)}/*]`,
+    reason: 'Athena writes each query\'s results under a generated name in the results bucket, which holds nothing else.',
+  });
+  return { databaseName, tableNames: AUDIT_TABLES.map((table) => table.name), workGroupName, resultsBucket, queryPolicy, queryStatements };
+}
+
+/**
+ * The query results bucket. Results are copies of audit data, so they are kept apart from the audit
+ * bucket: never under its Object Lock (which would make every result undeletable for years), expiring
+ * after 30 days, encrypted with the audit bucket's key when it has one, hardened like it.
+ */
+function queryResultsBucket(
+  scope: Construct,
+  options: AuditQueriesOptions,
+  auditBucket: s3.IBucket,
+  placement: { readonly accessLogsBucket?: s3.IBucket; readonly removalPolicy?: RemovalPolicy },
+): s3.Bucket {
+  const resultsBucket = new s3.Bucket(scope, 'QueryResultsBucket', {
+    ...(auditBucket.encryptionKey
+      ? { encryption: s3.BucketEncryption.KMS, encryptionKey: auditBucket.encryptionKey, bucketKeyEnabled: true }
+      : { encryption: s3.BucketEncryption.S3_MANAGED }),
+    removalPolicy: placement.removalPolicy ?? defaults.DEFAULT_BUCKET_REMOVAL_POLICY,
+    lifecycleRules: [
+      {
+        id: 'ExpireQueryResults',
+        expiration: options.resultsExpiration ?? defaults.DEFAULT_QUERY_RESULTS_EXPIRATION,
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER,
+      },
+      { id: 'ExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
+    ],
+    ...(placement.accessLogsBucket ? { serverAccessLogsBucket: placement.accessLogsBucket, serverAccessLogsPrefix: 'query-results-bucket/' } : {}),
+    ...defaults.REQUIRED_BUCKET_PROPS,
+  });
+  if (!placement.accessLogsBucket) {
+    Validations.of(resultsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'With an existing audit bucket the pipeline has no access-logs bucket to send these logs to; the results ' +
+        'bucket holds only query results, and Athena records every query (who, what, when) in its query history and CloudTrail.',
+    });
+  }
+  return resultsBucket;
 }
 
 const HOURS = Array.from({ length: 24 }, (_, hour) => String(hour).padStart(2, '0'));
@@ -162,7 +211,7 @@ function tableInput(table: AuditTable, bucket: s3.IBucket, resourceIds: readonly
  * What a person who queries needs, and nothing more: the workgroup's query actions, the Glue database and
  * its tables, reading the audit log's two prefixes, and writing and reading query results.
  */
-function queryAccessStatements(stack: Stack, bucket: s3.IBucket, databaseName: string, workGroupName: string): iam.PolicyStatement[] {
+function queryAccessStatements(stack: Stack, bucket: s3.IBucket, resultsBucket: s3.IBucket, databaseName: string, workGroupName: string): iam.PolicyStatement[] {
   const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, ...(resourceName ? { resourceName } : {}) });
   const statements = [
     new iam.PolicyStatement({
@@ -200,6 +249,8 @@ function queryAccessStatements(stack: Stack, bucket: s3.IBucket, databaseName: s
       actions: ['glue:BatchGetPartition', 'glue:GetDatabase', 'glue:GetDatabases', 'glue:GetPartition', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables'],
       resources: [
         glueArn('catalog'),
+        // Athena looks the default database up before any other (its console and drivers start there).
+        glueArn('database', 'default'),
         glueArn('database', databaseName),
         ...AUDIT_TABLES.map((table) => glueArn('table', `${databaseName}/${table.name}`)),
       ],
@@ -214,15 +265,16 @@ function queryAccessStatements(stack: Stack, bucket: s3.IBucket, databaseName: s
       actions: ['s3:ListBucket'],
       resources: [bucket.bucketArn],
       conditions: {
-        StringLike: { 's3:prefix': [`${defaults.EVENTS_PREFIX}*`, `${defaults.FIREHOSE_OK_ROOT}*`, `${defaults.QUERY_RESULTS_PREFIX}*`] },
+        StringLike: { 's3:prefix': [`${defaults.EVENTS_PREFIX}*`, `${defaults.FIREHOSE_OK_ROOT}*`] },
       },
     }),
-    new iam.PolicyStatement({ sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+    new iam.PolicyStatement({ sid: 'LocateBuckets', actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn, resultsBucket.bucketArn] }),
     new iam.PolicyStatement({
       sid: 'WriteQueryResults',
       actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
-      resources: [bucket.arnForObjects(`${defaults.QUERY_RESULTS_PREFIX}*`)],
+      resources: [resultsBucket.arnForObjects('*')],
     }),
+    new iam.PolicyStatement({ sid: 'ListQueryResults', actions: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [resultsBucket.bucketArn] }),
   ];
   if (bucket.encryptionKey) {
     statements.push(

@@ -91,7 +91,10 @@ export class DasFirehosePipeline extends Construct {
     this.queries =
       props.queries === false
         ? undefined
-        : auditQueries(this, typeof props.queries === 'object' ? props.queries : {}, this.bucket, sources.map((source) => source.resourceId));
+        : auditQueries(this, typeof props.queries === 'object' ? props.queries : {}, this.bucket, sources.map((source) => source.resourceId), {
+            ...(audit.accessLogsBucket ? { accessLogsBucket: audit.accessLogsBucket } : {}),
+            ...(props.bucketRemovalPolicy ? { removalPolicy: props.bucketRemovalPolicy } : {}),
+          });
 
     this.alarms =
       props.alarms === false

@@ -30,12 +30,15 @@ export interface NamedQuery {
 const FROM = { name: 'from', example: '2026-11-21', description: 'first UTC date, YYYY-MM-DD' };
 const TO = { name: 'to', example: '2026-11-21', description: 'last UTC date, YYYY-MM-DD' };
 
+/** What every date range of the events table means, said where the console shows it. */
+const DATES = ' Dates are when Firehose received the events: widen the range by a day to be sure of events logged just before midnight.';
+
 /** Partitions of the date range (by the hour Firehose received the events). */
 const IN_RANGE = `"date" BETWEEN ? AND ?`;
 
 const WHO_WHERE_WHAT = 'logTime, resource, serverType, dbUserName, remoteHost, databaseName, command';
 
-export const NAMED_QUERIES: readonly NamedQuery[] = [
+const QUERIES: readonly NamedQuery[] = [
   {
     name: 'failed-logins',
     description:
@@ -45,7 +48,7 @@ export const NAMED_QUERIES: readonly NamedQuery[] = [
 FROM ${EVENTS_TABLE.name}
 WHERE ${IN_RANGE}
   AND ${sqlKind(FAILED_LOGIN)}
-ORDER BY logTime`),
+ORDER BY logTime, resource`),
   },
   {
     name: 'privilege-changes',
@@ -56,7 +59,7 @@ ORDER BY logTime`),
 FROM ${EVENTS_TABLE.name}
 WHERE ${IN_RANGE}
   AND ${sqlKind(PRIVILEGE_CHANGE)}
-ORDER BY logTime`),
+ORDER BY logTime, resource`),
   },
   {
     name: 'destructive-ddl',
@@ -66,7 +69,7 @@ ORDER BY logTime`),
 FROM ${EVENTS_TABLE.name}
 WHERE ${IN_RANGE}
   AND ${sqlKind(DESTRUCTIVE_DDL)}
-ORDER BY logTime`),
+ORDER BY logTime, resource`),
   },
   {
     name: 'user-activity',
@@ -76,7 +79,7 @@ ORDER BY logTime`),
 FROM ${EVENTS_TABLE.name}
 WHERE ${IN_RANGE}
   AND lower(dbUserName) = lower(?)
-ORDER BY logTime`),
+ORDER BY logTime, resource`),
   },
   {
     name: 'connections-by-host',
@@ -92,7 +95,7 @@ FROM ${EVENTS_TABLE.name}
 WHERE ${IN_RANGE}
   AND (${sqlKind(LOGIN)} OR ${sqlKind(FAILED_LOGIN)})
 GROUP BY remoteHost, serverType
-ORDER BY failed DESC, logins DESC, remoteHost`),
+ORDER BY failed DESC, logins DESC, remoteHost, serverType`),
   },
   {
     name: 'events-by-command-per-hour',
@@ -106,6 +109,10 @@ ORDER BY "date", "hour", events DESC, command`),
   },
 ];
 
+export const NAMED_QUERIES: readonly NamedQuery[] = QUERIES.map((query) =>
+  query.parameters.some((parameter) => parameter.name === 'from') ? { ...query, description: `${query.description}${DATES}` } : query,
+);
+
 export function namedQuery(name: string): NamedQuery | undefined {
   return NAMED_QUERIES.find((item) => item.name === name);
 }
@@ -118,26 +125,33 @@ function query(sql: string): string {
 export function sqlKind(kind: ActivityKind): string {
   const branches = (Object.keys(ENGINES) as EngineName[])
     .filter((engine) => kind[engine] !== undefined)
-    .map((engine) => `(upper(trim(serverType)) = '${ENGINES[engine]}' AND ${sqlCondition(kind[engine] as Condition)})`);
+    .map((engine) => `(upper(${trimmed('serverType')}) = '${ENGINES[engine]}' AND ${sqlCondition(kind[engine] as Condition)})`);
   return branches.length === 0 ? 'FALSE' : `(${branches.join(' OR ')})`;
 }
 
 /**
- * A condition as SQL that Athena (Trino) and DuckDB read alike: compared upper-case and trimmed, as the
- * transformer's `matches` compares them, and the statement test as a regular expression both engines
- * (Java's and RE2) accept.
+ * A condition as SQL that Athena (Trino) and DuckDB read alike: compared upper-case with spaces trimmed,
+ * as the transformer's `matches` compares them, and the statement test as a regular expression both
+ * engines (Joni and RE2) accept. Spaces are trimmed with two anchored `regexp_replace`s rather than
+ * `trim`, which removes every kind of whitespace in Trino and spaces only in DuckDB; an anchored pattern
+ * matches at most once, so Trino's replace-all and DuckDB's replace-first agree too.
  */
 export function sqlCondition(condition: Condition): string {
   if ('all' in condition) return condition.all.length === 0 ? 'TRUE' : `(${condition.all.map(sqlCondition).join(' AND ')})`;
   if ('any' in condition) return condition.any.length === 0 ? 'FALSE' : `(${condition.any.map(sqlCondition).join(' OR ')})`;
   if ('statement' in condition) return `regexp_like(upper(coalesce(commandText, '')), ${literal(statementPattern(condition.statement))})`;
-  if ('failed' in condition) return `coalesce(trim(${condition.failed}), '') NOT IN ('', '0')`;
-  if ('succeeded' in condition) return `coalesce(trim(${condition.succeeded}), '') IN ('', '0')`;
-  if ('present' in condition) return `coalesce(trim(${condition.present}), '') <> ''`;
-  if ('absent' in condition) return `coalesce(trim(${condition.absent}), '') = ''`;
-  const value = `upper(trim(${condition.field}))`;
+  if ('failed' in condition) return `coalesce(${trimmed(condition.failed)}, '') NOT IN ('', '0')`;
+  if ('succeeded' in condition) return `coalesce(${trimmed(condition.succeeded)}, '') IN ('', '0')`;
+  if ('present' in condition) return `coalesce(${trimmed(condition.present)}, '') <> ''`;
+  if ('absent' in condition) return `coalesce(${trimmed(condition.absent)}, '') = ''`;
+  const value = `upper(${trimmed(condition.field)})`;
   if ('in' in condition) return `${value} IN (${condition.in.map((item) => literal(item.toUpperCase())).join(', ')})`;
   return `(${condition.startsWith.map((item) => `starts_with(${value}, ${literal(item.toUpperCase())})`).join(' OR ')})`;
+}
+
+/** The value with leading and trailing spaces (only spaces) removed, the same in Trino and DuckDB. */
+function trimmed(field: string): string {
+  return `regexp_replace(regexp_replace(${field}, '^ +', ''), ' +$', '')`;
 }
 
 function literal(text: string): string {

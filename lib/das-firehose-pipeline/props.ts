@@ -245,7 +245,7 @@ export interface AuditQueriesOptions {
   readonly bytesScannedCutoffPerQuery?: Size;
 
   /**
-   * How long query results are kept under `athena-results/` (a bucket the pipeline creates only).
+   * How long query results are kept in the query results bucket.
    * @default Duration.days(30)
    */
   readonly resultsExpiration?: Duration;

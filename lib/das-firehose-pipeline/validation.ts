@@ -96,7 +96,7 @@ export function checkPipelineProps(
     problems.push(`${name('logLevel')} must be one of ${LOG_LEVELS.join(', ')}; got "${props.logLevel}".`);
   }
   if (typeof props.queries === 'object') {
-    const { databaseName, workGroupName, bytesScannedCutoffPerQuery, resultsExpiration } = props.queries;
+    const { databaseName, workGroupName, bytesScannedCutoffPerQuery } = props.queries;
     if (databaseName !== undefined && !/^[a-z0-9_]{1,255}$/.test(databaseName)) {
       problems.push(`${name('queries')}.databaseName must be lower case letters, digits and _ (a Glue database name); got "${databaseName}".`);
     }
@@ -105,9 +105,6 @@ export function checkPipelineProps(
     }
     if (bytesScannedCutoffPerQuery !== undefined && bytesScannedCutoffPerQuery.toBytes() < 10_000_000) {
       problems.push(`${name('queries')}.bytesScannedCutoffPerQuery must be at least 10 MB, Athena's least; got ${bytesScannedCutoffPerQuery.toBytes()} bytes.`);
-    }
-    if (resultsExpiration !== undefined && props.bucket) {
-      problems.push(`${name('queries')}.resultsExpiration applies to a bucket the pipeline creates; with an existing ${name('bucket')}, expire athena-results/ there.`);
     }
   }
   if (props.alarms === false && props.alarmTopic !== undefined) {

@@ -114,9 +114,15 @@ export async function runQueryCommand(request: QueryRequest): Promise<QueryOutpu
   if (what.kind === 'named' && what.printSql) return { out: what.query.sql };
 
   const log = await findLocalAuditLog(request.bucketDirectory);
-  if (!log || objectCount(log) === 0) {
+  if (!log) {
     throw new UsageError(
       `no local audit log in ${request.bucketDirectory} yet: run npm start first (or npm run local, then npm run invoke -- <event file>)`,
+    );
+  }
+  if (objectCount(log) === 0) {
+    throw new UsageError(
+      `${request.bucketDirectory} holds no audit log objects: give the bucket's top folder, the one holding ` +
+        `${AUDIT_TABLES.map((table) => table.prefix).join(' and ')} (or run npm start first for the local one)`,
     );
   }
   const notes: string[] = [];

@@ -27,9 +27,10 @@ export const TRINO_FUNCTIONS: readonly DialectFunction[] = [
   },
   {
     name: 'json_extract_scalar',
-    meaning: 'the scalar at a JSON path as varchar; null for an object, an array, JSON null or a missing path',
+    meaning: 'the scalar at a JSON path as varchar; null for an object, an array, JSON null, a missing path, or text that is not JSON',
     macro:
-      "CREATE TEMP MACRO json_extract_scalar(json, path) AS CASE WHEN json_type(json, path) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL ELSE json_extract_string(json, path) END",
+      'CREATE TEMP MACRO json_extract_scalar(json, path) AS CASE WHEN NOT json_valid(json) THEN NULL ' +
+      "WHEN json_type(json, path) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL ELSE json_extract_string(json, path) END",
   },
   {
     name: 'approx_distinct',

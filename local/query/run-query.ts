@@ -37,6 +37,14 @@ export class LocalQueryEngine {
 
   /** Runs one statement with `?` parameters filled in order. */
   async query(sql: string, parameters: readonly string[] = []): Promise<QueryResult> {
+    // Athena runs one statement per query; so does this, rather than show the last result of several.
+    let statements: number;
+    try {
+      statements = (await this.connection.extractStatements(sql)).count;
+    } catch (error) {
+      throw new QueryError((error instanceof Error ? error.message : String(error)).replace(/^Failed to extract statements: /, ''));
+    }
+    if (statements !== 1) throw new QueryError(`give one SQL statement, as Athena takes; got ${statements}`);
     try {
       const reader = await this.connection.runAndReadAll(sql, parameters.length > 0 ? [...parameters] : undefined);
       return { columns: reader.columnNames(), rows: reader.getRowsJS() };

@@ -32,11 +32,13 @@ const resources = (template: Template, type: string): Json[] => Object.values(te
 describe('Athena over the audit log (queries on, as by default)', () => {
   let template: Template;
   let bucket: string;
+  let results: string;
 
   beforeAll(() => {
     ({ template } = synthApp({ dasStreamArn: [STREAM_ARN, INSTANCE_STREAM_ARN].join(','), kmsKeyArn: [KEY_ARN, OTHER_KEY_ARN].join(',') }));
     const firehose = resources(template, 'AWS::KinesisFirehose::DeliveryStream')[0];
     bucket = firehose.Properties.ExtendedS3DestinationConfiguration.BucketARN['Fn::GetAtt'][0];
+    results = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.includes('QueryResultsBucket')) as string;
   });
 
   const table = (name: string) => resources(template, 'AWS::Glue::Table').find((item) => item.Properties.TableInput.Name === name).Properties;
@@ -100,18 +102,35 @@ describe('Athena over the audit log (queries on, as by default)', () => {
     expect(render(input.Parameters['storage.location.template'])).toBe(`s3://\${${bucket}}/events/command=\${command_folder}/date=\${date}/hour=\${hour}/`);
   });
 
-  it('keeps query results encrypted under their own prefix, enforces that, caps bytes scanned, publishes metrics', () => {
+  it('keeps query results encrypted in a bucket of their own, enforces that, pins engine 3, caps bytes scanned, publishes metrics', () => {
     const [workGroup] = resources(template, 'AWS::Athena::WorkGroup');
     expect(workGroup.Properties.Name).toBe('DasFirehose-audit');
     expect(workGroup.Properties.RecursiveDeleteOption).toBe(true);
     const configuration = workGroup.Properties.WorkGroupConfiguration;
     expect(configuration).toMatchObject({
+      EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
       EnforceWorkGroupConfiguration: true,
       PublishCloudWatchMetricsEnabled: true,
       BytesScannedCutoffPerQuery: 100 * 1024 ** 3,
       ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
     });
-    expect(render(configuration.ResultConfiguration.OutputLocation)).toBe(`s3://\${${bucket}}/athena-results/`);
+    expect(render(configuration.ResultConfiguration.OutputLocation)).toBe(`s3://\${${results}}/`);
+  });
+
+  it('expires query results after 30 days in a hardened bucket that never takes the audit bucket\'s Object Lock', () => {
+    const { template: locked } = synthApp({ dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN, objectLockDays: '365', objectLockMode: 'COMPLIANCE' });
+    const buckets = locked.findResources('AWS::S3::Bucket');
+    const [id, resultsBucket] = Object.entries(buckets).find(([logicalId]) => logicalId.includes('QueryResultsBucket')) as [string, Json];
+    expect(resultsBucket.Properties.ObjectLockEnabled).toBeUndefined();
+    expect(resultsBucket.Properties.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Id: 'ExpireQueryResults', ExpirationInDays: 30, Status: 'Enabled' }),
+    );
+    expect(resultsBucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+    });
+    expect(resultsBucket.Properties.LoggingConfiguration.LogFilePrefix).toBe('query-results-bucket/');
+    const workGroup = resources(locked, 'AWS::Athena::WorkGroup')[0];
+    expect(render(workGroup.Properties.WorkGroupConfiguration.ResultConfiguration.OutputLocation)).toBe(`s3://\${${id}}/`);
   });
 
   it('deploys every named query, word for word, in the workgroup and database', () => {
@@ -158,6 +177,7 @@ describe('Athena over the audit log (queries on, as by default)', () => {
         Resource: [
           arn('glue', 'catalog'),
           arn('glue', 'database/dasfirehose_audit'),
+          arn('glue', 'database/default'),
           arn('glue', 'table/dasfirehose_audit/events'),
           arn('glue', 'table/dasfirehose_audit/events_by_command'),
         ],
@@ -167,14 +187,15 @@ describe('Athena over the audit log (queries on, as by default)', () => {
         Sid: 'ListAuditLog',
         Action: ['s3:ListBucket'],
         Resource: [`\${${bucket}.Arn}`],
-        Condition: { StringLike: { 's3:prefix': ['events/*', 'firehose/ok/*', 'athena-results/*'] } },
+        Condition: { StringLike: { 's3:prefix': ['events/*', 'firehose/ok/*'] } },
       },
-      { Sid: 'LocateBucket', Action: ['s3:GetBucketLocation'], Resource: [`\${${bucket}.Arn}`] },
+      { Sid: 'LocateBuckets', Action: ['s3:GetBucketLocation'], Resource: [`\${${bucket}.Arn}`, `\${${results}.Arn}`] },
       {
         Sid: 'WriteQueryResults',
         Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
-        Resource: [`\${${bucket}.Arn}/athena-results/*`],
+        Resource: [`\${${results}.Arn}/*`],
       },
+      { Sid: 'ListQueryResults', Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: [`\${${results}.Arn}`] },
     ]);
     const outputs = template.findOutputs('*');
     expect(outputs.QueryPolicyArn.Value).toEqual({ Ref: Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))[0] });
@@ -193,8 +214,7 @@ describe('Athena over the audit log (queries on, as by default)', () => {
       none.resourceCountIs(type, 0);
     }
     expect(Object.keys(none.findOutputs('*'))).not.toContain('QueryPolicyArn');
-    const rules = resources(none, 'AWS::S3::Bucket').flatMap((item) => item.Properties.LifecycleConfiguration?.Rules ?? []);
-    expect(rules.map((rule: { Id: string }) => rule.Id)).not.toContain('QueryResults');
+    none.resourceCountIs('AWS::S3::Bucket', 2); // the audit bucket and its access-logs bucket, no results bucket
   });
 
   it('refuses queries set to something other than true or false', () => {
@@ -222,6 +242,11 @@ describe('Athena over the audit log, in someone else\'s app', () => {
     });
     const template = Template.fromStack(stack);
     const keyId = Object.keys(template.findResources('AWS::KMS::Key'))[0];
+    const resultsBucket = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.includes('QueryResultsBucket'))?.[1] as Json;
+    expect(resultsBucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
     expect(resources(template, 'AWS::Athena::WorkGroup')[0].Properties.WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration).toEqual({
       EncryptionOption: 'SSE_KMS',
       KmsKey: { 'Fn::GetAtt': [keyId, 'Arn'] },

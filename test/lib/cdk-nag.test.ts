@@ -67,7 +67,7 @@ describe('cdk-nag AwsSolutions', () => {
     const ids = [...new Set(acks.map((ack) => ack.id.replace(/^annotation::/i, '').replace(/<[^>]+>/, '<Bucket>')))].sort();
     expect(ids).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions-IAM5[Resource::<Bucket>/athena-results/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/events/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/ok/*]',

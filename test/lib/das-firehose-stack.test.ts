@@ -133,7 +133,8 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       });
       const buckets = template.findResources('AWS::S3::Bucket');
-      expect(Object.keys(buckets)).toHaveLength(2);
+      // The audit bucket, its access-logs bucket and the query results bucket.
+      expect(Object.keys(buckets)).toHaveLength(3);
       for (const bucket of Object.values(buckets)) {
         expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicPolicy: true, RestrictPublicBuckets: true });
         expect(bucket.Properties.BucketEncryption).toBeDefined();
@@ -195,7 +196,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       expect(rules).toContainEqual(expect.objectContaining({ ExpiredObjectDeleteMarker: true }));
     });
 
-    it('keeps the batch journal 90 days and query results 30, never in a colder storage class', () => {
+    it('keeps the batch journal 90 days, never in a colder storage class', () => {
       const rules = template.findResources('AWS::S3::Bucket')[bucketId].Properties.LifecycleConfiguration.Rules;
       expect(rules).toContainEqual({
         Id: 'BatchJournal',
@@ -204,15 +205,8 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         ExpirationInDays: 90,
         NoncurrentVersionExpiration: { NoncurrentDays: 1 },
       });
-      expect(rules).toContainEqual({
-        Id: 'QueryResults',
-        Prefix: 'athena-results/',
-        Status: 'Enabled',
-        ExpirationInDays: 30,
-        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
-      });
       const expiring = rules.filter((rule: Record<string, unknown>) => 'ExpirationInDays' in rule);
-      expect(expiring.map((rule: { Id: string }) => rule.Id)).toEqual(['BatchJournal', 'QueryResults']);
+      expect(expiring.map((rule: { Id: string }) => rule.Id)).toEqual(['BatchJournal']);
     });
 
     it('has no Object Lock unless asked for', () => {

@@ -54,6 +54,16 @@ describe('npm run query: options', () => {
     await expect(runQueryCommand(request!)).rejects.toThrow(/no local audit log in .*nothing-here yet: run npm start first/);
   });
 
+  it('names the folder layout it reads when a folder holds no audit log objects', async () => {
+    const request = parseQuery(['--named', 'failed-logins', '--bucket-dir', join(bucket, 'firehose')]);
+    await expect(runQueryCommand(request!)).rejects.toThrow("holds no audit log objects: give the bucket's top folder, the one holding firehose/ok/ and events/");
+  });
+
+  it('refuses several statements at once, as Athena does', async () => {
+    const request = parseQuery(['SELECT 1; SELECT 2', '--bucket-dir', bucket]);
+    await expect(runQueryCommand(request!)).rejects.toThrow('the SQL failed: give one SQL statement, as Athena takes; got 2');
+  });
+
   it('asks for a parameter that has no default, with an example', async () => {
     const request = parseQuery(['--named', 'user-activity', '--bucket-dir', bucket]);
     await expect(runQueryCommand(request!)).rejects.toThrow('user-activity needs --param user=<the database user (dbUserName)>, e.g. --param user=app_writer');
