@@ -1,5 +1,8 @@
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import { deadlineFor } from './deadline';
 import { createTransformer, type Transformer } from './transformer';
+
+export { deadlineFor } from './deadline';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -7,16 +10,6 @@ export type FirehoseHandler = (
   event: FirehoseTransformationEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ) => Promise<FirehoseTransformationResult>;
-
-/**
- * Time kept back from the function's timeout: the last part of it, at most 10 s, is for removing what
- * a batch that ran out of time had written and for answering, so the function fails with a message
- * instead of being killed mid-write.
- */
-export function deadlineFor(remainingMs: number, now: number): { deadline: number; rollbackMs: number } {
-  const reserve = Math.min(10_000, Math.floor(remainingMs / 5));
-  return { deadline: now + remainingMs - reserve, rollbackMs: Math.floor(reserve * 0.8) };
-}
 
 /** The Lambda handler around a transformer: the deadline from Lambda's context, the answer for Firehose. */
 export function createHandler(env: Env = process.env, transformer: Transformer = createTransformer(env)): FirehoseHandler {
@@ -33,3 +26,6 @@ let instance: FirehoseHandler | undefined;
  * in Lambda that happens in the first invocation of each container.
  */
 export const handler: FirehoseHandler = (event, context) => (instance ??= createHandler())(event, context);
+
+/** The replay function's entry point, in the same bundle so that both functions run the same code. */
+export { replayHandler } from './replay-handler';

@@ -35,8 +35,11 @@ export interface Transformer {
   transform(event: FirehoseTransformationEvent, options?: TransformOptions): Promise<TransformerOutcome>;
 }
 
-/** Replaces parts of the transformer, for benchmarks that compare variants of the core's settings. */
-export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrency' | 'gzipLevel' | 'responseGzipLevel'>>;
+/**
+ * Replaces parts of the transformer: for benchmarks that compare variants of the core's settings, and
+ * for the re-drive, which needs no journal (a replayed batch that fails is rebuilt the same way again).
+ */
+export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrency' | 'gzipLevel' | 'responseGzipLevel' | 'journal'>>;
 
 /**
  * Builds the transformer from an environment: the one place its settings, SDK clients and adapters are

@@ -1,3 +1,5 @@
+import { ERROR_OUTPUT_ROOT, OK_ROOT, resourceFolder } from '../lambda/core/firehose-layout';
+
 /**
  * Where everything sits in the audit bucket, as plain strings: shared by the stack (Firehose prefixes,
  * lifecycle rules, Glue tables, policies) and the local tools (the emulated Firehose delivery, the
@@ -10,17 +12,17 @@ export const EVENTS_PREFIX = 'events/';
 /** The transformer's journal of batches (see lambda/core/journal.ts). */
 export { JOURNAL_PREFIX } from '../lambda/core/journal';
 
-/** Where the Athena workgroup keeps query results: their own prefix, encrypted, expiring. */
-export const QUERY_RESULTS_PREFIX = 'athena-results/';
-
 /** Everything Firehose itself writes sits under this prefix; the transformer may not write there. */
-export const FIREHOSE_PREFIX = 'firehose/';
+export { FIREHOSE_ROOT as FIREHOSE_PREFIX } from '../lambda/core/firehose-layout';
 
 /** Where Firehose delivers the Ok records (gzip members of NDJSON), below a folder per database. */
-export const FIREHOSE_OK_ROOT = `${FIREHOSE_PREFIX}ok/`;
+export { OK_ROOT as FIREHOSE_OK_ROOT } from '../lambda/core/firehose-layout';
 
 /** Where Firehose puts records that failed processing or delivery, below a folder per database. */
-export const FIREHOSE_FAILED_ROOT = `${FIREHOSE_PREFIX}failed/`;
+export { ERROR_OUTPUT_ROOT as FIREHOSE_FAILED_ROOT } from '../lambda/core/firehose-layout';
+
+/** Where `npm run replay` moves the error output it re-drove, with when and how (same path below it). */
+export { REPLAYED_ROOT as FIREHOSE_REPLAYED_ROOT } from '../lambda/core/firehose-layout';
 
 /**
  * The UTC date and hour Firehose stamps an object with: that of the oldest record it holds, by arrival.
@@ -30,7 +32,7 @@ const HOUR_PATH = 'date=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/';
 
 /** A database's time-partitioned Ok records: `firehose/ok/resource=<resourceId>/date=YYYY-MM-DD/hour=HH/`. */
 export function firehoseOkPrefix(resourceId: string): string {
-  return `${FIREHOSE_OK_ROOT}resource=${resourceId}/${HOUR_PATH}`;
+  return `${OK_ROOT}${resourceFolder(resourceId)}${HOUR_PATH}`;
 }
 
 /**
@@ -40,11 +42,8 @@ export function firehoseOkPrefix(resourceId: string): string {
  * encryption context: the folder says it.
  */
 export function firehoseErrorOutputPrefix(resourceId: string): string {
-  return `${FIREHOSE_FAILED_ROOT}resource=${resourceId}/type=!{firehose:error-output-type}/${HOUR_PATH}`;
+  return `${ERROR_OUTPUT_ROOT}${resourceFolder(resourceId)}type=!{firehose:error-output-type}/${HOUR_PATH}`;
 }
 
-/**
- * Each Ok record is already a complete gzip member of NDJSON, so the concatenated object is a valid
- * gzip file: no second compression, no appended delimiter, and the extension says what it is.
- */
-export const FIREHOSE_FILE_EXTENSION = '.jsonl.gz';
+/** The extension of Firehose's Ok objects (see lambda/core/firehose-layout.ts for why). */
+export { OK_FILE_EXTENSION as FIREHOSE_FILE_EXTENSION } from '../lambda/core/firehose-layout';

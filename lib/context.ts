@@ -43,6 +43,8 @@ export interface DasFirehoseSettings {
   readonly alarmTopicArn?: string;
   /** false leaves the Athena tables, workgroup and named queries out. */
   readonly queries?: boolean;
+  /** false leaves the replay function out. */
+  readonly replay?: boolean;
   readonly queryBytesScannedCutoffGb?: number;
 }
 
@@ -67,6 +69,7 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'Optional. E-mail address the alarms notify (creates an SNS topic).',
   alarmTopicArn: 'Optional. Existing SNS topic ARN the alarms notify.',
   queries: 'Optional. false leaves out the Athena tables, workgroup and named queries. Default true.',
+  replay: 'Optional. false leaves out the replay function that re-drives the error output. Default true.',
   queryBytesScannedCutoffGb: 'Optional. The most one Athena query may scan, in GiB (at least 1). Default 100.',
 } as const;
 
@@ -89,6 +92,7 @@ export const CONTEXT_KEY_OF: Partial<Record<keyof DasFirehosePipelineProps, Cont
   logLevel: 'logLevel',
   alarmTopic: 'alarmTopicArn',
   queries: 'queries',
+  replay: 'replay',
   dropClasses: 'dropClasses',
   dropCommands: 'dropCommands',
   dropUsers: 'dropUsers',
@@ -222,10 +226,17 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     problems.push('Give alarmEmail or alarmTopicArn, not both (subscribe the address to your topic instead).');
   }
 
-  const rawQueries = read('queries')?.toLowerCase();
-  if (rawQueries !== undefined && rawQueries !== 'true' && rawQueries !== 'false') {
-    problems.push(`queries must be true or false; got "${rawQueries}".`);
-  }
+  const flag = (key: 'queries' | 'replay'): boolean | undefined => {
+    const raw = read(key)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if (raw !== 'true' && raw !== 'false') {
+      problems.push(`${key} must be true or false; got "${raw}".`);
+      return undefined;
+    }
+    return raw === 'true';
+  };
+  const queries = flag('queries');
+  const replay = flag('replay');
 
   const settings: DasFirehoseSettings = {
     activityStreams: streamArns.map((streamArn, index) => ({
@@ -248,7 +259,8 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     logLevel: read('logLevel'),
     alarmEmail,
     alarmTopicArn,
-    queries: rawQueries === undefined ? undefined : rawQueries === 'true',
+    queries,
+    replay,
     queryBytesScannedCutoffGb: whole('queryBytesScannedCutoffGb'),
   };
   if (problems.length > 0) throw new ContextError(problems);

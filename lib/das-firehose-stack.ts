@@ -57,6 +57,7 @@ export class DasFirehoseStack extends Stack {
       functionMemorySize: settings.functionMemoryMb,
       logLevel: settings.logLevel,
       alarmTopic,
+      replay: settings.replay,
       queries:
         settings.queries === false
           ? false
@@ -100,6 +101,12 @@ export class DasFirehoseStack extends Stack {
       description: 'The transformer\'s CloudWatch log group',
       value: this.pipeline.functionLogGroup.logGroupName,
     });
+    if (this.pipeline.replayFunction) {
+      new CfnOutput(this, 'ReplayFunctionName', {
+        description: 'Re-drives the error output once its cause is fixed: npm run replay -- --function <this>',
+        value: this.pipeline.replayFunction.functionName,
+      });
+    }
     const queries = this.pipeline.queries;
     if (queries) {
       new CfnOutput(this, 'QueryWorkGroup', {

@@ -67,8 +67,8 @@ export {
   FIREHOSE_FILE_EXTENSION,
   FIREHOSE_OK_ROOT,
   FIREHOSE_PREFIX,
+  FIREHOSE_REPLAYED_ROOT,
   JOURNAL_PREFIX,
-  QUERY_RESULTS_PREFIX,
   firehoseErrorOutputPrefix,
   firehoseOkPrefix,
 } from './bucket-layout';
@@ -76,7 +76,10 @@ export {
 /** How long journal entries are kept: long enough to re-drive a failure after the fact. */
 export const DEFAULT_JOURNAL_EXPIRATION = Duration.days(90);
 
-/** How long query results are kept: long enough to download, short enough not to pile up copies of the log. */
+/**
+ * How long query results are kept: long enough to download, short enough not to pile up copies of the
+ * log. They live in a bucket of their own, never under the audit bucket's Object Lock.
+ */
 export const DEFAULT_QUERY_RESULTS_EXPIRATION = Duration.days(30);
 
 /**

@@ -3,28 +3,33 @@
  *
  * Runs the transformer, built from the environment exactly as the Lambda handler builds it (the SDK's
  * standard configuration: AWS_REGION, credentials, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_S3; plus
- * BUCKET_NAME and the transformer's settings), on an event file. Prints only the response JSON on
- * stdout; the transformer's logs go to stderr. Exit 0 when it answered (ProcessingFailed records
- * included), 2 for a usage problem, 1 when the invocation failed (Firehose would retry the batch).
+ * BUCKET_NAME and the transformer's settings), on an event file, then does Firehose's part (retries,
+ * firehose/ok/, firehose/failed/). Prints only the response JSON on stdout; the transformer's logs go
+ * to stderr. Exit 0 when it answered (ProcessingFailed records included), 2 for a usage problem, 1 when
+ * every attempt failed (Firehose would put the batch in its error output, and so does this).
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { loadConfig } from '../lambda/config';
+import { ConfigError } from '../lambda/core/errors';
+import { resourceIdFromStreamArn } from '../lambda/core/resource';
+import { runLikeFirehose } from '../local/aws/firehose-delivery';
 import { parseOptions, runMain, UsageError } from '../local/commands/cli';
 import { invokeTransformer, readEventFile } from '../local/commands/invoke';
-import { deliverOkRecords } from '../local/aws/firehose-delivery';
 
 const USAGE = `Usage: npm run invoke -- <firehose-event.json> [--transform-only]
 
 Runs the transformer on one Firehose data-transformation event file, with the SDK's standard
 configuration and the transformer's settings from the environment (see npm run local for the lines that
-point them at the local servers), then does what Firehose does with the answer: writes the Ok records
-under firehose/ok/ in BUCKET_NAME (what the events table of npm run query reads).
+point them at the local servers), the way Firehose does: a failed invocation is retried 3 times, then
+the Ok records go under firehose/ok/ in BUCKET_NAME (what the events table of npm run query reads) and
+the failed ones to the error output, firehose/failed/ (what npm run replay re-drives).
 The response JSON goes to stdout, the transformer's logs to stderr.
 Add npm's --silent to keep npm's own banner out of stdout:
 
   npm run --silent invoke -- events/aurora-mysql.json > response.json
 
 Options:
-  --transform-only   run the transformer only: no copy of the Ok records under firehose/ok/
+  --transform-only   run the transformer once, nothing else: no retries, nothing under firehose/
   --help             show this help
 `;
 
@@ -47,28 +52,50 @@ runMain('invoke', async () => {
     throw new UsageError(`give one event file, not ${positionals.length} (${positionals.join(', ')}). See npm run invoke -- --help`);
   }
   const event = await readEventFile(positionals[0]);
-  let outcome;
-  try {
-    outcome = await invokeTransformer(event);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    process.stderr.write(`invoke: the transformer failed, Firehose would retry this batch: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
-    process.exitCode = 1;
+  if (values['transform-only']) {
+    let outcome;
+    try {
+      outcome = await invokeTransformer(event);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      process.stderr.write(`invoke: the transformer failed, Firehose would retry this batch: ${describe(error)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    writeStdout(`${JSON.stringify(outcome.result, null, 2)}\n`);
     return;
   }
-  writeStdout(`${JSON.stringify(outcome.result, null, 2)}\n`);
-  if (values['transform-only']) return;
-  // Firehose's part: the transformer has checked BUCKET_NAME already, so it is set here.
+
+  // Settings first: a missing BUCKET_NAME is the user's to fix, not a failure for Firehose to retry.
+  let bucket: string;
+  try {
+    bucket = loadConfig(process.env).bucketName;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
   const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL) });
   try {
-    const bucket = process.env.BUCKET_NAME as string;
-    const delivery = await deliverOkRecords({ s3, bucket, resourceId: outcome.summary.resourceId }, event, outcome.result);
-    process.stderr.write(
-      delivery
-        ? `invoke: as Firehose would, wrote the ${delivery.records} Ok records to s3://${bucket}/${delivery.key}\n`
-        : 'invoke: no Ok records, so Firehose would deliver nothing under firehose/ok/\n',
-    );
+    const resourceId = resourceIdFromStreamArn(event.sourceKinesisStreamArn) ?? process.env.RESOURCE_ID ?? 'unknown';
+    const run = await runLikeFirehose({ s3, bucket, resourceId }, event, () => invokeTransformer(event));
+    if (run.answer) writeStdout(`${JSON.stringify(run.answer.result, null, 2)}\n`);
+    else {
+      process.stderr.write(`invoke: the transformer failed ${run.attempts} times, as Firehose tries it: ${describe(run.error)}\n`);
+      process.exitCode = 1;
+    }
+    if (run.ok) process.stderr.write(`invoke: as Firehose would, wrote the ${run.ok.records} Ok records to s3://${bucket}/${run.ok.key}\n`);
+    if (run.failed) {
+      process.stderr.write(
+        `invoke: as Firehose would, wrote ${run.failed.records} failed records to its error output, s3://${bucket}/${run.failed.key} ` +
+          '(npm run replay re-drives them once the cause is fixed)\n',
+      );
+    }
+    if (!run.ok && !run.failed) process.stderr.write('invoke: no Ok or failed records, so Firehose would deliver nothing under firehose/\n');
   } finally {
     s3.destroy();
   }
 });
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

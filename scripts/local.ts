@@ -1,15 +1,16 @@
 /**
  * npm run local
  *
- * Starts the local S3-compatible server (files in .local/s3/, kept between runs) and the KMS endpoint
- * holding the local development key, in the foreground, and prints the shell lines that point
- * npm run invoke, npm run browse and the AWS SDK at them. Ctrl-C stops both.
+ * Starts the local S3-compatible server (files in .local/s3/, kept between runs), the KMS endpoint
+ * holding the local development key and a Lambda endpoint hosting the replay function, in the
+ * foreground, and prints the shell lines that point npm run invoke, browse, replay and the AWS SDK at
+ * them. Ctrl-C stops them.
  */
 import { join } from 'node:path';
 import { runMain } from '../local/commands/cli';
 import { DEV_KMS_KEY_ARN } from '../local/aws/dev-key';
 import { PROFILES } from '../local/das/das-synth';
-import { LocalAws } from '../local/aws/local-aws';
+import { LocalAws, LOCAL_REPLAY_FUNCTION } from '../local/aws/local-aws';
 import { shellExports } from '../local/aws/local-env';
 
 runMain('local', async () => {
@@ -19,6 +20,7 @@ runMain('local', async () => {
     [
       `Local S3 (s3rver) at ${aws.s3Endpoint}, bucket ${aws.bucket}, files in ${s3Directory}/${aws.bucket}/`,
       `Local KMS at ${aws.kms.endpoint}, holding the LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN}`,
+      `Local Lambda at ${aws.lambda.endpoint}, hosting the replay function ${LOCAL_REPLAY_FUNCTION}`,
       '',
       'In another shell, paste:',
       '',
@@ -27,11 +29,12 @@ runMain('local', async () => {
       'then, for example:',
       '',
       '  npm run invoke -- events/aurora-mysql.json',
+      `  npm run replay -- --function ${LOCAL_REPLAY_FUNCTION} --dry-run`,
       '  npm run browse',
       `  npm run browse -- --bucket ${aws.bucket} --command QUERY --date 2026-11-21 --format table`,
       `  npm run events -- --kms-key-id ${DEV_KMS_KEY_ARN} --resource-id ${PROFILES['aurora-mysql'].resourceId} --engine aurora-mysql --out .local/events/through-kms.json`,
       '',
-      'Ctrl-C stops both servers.',
+      'Ctrl-C stops the servers.',
       '',
     ].join('\n'),
   );

@@ -40,7 +40,8 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
         alarmDescription:
           `Firehose wrote records to s3://<bucket>/${defaults.FIREHOSE_FAILED_ROOT}: records the transformer answered ` +
           'ProcessingFailed, batches that failed after every retry, or S3 delivery failures. Look at the objects ' +
-          'there and at the transformer\'s logs; npm run replay re-drives them once the cause is fixed.',
+          'there and at the transformer\'s logs; once the cause is fixed, npm run replay -- --function <ReplayFunctionName ' +
+          'output> re-drives them (README: Re-driving failures).',
         metric: new cloudwatch.Metric({
           namespace: 'AWS/S3',
           metricName: 'PutRequests',

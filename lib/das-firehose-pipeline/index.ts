@@ -12,6 +12,7 @@ import { activityStreamDelivery } from './activity-stream-delivery';
 import { pipelineAlarms } from './alarms';
 import { auditBucket } from './audit-bucket';
 import { auditQueries, type AuditQueries } from './audit-queries';
+import { replayFunction } from './replay-function';
 import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
 import { transformFunction } from './transform-function';
 import { checkPipelineProps, PipelinePropsError } from './validation';
@@ -60,6 +61,8 @@ export class DasFirehosePipeline extends Construct {
   public readonly alarms: readonly cloudwatch.IAlarm[];
   /** The Glue database and tables, the Athena workgroup and the query policy (none with `queries: false`). */
   public readonly queries?: AuditQueries;
+  /** The function `npm run replay -- --function <name>` re-drives the error output in (none with `replay: false`). */
+  public readonly replayFunction?: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: DasFirehosePipelineProps) {
     super(scope, id);
@@ -87,6 +90,8 @@ export class DasFirehosePipeline extends Construct {
       activityStreamDelivery(this, props, source, { bucket: this.bucket, transformFunction: this.transformFunction, logGroup: deliveryLogGroup }),
     );
     this.deliveryStreams = this.deliveries.map((delivery) => delivery.deliveryStream);
+
+    this.replayFunction = props.replay === false ? undefined : replayFunction(this, props, sources, this.bucket).function;
 
     this.queries =
       props.queries === false
@@ -121,6 +126,12 @@ export class DasFirehosePipeline extends Construct {
     if (!this.queries) throw new Error('grantQuery needs the pipeline\'s queries; it was built with queries: false.');
     const grants = this.queries.queryStatements.map((statement) => iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, ...(statement.conditions ? { conditions: statement.conditions } : {}) }));
     return grants.reduce((all, grant) => all.combine(grant));
+  }
+
+  /** Lets the grantee run the re-drive (`npm run replay -- --function <name>`): invoking the replay function, nothing else. */
+  grantReplay(grantee: iam.IGrantable): iam.Grant {
+    if (!this.replayFunction) throw new Error('grantReplay needs the pipeline\'s replay function; it was built with replay: false.');
+    return this.replayFunction.grantInvoke(grantee);
   }
 
   /**

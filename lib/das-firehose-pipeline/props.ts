@@ -192,6 +192,15 @@ export interface DasFirehosePipelineProps {
    */
   readonly deliveryBufferInterval?: Duration;
 
+  // ---- Re-drive ----
+
+  /**
+   * A function that re-drives Firehose's error output through the transformer once the cause of the
+   * failures is fixed (`npm run replay -- --function <name>`), with a role of its own.
+   * @default true
+   */
+  readonly replay?: boolean;
+
   // ---- Queries ----
 
   /**

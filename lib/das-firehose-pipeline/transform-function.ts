@@ -86,12 +86,27 @@ export function transformFunction(
     logGroup,
     environment: functionEnvironment(props, sources, bucket),
   };
-  const fn = props.code
-    ? new lambda.Function(scope, 'TransformFunction', { ...common, code: props.code, handler: 'index.handler' })
-    : new NodejsFunction(scope, 'TransformFunction', {
+  const fn = bundledFunction(scope, 'TransformFunction', props, { ...common, handler: 'handler' });
+  return { function: fn, role, logGroup };
+}
+
+/**
+ * A function running the project's code: the bundle of `lambda/handler.ts` (which exports both entry
+ * points) built by esbuild, or the caller's `code`, whose `index.js` must export the same names.
+ */
+export function bundledFunction(
+  scope: Construct,
+  id: string,
+  props: DasFirehosePipelineProps,
+  settings: Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> & { readonly runtime: lambda.Runtime; readonly handler: string },
+): lambda.Function {
+  const { handler, ...common } = settings;
+  return props.code
+    ? new lambda.Function(scope, id, { ...common, code: props.code, handler: `index.${handler}` })
+    : new NodejsFunction(scope, id, {
         ...common,
         entry: path.join(PACKAGE_ROOT, 'lambda', 'handler.ts'),
-        handler: 'handler',
+        handler,
         projectRoot: PACKAGE_ROOT,
         depsLockFilePath: path.join(PACKAGE_ROOT, 'package-lock.json'),
         bundling: {
@@ -105,7 +120,6 @@ export function transformFunction(
           externalModules: [],
         },
       });
-  return { function: fn, role, logGroup };
 }
 
 /**
@@ -113,7 +127,7 @@ export function transformFunction(
  * that stream with it. One statement per key and context key: `aws:rds:dbc-id` and `aws:rds:db-id`
  * conditions in one statement would both have to hold.
  */
-function decryptStatements(sources: readonly ResolvedSource[]): iam.PolicyStatement[] {
+export function decryptStatements(sources: readonly ResolvedSource[]): iam.PolicyStatement[] {
   const groups = new Map<string, { keyArn: string; contextKey: string; resourceIds: string[] }>();
   for (const source of sources) {
     // The transformer's own rule for which context RDS binds a resource's data keys to.
@@ -137,7 +151,7 @@ function decryptStatements(sources: readonly ResolvedSource[]): iam.PolicyStatem
   );
 }
 
-function functionEnvironment(props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], bucket: s3.IBucket): Record<string, string> {
+export function functionEnvironment(props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], bucket: s3.IBucket): Record<string, string> {
   const keyArns = new Set(sources.map((source) => source.key.keyArn));
   const first = sources[0] as ResolvedSource;
   const environment: Record<string, string> = {

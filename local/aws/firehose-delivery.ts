@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { FIREHOSE_FILE_EXTENSION, firehoseOkPrefix } from '../../lib/bucket-layout';
+import { FIREHOSE_FILE_EXTENSION, firehoseErrorOutputPrefix, firehoseOkPrefix } from '../../lib/bucket-layout';
+import { PROCESSING_FAILED_STATUS } from '../../lambda/core/error-output';
 
 /**
- * What Firehose does with the transformer's answer once it has it, done locally: the Ok records'
- * data, concatenated in order, as one object under the delivery stream's prefix (`firehose/ok/…`),
- * named and stamped the way Firehose names and stamps them. The local `events` table reads these
- * objects as Athena reads Firehose's, so `npm run query` sees what the account would.
+ * What Firehose does around the transformer, done locally, from Firehose's documentation ("Handle failure
+ * in data transformation"):
+ * - it invokes the transformer and, when the invocation fails, retries it (3 times by default);
+ * - the Ok records' data, concatenated in order, becomes one object under the delivery stream's prefix
+ *   (`firehose/ok/…`), named and stamped the way Firehose names and stamps them; the local `events` table
+ *   reads these objects as Athena reads Firehose's;
+ * - records answered ProcessingFailed, and every record of an invocation that failed after the retries,
+ *   go to the error output prefix (`firehose/failed/…/type=processing-failed/…`) as Firehose's error
+ *   records, one JSON object per line with the original data in `rawData`: what `npm run replay` re-drives.
  *
  * Firehose buffers for up to 5 minutes and may put several invocations in one object; locally each
- * invocation is one object, which changes nothing a query sees.
+ * invocation is one object, which changes nothing a query or a re-drive sees.
  */
 
 /** The object Firehose would have written, if any record was Ok. */
@@ -41,6 +47,112 @@ export async function deliverOkRecords(
   const key = `${expandPrefix(firehoseOkPrefix(target.resourceId), oldest)}${objectName(event, oldest)}${FIREHOSE_FILE_EXTENSION}`;
   await target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body }));
   return { key, records: ok.length, bytes: body.length };
+}
+
+/** The error code and message Firehose writes for a record that failed, and how many attempts it made. */
+export interface FailedRecord {
+  readonly recordId: string;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+}
+
+/** The function ARN the local error records name (Firehose writes the transformer's). */
+export const LOCAL_TRANSFORMER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:das-firehose-local-transformer';
+
+/** Writes Firehose's error records for `failed` records of the event; nothing when there are none. */
+export async function deliverErrorOutput(
+  target: DeliveryTarget,
+  event: FirehoseTransformationEvent,
+  failed: readonly FailedRecord[],
+  attempt: { readonly attemptsMade: number; readonly endedAt: number; readonly lambdaArn?: string },
+): Promise<FirehoseDelivery | undefined> {
+  if (failed.length === 0) return undefined;
+  const records = new Map(event.records.map((record) => [record.recordId, record]));
+  const lines = failed.map((item) => {
+    const record = records.get(item.recordId);
+    return `${JSON.stringify({
+      attemptsMade: attempt.attemptsMade,
+      arrivalTimestamp: record?.approximateArrivalTimestamp ?? attempt.endedAt,
+      errorCode: item.errorCode,
+      errorMessage: item.errorMessage,
+      attemptEndingTimestamp: attempt.endedAt,
+      rawData: record?.data ?? '',
+      lambdaArn: attempt.lambdaArn ?? LOCAL_TRANSFORMER_ARN,
+    })}\n`;
+  });
+  const oldest = new Date(Math.min(...failed.map((item) => records.get(item.recordId)?.approximateArrivalTimestamp ?? attempt.endedAt)));
+  const key = `${expandPrefix(firehoseErrorOutputPrefix(target.resourceId), oldest, 'processing-failed')}${objectName(event, oldest)}`;
+  const body = Buffer.from(lines.join(''));
+  await target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body }));
+  return { key, records: failed.length, bytes: body.length };
+}
+
+/** What the transformer gave for a batch, as far as Firehose's delivery needs it. */
+export interface TransformerAnswer {
+  readonly result: FirehoseTransformationResult;
+  readonly summary: { readonly failures: ReadonlyArray<{ readonly recordId: string; readonly reason: string }> };
+}
+
+/** One batch through Firehose's hands: the attempts, the answer if one came, and what was delivered where. */
+export interface FirehoseRun<T extends TransformerAnswer> {
+  readonly attempts: number;
+  readonly answer?: T;
+  /** The last attempt's error, when every attempt failed. */
+  readonly error?: unknown;
+  readonly ok?: FirehoseDelivery;
+  readonly failed?: FirehoseDelivery;
+}
+
+/** Firehose's default `NumberOfRetries` for the transformer (the stack's too). */
+export const FIREHOSE_RETRIES = 3;
+
+/**
+ * Invokes the transformer as Firehose does (retrying a failed invocation `retries` times) and delivers
+ * the outcome: Ok records under `firehose/ok/`, ProcessingFailed records (or every record, when all
+ * attempts failed) under `firehose/failed/`.
+ */
+export async function runLikeFirehose<T extends TransformerAnswer>(
+  target: DeliveryTarget,
+  event: FirehoseTransformationEvent,
+  invoke: () => Promise<T>,
+  options: { readonly retries?: number; readonly lambdaArn?: string } = {},
+): Promise<FirehoseRun<T>> {
+  const retries = options.retries ?? FIREHOSE_RETRIES;
+  let error: unknown;
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    let answer: T;
+    try {
+      answer = await invoke();
+    } catch (caught) {
+      error = caught;
+      continue;
+    }
+    const reasons = new Map(answer.summary.failures.map((failure) => [failure.recordId, failure.reason]));
+    const failedRecords = answer.result.records
+      .filter((record) => record.result === 'ProcessingFailed')
+      .map((record) => ({
+        recordId: record.recordId,
+        errorCode: PROCESSING_FAILED_STATUS,
+        errorMessage: `The transformer answered ProcessingFailed: ${reasons.get(record.recordId) ?? 'no reason given'}`,
+      }));
+    const [ok, failed] = await Promise.all([
+      deliverOkRecords(target, event, answer.result),
+      deliverErrorOutput(target, event, failedRecords, { attemptsMade: attempt, endedAt: Date.now(), ...(options.lambdaArn ? { lambdaArn: options.lambdaArn } : {}) }),
+    ]);
+    return { attempts: attempt, answer, ...(ok ? { ok } : {}), ...(failed ? { failed } : {}) };
+  }
+  // Firehose skips the batch: every record goes to the error output, with the invocation's error.
+  const failedRecords = event.records.map((record) => ({
+    recordId: record.recordId,
+    errorCode: 'Lambda.FunctionError',
+    errorMessage: 'The Lambda function was successfully invoked but it returned an error result.',
+  }));
+  const failed = await deliverErrorOutput(target, event, failedRecords, {
+    attemptsMade: retries + 1,
+    endedAt: Date.now(),
+    ...(options.lambdaArn ? { lambdaArn: options.lambdaArn } : {}),
+  });
+  return { attempts: retries + 1, error, ...(failed ? { failed } : {}) };
 }
 
 /**

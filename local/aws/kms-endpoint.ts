@@ -67,6 +67,8 @@ export class LocalKms {
   private faults: KmsFault[] = [];
   /** Keys whose policy no longer lets the caller decrypt: Decrypt of their blobs is AccessDeniedException. */
   readonly deniedKeys = new Set<string>();
+  /** Keys disabled with `DisableKey` (until `EnableKey`): every use is DisabledException, as in KMS. */
+  readonly disabledKeys = new Set<string>();
   latencyMs: number;
 
   constructor(options: LocalKmsOptions = {}) {
@@ -168,13 +170,39 @@ export class LocalKms {
     switch (operation) {
       case 'Decrypt':
         return this.decrypt(blob(input.CiphertextBlob, 'ciphertextBlob', 6144), context, optionalKeyId(input.KeyId));
-      case 'Encrypt': {
+      // The key's state, as an operator changes it: `aws kms disable-key` stands in for any change that
+      // makes KMS refuse the key (a key policy edit, a disabled or pending-deletion key).
+      case 'DisableKey':
+        this.disabledKeys.add(this.requireKey(input.KeyId));
+        return {};
+      case 'EnableKey':
+        this.disabledKeys.delete(this.requireKey(input.KeyId));
+        return {};
+      case 'DescribeKey': {
         const keyArn = this.requireKey(input.KeyId);
+        const enabled = !this.disabledKeys.has(keyArn);
+        return {
+          KeyMetadata: {
+            KeyId: keyArn.slice(keyArn.lastIndexOf('/') + 1),
+            Arn: keyArn,
+            AWSAccountId: keyArn.split(':')[4],
+            Enabled: enabled,
+            KeyState: enabled ? 'Enabled' : 'Disabled',
+            KeyUsage: 'ENCRYPT_DECRYPT',
+            KeySpec: 'SYMMETRIC_DEFAULT',
+            KeyManager: 'CUSTOMER',
+            Origin: 'AWS_KMS',
+            Description: 'LOCAL DEVELOPMENT KEY: public, protects nothing',
+          },
+        };
+      }
+      case 'Encrypt': {
+        const keyArn = this.usableKey(input.KeyId);
         const plaintext = blob(input.Plaintext, 'plaintext', 4096);
         return { KeyId: keyArn, CiphertextBlob: this.seal(keyArn, plaintext, context).toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
       }
       case 'GenerateDataKey': {
-        const keyArn = this.requireKey(input.KeyId);
+        const keyArn = this.usableKey(input.KeyId);
         const plaintext = randomBytes(dataKeyLength(input.KeySpec, input.NumberOfBytes));
         return {
           KeyId: keyArn,
@@ -196,6 +224,13 @@ export class LocalKms {
     return arn;
   }
 
+  /** A key that may be used now: KMS answers DisabledException for a disabled one. */
+  private usableKey(keyId: unknown): string {
+    const arn = this.requireKey(keyId);
+    if (this.disabledKeys.has(arn)) throw new KmsError('DisabledException', `${arn} is disabled.`);
+    return arn;
+  }
+
   private decrypt(ciphertext: Buffer, context: Record<string, string>, pinnedKeyId: string | undefined): unknown {
     if (ciphertext.length < MAGIC.length + 1 + 28 || !ciphertext.subarray(0, MAGIC.length).equals(MAGIC)) {
       throw new KmsError('InvalidCiphertextException', 'The ciphertext is not a blob of this endpoint');
@@ -211,6 +246,7 @@ export class LocalKms {
     }
     const material = this.keys.get(keyArn);
     if (!material) throw new KmsError('InvalidCiphertextException', 'The ciphertext refers to an unknown key');
+    if (this.disabledKeys.has(keyArn)) throw new KmsError('DisabledException', `${keyArn} is disabled.`);
     if (this.deniedKeys.has(keyArn)) {
       throw new KmsError('AccessDeniedException', `User is not authorized to perform: kms:Decrypt on resource: ${keyArn}`);
     }

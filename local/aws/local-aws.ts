@@ -4,9 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_KMS_KEY_ARN, DEV_REGION } from './dev-key';
 import { encryptionContextFor, type MintKey } from '../das/das-synth';
+import { createReplayHandler } from '../../lambda/replay-handler';
 import { FaultProxy } from './fault-proxy';
+import { LocalLambda } from './lambda-endpoint';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
+import { localHandlerEnv } from './local-env';
 import { LocalS3 } from './s3-server';
+
+/** The name the local Lambda endpoint gives the replay function (the stack's is in its ReplayFunctionName output). */
+export const LOCAL_REPLAY_FUNCTION = 'das-firehose-local-replay';
 
 export interface LocalAwsOptions extends LocalKmsOptions {
   /** @default das-firehose-local */
@@ -18,6 +24,8 @@ export interface LocalAwsOptions extends LocalKmsOptions {
    * make S3 fail on demand. @default false
    */
   readonly s3Faults?: boolean;
+  /** The replay function's timeout on the local Lambda endpoint. @default 15 minutes, as in the stack */
+  readonly replayTimeoutMs?: number;
 }
 
 /**
@@ -27,6 +35,8 @@ export interface LocalAwsOptions extends LocalKmsOptions {
 export class LocalAws {
   readonly bucket: string;
   readonly kms: LocalKms;
+  /** Hosts the replay function, as the stack deploys it, for `npm run replay -- --function`. */
+  readonly lambda = new LocalLambda();
   /** The proxy between the clients and s3rver, when started with `s3Faults`. */
   s3Proxy?: FaultProxy;
   private s3?: LocalS3;
@@ -40,11 +50,18 @@ export class LocalAws {
     const local = new LocalAws(options);
     const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket] });
-    await Promise.all([local.kms.start(), local.s3.start()]);
+    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start()]);
     if (options.s3Faults) {
       local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
       await local.s3Proxy.start();
     }
+    // The replay function runs with the handler's settings (the same as the transformer's, as in the stack).
+    const env = localHandlerEnv(local);
+    const handler = createReplayHandler(env);
+    local.lambda.register(LOCAL_REPLAY_FUNCTION, {
+      handler: (payload, context) => withEnv(env, () => handler(payload as Parameters<typeof handler>[0], context)),
+      ...(options.replayTimeoutMs !== undefined ? { timeoutMs: options.replayTimeoutMs } : {}),
+    });
     return local;
   }
 
@@ -57,6 +74,7 @@ export class LocalAws {
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_KMS: this.kms.endpoint,
       AWS_ENDPOINT_URL_S3: this.s3Proxy?.endpoint ?? this.s3Endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
       BUCKET_NAME: this.bucket,
     };
   }
@@ -74,7 +92,7 @@ export class LocalAws {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop()]);
+    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop()]);
   }
 }
 

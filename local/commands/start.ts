@@ -6,7 +6,8 @@ import { auditLogTree, formatTree, type AuditLogTree } from '../audit-log/tree';
 import { captureOutput } from './capture-output';
 import { UsageError } from './cli';
 import { invokeTransformer, readEventFile } from './invoke';
-import { deliverOkRecords, type FirehoseDelivery } from '../aws/firehose-delivery';
+import { resourceIdFromStreamArn } from '../../lambda/core/resource';
+import { runLikeFirehose, type FirehoseDelivery } from '../aws/firehose-delivery';
 import { LocalAws, withEnv } from '../aws/local-aws';
 import { localHandlerEnv } from '../aws/local-env';
 
@@ -55,6 +56,8 @@ export interface FileResult {
   readonly batch?: BatchCounts;
   /** Firehose's copy of the Ok records, under `firehose/ok/` (what the local `events` table reads). */
   readonly delivery?: FirehoseDelivery;
+  /** Firehose's error output of the batch, under `firehose/failed/` (what `npm run replay` re-drives). */
+  readonly errorOutput?: FirehoseDelivery;
   /** Set when the file could not be read or the invocation threw (Firehose would retry the batch). */
   readonly error?: string;
 }
@@ -119,8 +122,9 @@ async function eventFiles(eventsDir: string): Promise<string[]> {
 }
 
 /**
- * One file, the same way `npm run invoke` runs it, with the transformer's log lines captured to the log
- * file, then Firehose's delivery of the Ok records.
+ * One file, the way Firehose runs a batch (`npm run invoke` does the same): the transformer, retried if
+ * it fails, with its log lines captured to the log file, then the Ok records under `firehose/ok/` and the
+ * failed ones under `firehose/failed/`.
  */
 async function runFile(
   file: string,
@@ -136,17 +140,26 @@ async function runFile(
     return { file, records: 0, ok: 0, dropped: 0, failed: 0, failures: [], error: message(error) };
   }
   starting(event.records.length);
+  const resourceId = resourceIdFromStreamArn(event.sourceKinesisStreamArn) ?? env.RESOURCE_ID ?? 'unknown';
   const { value, lines } = await captureOutput(() =>
-    withEnv(env, () => invokeTransformer(event, env)).then(
-      (outcome) => ({ outcome }),
+    runLikeFirehose({ ...firehose, resourceId }, event, () => withEnv(env, () => invokeTransformer(event, env))).then(
+      (run) => ({ run }),
       (error: unknown) => ({ error }),
     ),
   );
   await appendFile(logFile, lines.map((line) => `${line}\n`).join(''));
   const empty = { file, records: event.records.length, ok: 0, dropped: 0, failed: 0, failures: [] };
-  if (!('outcome' in value)) return { ...empty, error: `the transformer failed, Firehose would retry this batch: ${message(value.error)}` };
+  if (!('run' in value)) return { ...empty, error: `Firehose's delivery failed: ${message(value.error)}` };
+  const { run } = value;
+  if (!run.answer) {
+    return {
+      ...empty,
+      ...(run.failed ? { errorOutput: run.failed } : {}),
+      error: `the transformer failed ${run.attempts} times (${message(run.error)}); as Firehose does, its records went to the error output`,
+    };
+  }
 
-  const { summary, requests, result } = value.outcome;
+  const { summary, requests, result } = run.answer;
   const reasons = new Map(summary.failures.map((failure) => [failure.recordId, failure.reason]));
   const kinds = malformedKinds(event);
   const failures: Array<RecordFailure & { index: number; kind?: string }> = [];
@@ -155,10 +168,10 @@ async function runFile(
     const kind = kinds.get(record.recordId);
     failures.push({ index, recordId: record.recordId, reason: reasons.get(record.recordId) ?? '(no reason given)', ...(kind ? { kind } : {}) });
   });
-  const delivery = await deliverOkRecords({ ...firehose, resourceId: summary.resourceId }, event, result);
   return {
     ...empty,
-    ...(delivery ? { delivery } : {}),
+    ...(run.ok ? { delivery: run.ok } : {}),
+    ...(run.failed ? { errorOutput: run.failed } : {}),
     ok: summary.ok,
     dropped: summary.dropped,
     failed: summary.failed,
@@ -216,6 +229,14 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
   const delivered = result.files.reduce((sum, file) => sum + (file.delivery?.records ?? 0), 0);
   if (delivered > 0) {
     lines.push('Query: npm run query -- --named failed-logins   (SQL as Athena runs it; npm run query -- --list for more)');
+  }
+  const failedOutput = result.files.filter((file) => file.errorOutput);
+  if (failedOutput.length > 0) {
+    const records = failedOutput.reduce((sum, file) => sum + (file.errorOutput?.records ?? 0), 0);
+    lines.push(
+      `Firehose's error output: ${records} records of ${failedOutput.length} ${failedOutput.length === 1 ? 'file' : 'files'} under firehose/failed/; ` +
+        'what a re-drive would do: npm run replay -- --local --dry-run',
+    );
   }
   lines.push(`Handler logs (JSON lines): ${relative(cwd, result.logFile) || result.logFile}`);
   return lines;

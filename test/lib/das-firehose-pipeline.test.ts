@@ -21,9 +21,9 @@ describe('DasFirehosePipeline with several databases', () => {
     }));
   });
 
-  it('creates one delivery stream per activity stream, sharing one function and one audit bucket', () => {
+  it('creates one delivery stream per activity stream, sharing one transformer and one audit bucket', () => {
     template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 3);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 2); // the transformer and the replay function
     template.resourceCountIs('AWS::S3::Bucket', 3); // the audit bucket, its access-logs bucket, the query results bucket
     const sources = Object.values(template.findResources('AWS::KinesisFirehose::DeliveryStream')).map(
       (stream) => stream.Properties.KinesisStreamSourceConfiguration.KinesisStreamARN,
@@ -66,7 +66,8 @@ describe('DasFirehosePipeline with several databases', () => {
         },
       ]),
     );
-    expect(decrypts).toHaveLength(2);
+    // Two for the transformer's role, the same two for the replay function's.
+    expect(decrypts).toHaveLength(4);
   });
 
   it('tells the function which key each resource uses, and sets no RESOURCE_ID', () => {

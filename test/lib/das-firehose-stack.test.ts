@@ -1,3 +1,4 @@
+import { CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../../lib/defaults';
@@ -34,7 +35,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
   beforeAll(() => {
     ({ stack, template } = synthApp({ dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN }));
     bucketId = stack.resolve((stack.pipeline.bucket.node.defaultChild as CfnBucket).logicalId);
-    functionId = onlyLogicalId(template, 'AWS::Lambda::Function');
+    functionId = stack.resolve((stack.pipeline.transformFunction.node.defaultChild as CfnResource).logicalId);
     functionRoleId = template.findResources('AWS::Lambda::Function')[functionId].Properties.Role['Fn::GetAtt'][0];
     firehoseRoleId = template.findResources('AWS::KinesisFirehose::DeliveryStream')[
       onlyLogicalId(template, 'AWS::KinesisFirehose::DeliveryStream')

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
 import { LocalKms } from '../../../local/aws/kms-endpoint';
 
@@ -29,6 +29,18 @@ describe('the local KMS endpoint', () => {
     expect(await refusal(client.send(new DecryptCommand({ CiphertextBlob: key.CiphertextBlob, EncryptionContext: context, KeyId: 'arn:aws:kms:us-east-1:000000000000:key/other' })))).toBe(
       'IncorrectKeyException',
     );
+  });
+
+  it('disables and enables a key as KMS does: every use of a disabled key is DisabledException, an unknown key NotFoundException', async () => {
+    const key = await client.send(new GenerateDataKeyCommand({ KeyId: DEV_KMS_KEY_ARN, KeySpec: 'AES_256', EncryptionContext: context }));
+    await client.send(new DisableKeyCommand({ KeyId: DEV_KMS_KEY_ARN }));
+    expect((await client.send(new DescribeKeyCommand({ KeyId: DEV_KMS_KEY_ARN }))).KeyMetadata).toMatchObject({ Arn: DEV_KMS_KEY_ARN, Enabled: false, KeyState: 'Disabled' });
+    expect(await refusal(client.send(new DecryptCommand({ CiphertextBlob: key.CiphertextBlob, EncryptionContext: context })))).toBe('DisabledException');
+    expect(await refusal(client.send(new GenerateDataKeyCommand({ KeyId: DEV_KMS_KEY_ARN, KeySpec: 'AES_256' })))).toBe('DisabledException');
+    await client.send(new EnableKeyCommand({ KeyId: DEV_KMS_KEY_ARN }));
+    expect((await client.send(new DescribeKeyCommand({ KeyId: DEV_KMS_KEY_ARN }))).KeyMetadata?.KeyState).toBe('Enabled');
+    await expect(client.send(new DecryptCommand({ CiphertextBlob: key.CiphertextBlob, EncryptionContext: context }))).resolves.toBeDefined();
+    expect(await refusal(client.send(new DisableKeyCommand({ KeyId: 'arn:aws:kms:us-east-1:000000000000:key/unknown' })))).toBe('NotFoundException');
   });
 
   it.each([

@@ -14,14 +14,14 @@ function alive(pid: number): boolean {
 }
 
 describe('npm run local', () => {
-  it('stops both servers, and every process it started, when npm is sent SIGTERM', async () => {
+  it('stops its servers, and every process it started, when npm is sent SIGTERM', async () => {
     const npm = spawn('npm', ['run', '--silent', 'local'], { cwd: ROOT, env: { ...process.env, npm_config_update_notifier: 'false' } });
     let output = '';
     npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`npm run local did not start: ${output}`)), 45_000);
       npm.stdout.on('data', () => {
-        if (output.includes('Ctrl-C stops both servers')) {
+        if (output.includes('Ctrl-C stops the servers')) {
           clearTimeout(timer);
           resolve();
         }

@@ -1,0 +1,57 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { S3ErrorOutput } from './adapters/s3-error-output';
+import { S3JournalReader } from './adapters/s3-journal-reader';
+import { ERROR_OUTPUT_ROOT } from './core/error-output';
+import { replayErrorOutput, type ReplayOptions, type ReplayProgress, type ReplayReport } from './core/replay';
+import { createTransformer, type Transformer } from './transformer';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Replayed batches are not journaled: their record IDs come from where the records sit in the error
+ * output or from the journal entry of the original batch, so a replay that fails midway is rebuilt with
+ * the same IDs next time and overwrites whatever it left. (And the replay function may not write journal/.)
+ */
+const NO_JOURNAL = { write: async (): Promise<void> => undefined };
+
+/** The re-drive of Firehose's error output, built from an environment like the transformer it uses. */
+export interface Replayer {
+  run(options: ReplayOptions, progress?: ReplayProgress): Promise<ReplayReport>;
+}
+
+/**
+ * Builds the re-drive: the transformer exactly as the Lambda handler builds it (same settings, keys,
+ * filters, clients), and S3 adapters for the error output and the journal in the same bucket. Used by
+ * the replay function in the account and by `npm run replay` locally.
+ *
+ * @throws ConfigError naming the setting that is missing or malformed, with an example.
+ */
+export function createReplayer(env: Env = process.env, transformer: Transformer = createTransformer(env, { journal: NO_JOURNAL })): Replayer {
+  const { bucketName, sdkTimeouts } = transformer.config;
+  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
+  const s3 = new S3Client({
+    forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
+    requestHandler: { connectionTimeout: sdkTimeouts.connectionMs, requestTimeout: sdkTimeouts.requestMs, throwOnRequestTimeout: true },
+  });
+  const journal = new S3JournalReader(s3, bucketName);
+  return {
+    async run(options, progress) {
+      const resourceId = options.resourceId ?? transformer.config.resourceId;
+      // One database's folders in this version's layout and the one before; else the whole error output.
+      const prefixes = resourceId ? [`${ERROR_OUTPUT_ROOT}resource=${resourceId}/`, `${ERROR_OUTPUT_ROOT}${resourceId}/`] : [ERROR_OUTPUT_ROOT];
+      const report = await replayErrorOutput(
+        {
+          errorOutput: new S3ErrorOutput(s3, bucketName, prefixes),
+          journal,
+          transform: (event, transformOptions) => transformer.transform(event, transformOptions),
+        },
+        { ...options, ...(resourceId ? { resourceId } : {}), region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION },
+        progress,
+      );
+      // Counts and reasons only: the records themselves stay in the bucket.
+      logger.info('replay finished', { dryRun: report.dryRun, complete: report.complete, objects: report.objects, records: report.records, eventsStored: report.eventsStored, batches: report.batches, reasons: report.reasons, ...(report.error ? { error: report.error } : {}) });
+      return report;
+    },
+  };
+}

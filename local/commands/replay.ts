@@ -1,0 +1,250 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { isResourceId } from '../../lambda/core/resource';
+import { utcHour, type ReplayOptions, type ReplayProgress, type ReplayReport } from '../../lambda/core/replay';
+import { ConfigError } from '../../lambda/core/errors';
+import type { ReplayRequest as FunctionRequest } from '../../lambda/replay-handler';
+import { createReplayer } from '../../lambda/replayer';
+import { LocalAws, withEnv } from '../aws/local-aws';
+import { localHandlerEnv } from '../aws/local-env';
+import { captureOutput } from './capture-output';
+import { CommandError, parseOptions, UsageError } from './cli';
+
+/** What `npm run replay -- --help` prints. */
+export const REPLAY_USAGE = `Usage: npm run replay -- --function <ReplayFunctionName output> [options]   in the account
+       npm run replay -- --bucket <bucket> [options]                          in this shell
+       npm run replay -- --local [options]                                    the local bucket of npm start
+
+Re-drives Firehose's error output (firehose/failed/) once the cause of the failures is fixed: every
+record goes through the transformer again and lands in events/ as if Firehose had delivered it, a
+failed batch's leftovers overwritten rather than stored twice. What is replayed in full moves to
+firehose/replayed/ (with when and how); what still fails stays, and the report says why.
+
+Where it runs:
+  --function <name>         in the stack's replay function, with its role: the one that may decrypt each
+                            database's records (kms:Decrypt under their encryption context), read
+                            firehose/failed/ and write events/. You need only lambda:InvokeFunction on it.
+  --bucket <name>           here, with your credentials and the SDK's standard settings (AWS_REGION,
+                            AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_KMS…), e.g. against npm run local
+  --local                   here, on .local/s3 with a temporary local S3 and KMS (the local development key)
+
+Options:
+  --since <YYYY-MM-DD[THH]> only error output filed from this UTC hour (a date: from its first hour)
+  --until <YYYY-MM-DD[THH]> ... up to this UTC hour (a date: to its last hour)
+  --resource-id <id>        only this database (cluster-… or db-…); also the database of objects whose
+                            path names none (error output written before the resource=<id> folders)
+  --dry-run                 read and plan only: what would be replayed; nothing decrypted, written or moved
+  --format <text|json>      the report as text (default) or JSON
+  --help                    show this help
+
+Examples:
+  npm run replay -- --local --dry-run
+  npm run replay -- --function DasFirehose-ReplayFunction… --since 2026-11-21 --until 2026-11-22
+  npm run replay -- --bucket das-firehose-local --resource-id cluster-4HNY5V4RRNPKKYB7ICFKE5JBQQ
+`;
+
+export type ReplayWhere =
+  | { readonly kind: 'function'; readonly name: string }
+  | { readonly kind: 'bucket'; readonly bucket: string }
+  | { readonly kind: 'local'; readonly directory: string };
+
+export interface ReplayCommand {
+  readonly where: ReplayWhere;
+  readonly since?: string;
+  readonly until?: string;
+  readonly options: ReplayOptions;
+  readonly format: 'text' | 'json';
+}
+
+/** Reads `npm run replay` options. Undefined means: print the usage. */
+export function parseReplay(argv: readonly string[]): ReplayCommand | undefined {
+  const { values } = parseOptions(
+    argv,
+    {
+      function: { type: 'string' },
+      bucket: { type: 'string' },
+      local: { type: 'boolean' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'resource-id': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      format: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    'replay',
+  );
+  if (values.help) return undefined;
+  const wheres = [values.function !== undefined, values.bucket !== undefined, values.local === true].filter(Boolean).length;
+  if (wheres !== 1) {
+    throw new UsageError(
+      `give one of --function <ReplayFunctionName output> (in the account), --bucket <name> (here) or --local; got ${wheres === 0 ? 'none' : 'several'}. See npm run replay -- --help`,
+    );
+  }
+  const since = values.since === undefined ? undefined : utcHour(values.since, 'since');
+  const until = values.until === undefined ? undefined : utcHour(values.until, 'until');
+  if (values.since !== undefined && since === undefined) throw new UsageError(`--since must be a UTC date or hour, e.g. 2026-11-21 or 2026-11-21T09; got "${values.since}"`);
+  if (values.until !== undefined && until === undefined) throw new UsageError(`--until must be a UTC date or hour, e.g. 2026-11-21 or 2026-11-21T17; got "${values.until}"`);
+  if (since !== undefined && until !== undefined && since > until) throw new UsageError(`--since (${values.since}) is after --until (${values.until})`);
+  const resourceId = values['resource-id'];
+  if (resourceId !== undefined && !isResourceId(resourceId)) {
+    throw new UsageError(`--resource-id must be a cluster-… (Aurora) or db-… (RDS) resource ID, e.g. cluster-4HNY5V4RRNPKKYB7ICFKE5JBQQ; got "${resourceId}"`);
+  }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json; got "${format}"`);
+  const where: ReplayWhere =
+    values.function !== undefined
+      ? { kind: 'function', name: values.function }
+      : values.bucket !== undefined
+        ? { kind: 'bucket', bucket: values.bucket }
+        : { kind: 'local', directory: join('.local', 's3') };
+  return {
+    where,
+    ...(values.since !== undefined ? { since: values.since } : {}),
+    ...(values.until !== undefined ? { until: values.until } : {}),
+    options: {
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      ...(resourceId !== undefined ? { resourceId } : {}),
+      dryRun: values['dry-run'] === true,
+    },
+    format,
+  };
+}
+
+/** Runs the re-drive where the command says, and returns its report. */
+export async function runReplay(command: ReplayCommand, progress?: ReplayProgress): Promise<ReplayReport> {
+  const { where } = command;
+  if (where.kind === 'function') return replayInFunction(where.name, command, progress);
+  if (where.kind === 'bucket') return replayHere({ ...process.env, BUCKET_NAME: where.bucket }, command.options, progress);
+  // The local bucket, with the servers npm start uses; the transformer's log lines go to a file, as npm start's do.
+  const aws = await LocalAws.start({ s3Directory: where.directory });
+  try {
+    const env = localHandlerEnv(aws);
+    const { value, lines } = await captureOutput(() =>
+      withEnv(env, () => replayHere(env, command.options, progress)).then(
+        (report) => ({ report }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+    await mkdir('.local', { recursive: true });
+    await appendFile(join('.local', 'replay.log'), lines.map((line) => `${line}\n`).join(''));
+    if ('error' in value) throw value.error;
+    return value.report;
+  } finally {
+    await aws.stop();
+  }
+}
+
+async function replayHere(env: Record<string, string | undefined>, options: ReplayOptions, progress?: ReplayProgress): Promise<ReplayReport> {
+  try {
+    return await createReplayer(env).run(options, progress);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Calls the replay function until its report says it is complete: each call works until the function
+ * is a minute from its timeout. Records replayed add up across calls; what still fails is the last
+ * call's count, since every call reads what is left in the error output again.
+ */
+async function replayInFunction(name: string, command: ReplayCommand, progress?: ReplayProgress): Promise<ReplayReport> {
+  // A call can take the function's whole 15 minutes; a retried timeout would run the same re-drive twice.
+  const lambda = new LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: 16 * 60_000 } });
+  const request: FunctionRequest = {
+    ...(command.since !== undefined ? { since: command.since } : {}),
+    ...(command.until !== undefined ? { until: command.until } : {}),
+    ...(command.options.resourceId !== undefined ? { resourceId: command.options.resourceId } : {}),
+    dryRun: command.options.dryRun === true,
+  };
+  let total: ReplayReport | undefined;
+  try {
+    for (;;) {
+      let answer;
+      try {
+        answer = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(request)) }));
+      } catch (error) {
+        const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new CommandError(`cannot invoke the replay function ${name} (give the stack's ReplayFunctionName output; you need lambda:InvokeFunction on it): ${failure}`);
+      }
+      const text = Buffer.from(answer.Payload ?? new Uint8Array()).toString('utf8');
+      if (answer.FunctionError) {
+        const failure = safeJson(text) as { errorType?: string; errorMessage?: string } | undefined;
+        throw new CommandError(`the replay function failed: ${failure?.errorType ?? answer.FunctionError}: ${failure?.errorMessage ?? text}`);
+      }
+      const report = safeJson(text) as ReplayReport | undefined;
+      if (!report?.records) throw new CommandError(`the replay function answered something that is not a replay report: ${text.slice(0, 200)}`);
+      total = total ? combine(total, report) : report;
+      progress?.(total.objects.retired + total.objects.kept, total.objects.selected, total);
+      const progressed = report.objects.retired + report.records.ok + report.records.dropped > 0;
+      if (report.complete || report.error || !progressed || command.options.dryRun) break;
+    }
+  } finally {
+    lambda.destroy();
+  }
+  return total;
+}
+
+function combine(before: ReplayReport, next: ReplayReport): ReplayReport {
+  return {
+    ...next,
+    objects: { ...next.objects, listed: before.objects.listed, selected: before.objects.selected, retired: before.objects.retired + next.objects.retired },
+    records: { ...next.records, ok: before.records.ok + next.records.ok, dropped: before.records.dropped + next.records.dropped },
+    eventsStored: before.eventsStored + next.eventsStored,
+    batches: {
+      standalone: before.batches.standalone + next.batches.standalone,
+      rebuiltFromJournal: before.batches.rebuiltFromJournal + next.batches.rebuiltFromJournal,
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The report for a person: what was read, what was replayed, what still fails and why, what stays. */
+export function formatReplayReport(report: ReplayReport, command: ReplayCommand): string {
+  const where =
+    command.where.kind === 'function'
+      ? `the replay function ${command.where.name}`
+      : command.where.kind === 'bucket'
+        ? `s3://${command.where.bucket}`
+        : `the local bucket (${command.where.directory})`;
+  const scope = [
+    command.options.resourceId ? `database ${command.options.resourceId}` : 'every database',
+    command.since || command.until ? `filed ${command.since ? `from ${command.since}` : ''}${command.since && command.until ? ' ' : ''}${command.until ? `to ${command.until}` : ''} (UTC)` : 'every hour',
+  ].join(', ');
+  const { objects, records } = report;
+  const lines = [`${report.dryRun ? 'Dry run of a re-drive' : 'Re-drive'} of Firehose's error output, ${where}, ${scope}:`];
+  lines.push(`  objects: ${objects.listed} in firehose/failed/, ${objects.selected} selected, ${objects.read} read` +
+    (report.dryRun ? '' : `; ${objects.retired} replayed in full (moved to firehose/replayed/), ${objects.kept} left in firehose/failed/`));
+  if (report.dryRun) {
+    lines.push(`  records: ${records.read} read: ${records.toReplay} would go through the transformer again, ${records.stillFailing} cannot, ${records.held} held; ${records.alreadyReplayed} replayed before`);
+    lines.push(`  batches it would send the transformer: ${report.batches.standalone} of records on their own, ${report.batches.rebuiltFromJournal} rebuilt from the journal`);
+    lines.push('  nothing was decrypted, written or moved');
+  } else {
+    lines.push(`  records: ${records.read} read: ${records.ok} Ok, ${records.dropped} Dropped (heartbeats only), ${records.stillFailing} still failing, ${records.held} held; ${records.alreadyReplayed} replayed before`);
+    const batches = report.batches.standalone + report.batches.rebuiltFromJournal;
+    lines.push(`  events stored: ${report.eventsStored}, in ${batches} ${batches === 1 ? 'batch' : 'batches'} (${report.batches.standalone} of records on their own, ${report.batches.rebuiltFromJournal} rebuilt from the journal)`);
+  }
+  const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
+  if (reasons.length > 0) {
+    lines.push(`  ${report.dryRun ? 'cannot go through the transformer' : 'still failing'}, by reason:`);
+    for (const [reason, count] of reasons) lines.push(`    ${String(count).padStart(5)}  ${reason}`);
+  }
+  if (report.kept.length > 0) {
+    lines.push(`  ${report.dryRun ? 'objects that would stay' : 'left in the error output'}:`);
+    for (const item of report.kept) lines.push(`    ${item.key}${item.reason ? `  (${item.reason})` : ''}`);
+    if (objects.kept > report.kept.length) lines.push(`    … and ${objects.kept - report.kept.length} more`);
+  }
+  if (report.error) lines.push(`  stopped: ${report.error}`);
+  else if (!report.complete) lines.push('  stopped before the end (out of time): run it again to go on');
+  else if (objects.selected === 0) lines.push('  nothing to replay');
+  return `${lines.join('\n')}\n`;
+}

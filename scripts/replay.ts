@@ -1,0 +1,28 @@
+/**
+ * npm run replay -- --function <name> | --bucket <name> | --local [--since …] [--until …] [--resource-id …] [--dry-run]
+ *
+ * Re-drives Firehose's error output through the transformer once the cause is fixed. See --help.
+ */
+import { runMain } from '../local/commands/cli';
+import { formatReplayReport, parseReplay, REPLAY_USAGE, runReplay } from '../local/commands/replay';
+
+// The transformer's log lines (one per batch, one per failed record) go to stderr with the progress;
+// stdout carries the report alone.
+const writeStdout = process.stdout.write.bind(process.stdout);
+const writeStderr = process.stderr.write.bind(process.stderr);
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
+runMain('replay', async () => {
+  const command = parseReplay(process.argv.slice(2));
+  if (!command) {
+    writeStdout(REPLAY_USAGE);
+    return;
+  }
+  const tty = Boolean(process.stderr.isTTY);
+  const report = await runReplay(command, (done, total, so) => {
+    if (tty) writeStderr(`\r\x1b[K${done}/${total} objects, ${so.records.ok + so.records.dropped} records replayed, ${so.records.stillFailing} still failing`);
+  });
+  if (tty) writeStderr('\r\x1b[K');
+  writeStdout(command.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report, command));
+  if (report.error || !report.complete) process.exitCode = 1;
+});

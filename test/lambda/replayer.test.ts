@@ -1,0 +1,224 @@
+import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { FirehoseTransformationEvent } from 'aws-lambda';
+import { gunzipSync } from 'node:zlib';
+import { PROCESSING_FAILED_STATUS } from '../../lambda/core/error-output';
+import type { ReplayOptions, ReplayReport } from '../../lambda/core/replay';
+import { createReplayer } from '../../lambda/replayer';
+import { createTransformer } from '../../lambda/transformer';
+import { listObjects } from '../../local/audit-log/reader';
+import { DEV_KMS_KEY_ARN } from '../../local/aws/dev-key';
+import { runLikeFirehose } from '../../local/aws/firehose-delivery';
+import { PROFILES } from '../../local/das/das-synth';
+import { quietly } from '../support/logs';
+import { LocalAws, mintBatch, s3ClientFor, startLocalAws, storedLines, withEnv } from '../support/local-aws';
+
+/**
+ * The re-drive end to end on loopback: the shipped transformer and replayer on a real S3-compatible
+ * server and the local KMS endpoint, the error output written the way Firehose documents it (by the
+ * local Firehose emulation), faults made by the KMS endpoint (a disabled key) and by a proxy in front of
+ * S3 (writes and rollbacks failing), then fixed, then replayed.
+ */
+
+const RESOURCE = PROFILES['aurora-postgresql'].resourceId;
+
+let aws: LocalAws;
+let s3: S3Client;
+
+beforeEach(async () => {
+  aws = await startLocalAws({ s3Faults: true });
+  s3 = s3ClientFor(aws);
+});
+afterEach(async () => {
+  s3.destroy();
+  await aws.stop();
+});
+
+/** What Firehose does with a batch: the transformer (retried), then firehose/ok/ and firehose/failed/. Firehose's own writes bypass the fault proxy. */
+async function throughFirehose(event: FirehoseTransformationEvent) {
+  const transformer = await withEnv(aws.env, async () => createTransformer(aws.env));
+  return quietly(() => runLikeFirehose({ s3, bucket: aws.bucket, resourceId: RESOURCE }, event, () => withEnv(aws.env, () => transformer.transform(event))));
+}
+
+async function replay(options: ReplayOptions = {}): Promise<ReplayReport> {
+  return quietly(() => withEnv(aws.env, () => createReplayer(aws.env).run(options)));
+}
+
+async function keys(prefix: string): Promise<string[]> {
+  return (await listObjects(s3, aws.bucket, prefix)).map((object) => object.key).sort();
+}
+
+async function text(key: string): Promise<string> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray()).toString('utf8');
+}
+
+/** Every event the batch holds is stored exactly once under events/ (and nothing else is). */
+async function expectEachEventOnce(expected: Record<string, unknown>[][]): Promise<void> {
+  const wanted = expected.flat().filter((event) => event.type !== 'heartbeat').map((event) => `${event.logTime}|${event.statementId}|${event.command}`);
+  const stored = (await storedLines(aws)).map((line) => JSON.parse(line) as Record<string, unknown>).map((event) => `${event.logTime}|${event.statementId}|${event.command}`);
+  expect(stored.sort()).toEqual(wanted.sort());
+}
+
+/** The events of Firehose's copy (what the events table reads), by the same identity. */
+async function okCopyEvents(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const key of await keys('firehose/ok/')) {
+    const body = await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: key }));
+    const textOf = gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8');
+    for (const line of textOf.split('\n').filter(Boolean)) {
+      const event = JSON.parse(line) as Record<string, unknown>;
+      lines.push(`${event.logTime}|${event.statementId}|${event.command}`);
+    }
+  }
+  return lines.sort();
+}
+
+describe('npm run replay, end to end on loopback', () => {
+  it('re-drives records KMS refused (a disabled key) once the key is enabled: each event stored once, the error output retired, a second run changes nothing', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 3, eventsPerRecord: 5 });
+    const kms = new KMSClient({ endpoint: aws.kms.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    await kms.send(new DisableKeyCommand({ KeyId: DEV_KMS_KEY_ARN }));
+
+    const run = await throughFirehose(event);
+    expect(run.answer?.result.records.map((record) => record.result)).toEqual(['ProcessingFailed', 'ProcessingFailed', 'ProcessingFailed']);
+    expect(await keys('events/')).toEqual([]);
+    const [errorKey] = await keys('firehose/failed/');
+    expect(errorKey).toMatch(new RegExp(`^firehose/failed/resource=${RESOURCE}/type=processing-failed/date=2026-11-21/hour=12/`));
+    const errorLines = (await text(errorKey as string)).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(errorLines).toEqual(
+      event.records.map((record) =>
+        expect.objectContaining({ attemptsMade: 1, errorCode: PROCESSING_FAILED_STATUS, rawData: record.data, arrivalTimestamp: record.approximateArrivalTimestamp }),
+      ),
+    );
+    expect(String(errorLines[0]?.errorMessage)).toContain('KMS refused the data key: DisabledException');
+
+    // The cause is fixed.
+    await kms.send(new EnableKeyCommand({ KeyId: DEV_KMS_KEY_ARN }));
+    kms.destroy();
+    const report = await replay();
+    expect(report).toMatchObject({
+      complete: true,
+      objects: { selected: 1, read: 1, retired: 1, kept: 0 },
+      records: { read: 3, ok: 3, stillFailing: 0, held: 0 },
+      batches: { standalone: 1, rebuiltFromJournal: 0 },
+    });
+    await expectEachEventOnce(events);
+    // Firehose's copy has them too, as if it had delivered them: the events table sees them.
+    expect(await okCopyEvents()).toEqual((await storedLines(aws)).map((line) => JSON.parse(line) as Record<string, unknown>).map((e) => `${e.logTime}|${e.statementId}|${e.command}`).sort());
+    expect(await keys('firehose/failed/')).toEqual([]);
+    const marks = (await text((errorKey as string).replace('firehose/failed/', 'firehose/replayed/'))).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(marks.map((mark) => [mark.line, mark.result, (mark.record as { rawData: string }).rawData])).toEqual(event.records.map((record, index) => [index, 'Ok', record.data]));
+
+    const before = await listObjects(s3, aws.bucket, '');
+    const again = await replay();
+    expect(again).toMatchObject({ objects: { selected: 0 }, records: { read: 0 }, eventsStored: 0 });
+    expect(await listObjects(s3, aws.bucket, '')).toEqual(before);
+  });
+
+  it('rebuilds a batch whose failed attempts left objects behind from the journal: each event stored once, not twice', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 4, eventsPerRecord: 12, seed: 3 });
+    // S3 refuses one folder's writes and every rollback: each attempt leaves the other folders' objects.
+    aws.s3Proxy!.inject({ kind: 'slow-down', method: 'PUT', pathIncludes: 'command=UPDATE/' });
+    aws.s3Proxy!.inject({ kind: 'internal-error', method: 'DELETE' });
+    const run = await throughFirehose(event);
+    expect(run.answer).toBeUndefined();
+    expect(run.attempts).toBe(4);
+    const leftovers = await keys('events/');
+    expect(leftovers.length).toBeGreaterThan(0);
+    expect(await keys('journal/')).toHaveLength(1);
+    const [errorKey] = await keys('firehose/failed/');
+    expect((await text(errorKey as string)).trim().split('\n').map((line) => JSON.parse(line).errorCode)).toEqual(event.records.map(() => 'Lambda.FunctionError'));
+
+    aws.s3Proxy!.heal();
+    const report = await replay();
+    expect(report).toMatchObject({ complete: true, objects: { retired: 1 }, records: { ok: 4, stillFailing: 0, held: 0 }, batches: { standalone: 0, rebuiltFromJournal: 1 } });
+    await expectEachEventOnce(events);
+    // The leftovers were overwritten in place: same keys, plus the folder that had failed.
+    expect(await keys('events/')).toEqual(expect.arrayContaining(leftovers));
+  });
+
+  it('holds a failed batch whose records are not all in the error output read, and replays it once they are', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 3, eventsPerRecord: 12, seed: 4 });
+    aws.s3Proxy!.inject({ kind: 'slow-down', method: 'PUT', pathIncludes: 'command=UPDATE/' });
+    aws.s3Proxy!.inject({ kind: 'internal-error', method: 'DELETE' });
+    await throughFirehose(event);
+    aws.s3Proxy!.heal();
+    const [errorKey] = await keys('firehose/failed/');
+    const lines = (await text(errorKey as string)).trim().split('\n');
+    // Firehose split the batch's error records over two objects; the second is in a later hour.
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: errorKey, Body: `${lines.slice(0, 2).join('\n')}\n` }));
+    const laterKey = (errorKey as string).replace('/hour=12/', '/hour=13/');
+    const leftovers = await keys('events/');
+
+    const held = await replay({ until: Date.UTC(2026, 10, 21, 12) });
+    expect(held).toMatchObject({ records: { held: 2, ok: 0 }, objects: { retired: 0, kept: 1 }, eventsStored: 0 });
+    expect(Object.keys(held.reasons)[0]).toMatch(/its failed batch had 3 records and only 2 were found in the error output read/);
+    expect(await keys('events/')).toEqual(leftovers);
+
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: laterKey, Body: `${lines[2]}\n` }));
+    const whole = await replay();
+    expect(whole).toMatchObject({ records: { ok: 3, held: 0 }, objects: { retired: 2 }, batches: { rebuiltFromJournal: 1 } });
+    await expectEachEventOnce(events);
+  });
+
+  it('replays what it can of a mixed error file, keeps the rest with reasons, and never stores a replayed record twice', async () => {
+    const good = await mintBatch(aws, { engine: 'aurora-postgresql', records: 3, eventsPerRecord: 4, seed: 5 });
+    const [a, b, c] = good.event.records;
+    const line = (record: typeof a, errorCode: string) =>
+      JSON.stringify({ attemptsMade: 4, arrivalTimestamp: record!.approximateArrivalTimestamp, errorCode, errorMessage: 'x', attemptEndingTimestamp: record!.approximateArrivalTimestamp + 60_000, rawData: record!.data, lambdaArn: 'arn:aws:lambda:us-east-1:000000000000:function:f' });
+    const body = [
+      line(a, PROCESSING_FAILED_STATUS),
+      'garbage that is not JSON',
+      line(b, 'Lambda.FunctionError'), // an invocation failure no journal names: its batch stored nothing
+      JSON.stringify({ errorCode: 'Lambda.FunctionError', errorMessage: 'no data' }),
+      line({ ...a!, data: Buffer.from('not a DAS record').toString('base64') }, PROCESSING_FAILED_STATUS),
+      line(c, PROCESSING_FAILED_STATUS),
+    ].join('\n');
+    const key = `firehose/failed/resource=${RESOURCE}/type=processing-failed/date=2026-11-21/hour=12/hand-written`;
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: body }));
+
+    const first = await replay();
+    expect(first).toMatchObject({ complete: true, objects: { retired: 0, kept: 1 }, records: { read: 6, ok: 3, stillFailing: 3, held: 0 } });
+    expect(first.reasons).toEqual({
+      'not a Firehose error record: not a JSON object': 1,
+      'not a Firehose error record: it has no rawData string': 1,
+      'record data is not JSON: expected a value (at character 0)': 1,
+    });
+    await expectEachEventOnce(good.events);
+
+    const stored = await listObjects(s3, aws.bucket, 'events/');
+    const second = await replay();
+    expect(second).toMatchObject({ objects: { kept: 1 }, records: { alreadyReplayed: 3, ok: 0, stillFailing: 3 }, eventsStored: 0 });
+    expect(await listObjects(s3, aws.bucket, 'events/')).toEqual(stored);
+    expect(await keys('firehose/failed/')).toEqual([key]);
+  });
+
+  it('plans without touching anything in a dry run', async () => {
+    const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 3, seed: 6 });
+    aws.kms.deniedKeys.add(DEV_KMS_KEY_ARN);
+    await throughFirehose(event);
+    aws.kms.deniedKeys.clear();
+    const before = await listObjects(s3, aws.bucket, '');
+    const decrypts = aws.kms.calls('Decrypt');
+    const report = await replay({ dryRun: true });
+    expect(report).toMatchObject({ dryRun: true, records: { toReplay: 2, ok: 0 }, batches: { standalone: 1 }, eventsStored: 0 });
+    expect(await listObjects(s3, aws.bucket, '')).toEqual(before);
+    expect(aws.kms.calls('Decrypt')).toBe(decrypts);
+  });
+
+  it('stops with the reason when S3 fails during a re-drive, and a later run finishes the job once', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 6, seed: 7 });
+    aws.kms.deniedKeys.add(DEV_KMS_KEY_ARN);
+    await throughFirehose(event);
+    aws.kms.deniedKeys.clear();
+    aws.s3Proxy!.inject({ kind: 'slow-down', method: 'PUT', pathIncludes: '/events/' });
+    const failed = await replay();
+    expect(failed.complete).toBe(false);
+    expect(failed.error).toMatch(/the transformer failed, nothing of this batch is marked replayed/);
+    expect(await keys('firehose/failed/')).toHaveLength(1);
+    aws.s3Proxy!.heal();
+    expect(await replay()).toMatchObject({ complete: true, records: { ok: 2 }, objects: { retired: 1 } });
+    await expectEachEventOnce(events);
+  });
+});
