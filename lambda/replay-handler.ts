@@ -13,6 +13,8 @@ export interface ReplayRequest {
   readonly until?: string;
   readonly resourceId?: string;
   readonly dryRun?: boolean;
+  /** Where an earlier call that ran out of time said to go on (its report's `resumeAt`). */
+  readonly startAt?: string;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createReplayHandler(env: Env = process.env): ReplayHandler {
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
       ...(input.resourceId ? { resourceId: String(input.resourceId) } : {}),
+      ...(typeof input.startAt === 'string' ? { startAt: input.startAt } : {}),
       dryRun: input.dryRun === true,
       ...(deadline !== undefined ? { deadline } : {}),
       ...(transformOptions ? { transformOptions } : {}),

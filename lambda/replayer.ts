@@ -27,7 +27,11 @@ export interface Replayer {
  *
  * @throws ConfigError naming the setting that is missing or malformed, with an example.
  */
-export function createReplayer(env: Env = process.env, transformer: Transformer = createTransformer(env, { journal: NO_JOURNAL })): Replayer {
+export function createReplayer(
+  env: Env = process.env,
+  // The answer of a replayed batch never goes back through Lambda: no record need fail for its size.
+  transformer: Transformer = createTransformer(env, { journal: NO_JOURNAL, maxResponseBytes: Number.MAX_SAFE_INTEGER }),
+): Replayer {
   const { bucketName, sdkTimeouts } = transformer.config;
   const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
   const s3 = new S3Client({

@@ -37,9 +37,10 @@ export interface Transformer {
 
 /**
  * Replaces parts of the transformer: for benchmarks that compare variants of the core's settings, and
- * for the re-drive, which needs no journal (a replayed batch that fails is rebuilt the same way again).
+ * for the re-drive, which needs no journal (a replayed batch that fails is rebuilt the same way again)
+ * and no response cap (its answer goes to the re-drive, not back through Lambda).
  */
-export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrency' | 'gzipLevel' | 'responseGzipLevel' | 'journal'>>;
+export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrency' | 'gzipLevel' | 'responseGzipLevel' | 'journal' | 'maxResponseBytes'>>;
 
 /**
  * Builds the transformer from an environment: the one place its settings, SDK clients and adapters are

@@ -37,11 +37,17 @@ export class S3ErrorOutput implements ErrorOutputStore {
   }
 
   async marks(key: string): Promise<ReplayMark[]> {
+    // Listed before it is read: without s3:ListBucket on a prefix S3 answers a missing key with 403, not
+    // 404, and the replay function may list only the prefixes it reads.
+    const markKey = replayedKey(key);
+    const listing = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: markKey, MaxKeys: 1 }));
+    if (listing.Contents?.[0]?.Key !== markKey) return [];
     let text: string;
     try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: replayedKey(key) }));
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: markKey }));
       text = (await object.Body?.transformToString('utf8')) ?? '';
     } catch (error) {
+      // Listed a moment ago and gone now: the same as never there.
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return [];
       throw error;
     }

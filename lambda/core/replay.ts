@@ -40,6 +40,8 @@ export interface ReplayOptions {
   readonly deadline?: number;
   /** How each replayed batch is run: the time it must be done by (the function's own), and its rollback. */
   readonly transformOptions?: TransformOptions;
+  /** Begin at this error output object (its key): where an earlier run that stopped early said to go on. */
+  readonly startAt?: string;
   /** The region the records' streams are in, for the events' stream ARN. @default us-east-1 */
   readonly region?: string;
   readonly now?: () => number;
@@ -62,6 +64,8 @@ export interface ReplayReport {
   /** False when it stopped early: at the deadline, or because KMS or S3 failed (see `error`). */
   complete: boolean;
   error?: string;
+  /** When it stopped at the deadline: the object the next run should start at (`startAt`). */
+  resumeAt?: string;
   readonly objects: {
     /** Objects in the error output. */
     listed: number;
@@ -110,7 +114,14 @@ class OutsideFailure extends Error {}
 export async function replayErrorOutput(deps: ReplayDeps, options: ReplayOptions = {}, progress?: ReplayProgress): Promise<ReplayReport> {
   const report = emptyReport(options.dryRun === true);
   const now = options.now ?? Date.now;
-  const listed = await deps.errorOutput.list();
+  let listed: ErrorOutputObject[];
+  try {
+    listed = await deps.errorOutput.list();
+  } catch (error) {
+    report.complete = false;
+    report.error = `listing the error output failed: ${describe(error)}`;
+    return report;
+  }
   report.objects.listed = listed.length;
 
   const groups = new Map<string, Array<{ object: ErrorOutputObject; hour?: number }>>();
@@ -118,6 +129,7 @@ export async function replayErrorOutput(deps: ReplayDeps, options: ReplayOptions
     const location = errorObjectLocation(object.key);
     if (options.resourceId && location.resourceId && location.resourceId !== options.resourceId) continue;
     if (location.hour === undefined ? options.since !== undefined || options.until !== undefined : !inRange(location.hour, options)) continue;
+    if (options.startAt !== undefined && object.key < options.startAt) continue;
     report.objects.selected += 1;
     const resourceId = location.resourceId ?? options.resourceId;
     if (!resourceId) {
@@ -137,13 +149,16 @@ export async function replayErrorOutput(deps: ReplayDeps, options: ReplayOptions
         // Every run gets through one object at least, so that runs called one after another always progress.
         if (done > 0 && options.deadline !== undefined && now() >= options.deadline) {
           report.complete = false;
+          // Next time, from the first object whose batch is still waiting for lines, else from here.
+          const waiting = resource.firstWaitingKey;
+          report.resumeAt = waiting !== undefined && waiting < object.key ? waiting : object.key;
           break;
         }
         await resource.replayObject(object.key, hour);
         done += 1;
         progress?.(done, report.objects.selected, report);
       }
-      await resource.finish();
+      await resource.finish(!report.complete);
       if (!report.complete) break;
     }
   } catch (error) {
@@ -186,6 +201,8 @@ interface ObjectState {
   readonly hour?: number;
   readonly lines: readonly ErrorLine[];
   readonly marks: ReplayMark[];
+  /** New marks since the object was read: it must be marked again. */
+  marked: boolean;
   /** Lines in a journal batch not yet complete. */
   waiting: number;
   /** A line still fails, could not be read, or is held: the object stays. */
@@ -194,9 +211,28 @@ interface ObjectState {
 
 type RecordLine = Extract<ErrorLine, { kind: 'record' }>;
 
+/** A line of the error output in a batch being rebuilt. */
+interface Member {
+  readonly state: ObjectState;
+  readonly line: RecordLine;
+  /** Replayed (and marked) by an earlier re-drive: it completes its batch, and gets no new mark. */
+  readonly marked: boolean;
+  /** Answered ProcessingFailed: if its batch cannot be rebuilt, it is replayed on its own (its batch stored nothing of it). */
+  readonly ownFailure: boolean;
+  /** Counted in its object's `waiting`. */
+  readonly waits: boolean;
+}
+
 interface Pending {
   readonly entry: JournalEntry;
-  readonly found: Map<string, Array<{ state: ObjectState; line: RecordLine }>>;
+  readonly found: Map<string, Member[]>;
+}
+
+/** A record sent to the transformer, and every line of the error output it stands for. */
+interface Item {
+  readonly recordId: string;
+  readonly line: RecordLine;
+  readonly members: readonly Member[];
 }
 
 /** The re-drive of one database's error output, object by object in key (time) order. */
@@ -205,6 +241,8 @@ class ResourceReplay {
   private readonly journalHours = new Set<number>();
   private readonly journalByDigest = new Map<string, JournalEntry[]>();
   private readonly waitingStates = new Set<ObjectState>();
+  /** Records replayed on their own in this run, by digest: a copy elsewhere in the error output shares the result. */
+  private readonly standaloneResults = new Map<string, 'Ok' | 'Dropped'>();
 
   constructor(
     private readonly resourceId: string,
@@ -213,6 +251,13 @@ class ResourceReplay {
     private readonly report: ReplayReport,
     private readonly now: () => number,
   ) {}
+
+  /** Objects still waiting for lines of another object: where the next run must begin to see their batches whole. */
+  get firstWaitingKey(): string | undefined {
+    let first: string | undefined;
+    for (const state of this.waitingStates) if (first === undefined || state.key < first) first = state.key;
+    return first;
+  }
 
   async replayObject(key: string, hour: number | undefined): Promise<void> {
     let lines: ErrorLine[];
@@ -227,76 +272,91 @@ class ResourceReplay {
       throw new OutsideFailure(`reading ${key} failed: ${describe(error)}`);
     }
     this.report.objects.read += 1;
-    const state: ObjectState = { key, ...(hour !== undefined ? { hour } : {}), lines, marks: [...marks], waiting: 0, keeps: false };
+    const state: ObjectState = { key, ...(hour !== undefined ? { hour } : {}), lines, marks: [...marks], marked: false, waiting: 0, keeps: false };
     const marked = new Set(marks.map((mark) => mark.line));
     const standalone: RecordLine[] = [];
     for (const line of lines) {
       this.report.records.read += 1;
-      if (marked.has(line.index)) {
-        this.report.records.alreadyReplayed += 1;
-        continue;
-      }
       if (line.kind === 'unreadable') {
+        if (marked.has(line.index)) continue;
         state.keeps = true;
         this.report.records.stillFailing += 1;
         countReason(this.report, line.reason);
         continue;
       }
-      const entry = line.record.errorCode === PROCESSING_FAILED_STATUS ? undefined : await this.batchOf(line, hour);
+      const ownFailure = line.record.errorCode === PROCESSING_FAILED_STATUS;
+      const entry = await this.batchOf(line, hour);
+      if (marked.has(line.index)) {
+        this.report.records.alreadyReplayed += 1;
+        // Still part of its batch: a batch replayed in part by an earlier run is rebuilt whole, under the same record IDs.
+        if (entry) this.join(entry, { state, line, marked: true, ownFailure, waits: false });
+        continue;
+      }
       if (!entry) {
         standalone.push(line);
         continue;
       }
-      const pending = this.pending.get(entry.name) ?? { entry, found: new Map() };
-      const queue = pending.found.get(line.digest) ?? [];
-      queue.push({ state, line });
-      pending.found.set(line.digest, queue);
-      this.pending.set(entry.name, pending);
+      this.join(entry, { state, line, marked: false, ownFailure, waits: true });
       state.waiting += 1;
     }
+    if (state.waiting > 0) this.waitingStates.add(state);
 
-    for (const chunk of chunks(standalone, this.deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS, this.deps.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) {
-      await this.replay(
-        chunk.map((line) => ({ recordId: standaloneRecordId(key, line.index), state, line })),
-        'standalone',
-      );
-    }
+    await this.replayStandalone(state, standalone);
     for (const [name, pending] of this.pending) {
       if (!complete(pending)) continue;
       this.pending.delete(name);
-      await this.replayJournalBatch(pending);
+      if ([...pending.found.values()].some((members) => members.some((member) => !member.marked))) await this.replayJournalBatch(pending);
     }
-    if (state.waiting > 0) this.waitingStates.add(state);
-    else await this.settle(state);
-    for (const waiting of [...this.waitingStates]) {
-      if (waiting.waiting > 0) continue;
-      this.waitingStates.delete(waiting);
-      await this.settle(waiting);
-    }
+    await this.settleReady(state);
   }
 
-  /** What is left once every object is read: batches never completed are held, their objects kept. */
-  async finish(): Promise<void> {
+  /**
+   * What is left once every object is read: batches never completed. When the run stopped early they
+   * are left for the next run (which starts at the first of their objects) rather than judged.
+   */
+  async finish(stoppedEarly = false): Promise<void> {
     for (const pending of this.pending.values()) {
+      const members = [...pending.found.values()].flat().filter((member) => !member.marked);
+      if (members.length === 0) continue;
+      if (stoppedEarly) {
+        for (const member of members) {
+          member.state.waiting -= 1;
+          member.state.keeps = true;
+        }
+        continue;
+      }
       const found = [...pending.found.values()].reduce((sum, queue) => sum + queue.length, 0);
       const reason =
         `its failed batch had ${pending.entry.records.length} records and only ${found} were found in the error output read: ` +
         'replay a wider time range to rebuild the batch';
-      for (const queue of pending.found.values()) {
-        for (const { state } of queue) {
-          state.keeps = true;
-          state.waiting -= 1;
-          this.report.records.held += 1;
-          countReason(this.report, reason);
+      const own = new Map<ObjectState, RecordLine[]>();
+      for (const member of members) {
+        member.state.waiting -= 1;
+        if (member.ownFailure) {
+          // Its batch succeeded without it (its other records are not in the error output): on its own, as any ProcessingFailed record.
+          own.set(member.state, [...(own.get(member.state) ?? []), member.line]);
+          continue;
         }
+        member.state.keeps = true;
+        this.report.records.held += 1;
+        countReason(this.report, reason);
       }
+      for (const [state, lines] of own) await this.replayStandalone(state, lines);
     }
     this.pending.clear();
-    for (const state of this.waitingStates) await this.settle(state);
+    await this.settle([...this.waitingStates]);
     this.waitingStates.clear();
   }
 
-  /** The journal entry of the failed batch a record was in, if its attempt got as far as writing one. */
+  private join(entry: JournalEntry, member: Member): void {
+    const pending = this.pending.get(entry.name) ?? { entry, found: new Map<string, Member[]>() };
+    const queue = pending.found.get(member.line.digest) ?? [];
+    queue.push(member);
+    pending.found.set(member.line.digest, queue);
+    this.pending.set(entry.name, pending);
+  }
+
+  /** The journal entry of the batch a record was in, if an attempt of it got as far as writing one. */
   private async batchOf(line: RecordLine, objectHour: number | undefined): Promise<JournalEntry | undefined> {
     const from = floorHour(line.record.arrivalTimestamp ?? objectHour ?? this.now());
     const to = floorHour(line.record.attemptEndingTimestamp ?? (line.record.arrivalTimestamp ?? objectHour ?? this.now()) + JOURNAL_SEARCH_HOURS * HOUR_MS);
@@ -323,34 +383,59 @@ class ResourceReplay {
     return candidates?.reduce((first, entry) => (entry.startedAt < first.startedAt ? entry : first));
   }
 
+  /** Records replayed on their own: in chunks of the object's lines, copies of a record sharing its fate. */
+  private async replayStandalone(state: ObjectState, lines: readonly RecordLine[]): Promise<void> {
+    const items: Array<{ recordId: string; line: RecordLine; members: Member[] }> = [];
+    const byDigest = new Map<string, { members: Member[] }>();
+    for (const line of lines) {
+      const member: Member = { state, line, marked: false, ownFailure: true, waits: false };
+      const earlier = this.standaloneResults.get(line.digest);
+      if (earlier && !this.options.dryRun) {
+        // The same record, replayed already in this run: its events are stored; this copy is done too.
+        this.record(member, earlier);
+        continue;
+      }
+      const queued = byDigest.get(line.digest);
+      if (queued) {
+        queued.members.push(member);
+        continue;
+      }
+      const item = { recordId: standaloneRecordId(state.key, line.index), line, members: [member] };
+      byDigest.set(line.digest, item);
+      items.push(item);
+    }
+    for (const chunk of chunks(items, this.deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS, this.deps.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES)) {
+      await this.replay(chunk, 'standalone');
+    }
+  }
+
   private async replayJournalBatch(pending: Pending): Promise<void> {
-    const items: Array<{ recordId: string; state: ObjectState; line: RecordLine; copies: Array<{ state: ObjectState; line: RecordLine }> }> = [];
+    const items: Item[] = [];
+    const left = new Map<string, number>();
+    for (const { sha256 } of pending.entry.records) left.set(sha256, (left.get(sha256) ?? 0) + 1);
     for (const { recordId, sha256 } of pending.entry.records) {
-      const queue = pending.found.get(sha256) as Array<{ state: ObjectState; line: RecordLine }>;
-      const [first, ...rest] = queue.splice(0, queue.length);
-      const take = first as { state: ObjectState; line: RecordLine };
-      // Copies of the same record beyond what the batch holds (the error output written twice) share its fate.
-      items.push({ recordId, state: take.state, line: take.line, copies: rest });
+      const members = pending.found.get(sha256) as Member[];
+      const remaining = (left.get(sha256) as number) - 1;
+      left.set(sha256, remaining);
+      // One line per occurrence in the batch; copies beyond (the error output written twice) share the last one's fate.
+      const taken = remaining === 0 ? members.splice(0, members.length) : members.splice(0, 1);
+      items.push({ recordId, line: (taken[0] as Member).line, members: taken });
     }
     await this.replay(items, 'journal');
   }
 
-  private async replay(
-    items: ReadonlyArray<{ recordId: string; state: ObjectState; line: RecordLine; copies?: Array<{ state: ObjectState; line: RecordLine }> }>,
-    kind: 'standalone' | 'journal',
-  ): Promise<void> {
+  private async replay(items: readonly Item[], kind: 'standalone' | 'journal'): Promise<void> {
     if (items.length === 0) return;
     if (kind === 'journal') this.report.batches.rebuiltFromJournal += 1;
     else this.report.batches.standalone += 1;
-    const everyLine = items.flatMap((item) => [{ state: item.state, line: item.line }, ...(item.copies ?? [])]);
     if (this.options.dryRun) {
-      this.report.records.toReplay += everyLine.length;
-      for (const { state } of everyLine) {
-        if (kind === 'journal') state.waiting -= 1;
+      for (const member of items.flatMap((item) => item.members)) {
+        if (member.waits) member.state.waiting -= 1;
+        if (!member.marked) this.report.records.toReplay += 1;
       }
       return;
     }
-    const event = replayEvent(this.resourceId, this.options.region ?? 'us-east-1', items.map((item) => ({ recordId: item.recordId, line: item.line, hour: item.state.hour })), this.now());
+    const event = replayEvent(this.resourceId, this.options.region ?? 'us-east-1', items.map((item) => ({ recordId: item.recordId, line: item.line, hour: item.members[0]?.state.hour })), this.now());
     let outcome: BatchOutcome;
     try {
       outcome = await this.deps.transform(event, this.options.transformOptions ?? {});
@@ -361,21 +446,26 @@ class ResourceReplay {
     await this.putOkCopy(event, outcome);
     const results = new Map(outcome.result.records.map((record) => [record.recordId, record.result]));
     const reasons = new Map(outcome.summary.failures.map((failure) => [failure.recordId, failure.reason]));
-    const replayedAt = new Date(this.now()).toISOString();
     for (const item of items) {
       const result = results.get(item.recordId);
-      for (const { state, line } of [{ state: item.state, line: item.line }, ...(item.copies ?? [])]) {
-        if (kind === 'journal') state.waiting -= 1;
-        if (result === 'Ok' || result === 'Dropped') {
-          this.report.records[result === 'Ok' ? 'ok' : 'dropped'] += 1;
-          state.marks.push({ line: line.index, result, replayedAt, record: line.text });
-        } else {
-          state.keeps = true;
+      if (kind === 'standalone' && (result === 'Ok' || result === 'Dropped')) this.standaloneResults.set(item.line.digest, result);
+      for (const member of item.members) {
+        if (member.waits) member.state.waiting -= 1;
+        if (member.marked) continue;
+        if (result === 'Ok' || result === 'Dropped') this.record(member, result);
+        else {
+          member.state.keeps = true;
           this.report.records.stillFailing += 1;
           countReason(this.report, reasons.get(item.recordId) ?? 'the transformer answered ProcessingFailed');
         }
       }
     }
+  }
+
+  private record(member: Member, result: 'Ok' | 'Dropped'): void {
+    this.report.records[result === 'Ok' ? 'ok' : 'dropped'] += 1;
+    member.state.marks.push({ line: member.line.index, result, replayedAt: new Date(this.now()).toISOString(), record: member.line.text });
+    member.state.marked = true;
   }
 
   /**
@@ -396,21 +486,42 @@ class ResourceReplay {
     }
   }
 
-  /** Writes the object's marks and retires it when every line is replayed; otherwise it stays. */
-  private async settle(state: ObjectState): Promise<void> {
+  /** Settles this object and every waiting one whose batches are done. */
+  private async settleReady(state: ObjectState): Promise<void> {
+    const ready = [...this.waitingStates].filter((waiting) => waiting.waiting <= 0);
+    for (const waiting of ready) this.waitingStates.delete(waiting);
+    if (state.waiting <= 0 && !ready.includes(state)) ready.push(state);
+    await this.settle(ready);
+  }
+
+  /**
+   * Writes the objects' marks, all of them first, then retires those whose every line is replayed: a
+   * batch rebuilt across objects is marked in each before any leaves the error output, so a re-run that
+   * finds some of its lines still unmarked also finds the others (marked) to rebuild it with.
+   */
+  private async settle(states: readonly ObjectState[]): Promise<void> {
     if (this.options.dryRun) {
-      if (state.keeps) keep(this.report, state.key);
+      for (const state of states) if (state.keeps) keep(this.report, state.key);
       return;
     }
-    const everyLine = !state.keeps && state.marks.length >= state.lines.length;
     try {
-      if (state.marks.length > 0) await this.deps.errorOutput.mark(state.key, state.marks);
-      if (everyLine) await this.deps.errorOutput.retire(state.key);
+      for (const state of states) if (state.marked) await this.deps.errorOutput.mark(state.key, state.marks);
     } catch (error) {
-      throw new OutsideFailure(`marking ${state.key} as replayed failed (its records are stored; a re-run stores them again under the same keys): ${describe(error)}`);
+      throw new OutsideFailure(`marking what was replayed failed (its records are stored; a re-run stores them again under the same keys): ${describe(error)}`);
     }
-    if (everyLine) this.report.objects.retired += 1;
-    else keep(this.report, state.key);
+    for (const state of states) {
+      const everyLine = !state.keeps && state.marks.length >= state.lines.length;
+      if (!everyLine) {
+        keep(this.report, state.key);
+        continue;
+      }
+      try {
+        await this.deps.errorOutput.retire(state.key);
+      } catch (error) {
+        throw new OutsideFailure(`retiring ${state.key} failed (it is marked: a re-run retires it): ${describe(error)}`);
+      }
+      this.report.objects.retired += 1;
+    }
   }
 }
 
@@ -420,17 +531,17 @@ function complete(pending: Pending): boolean {
   return [...needed].every(([digest, count]) => (pending.found.get(digest)?.length ?? 0) >= count);
 }
 
-function* chunks(lines: readonly RecordLine[], maxRecords: number, maxBytes: number): Generator<RecordLine[]> {
-  let chunk: RecordLine[] = [];
+function* chunks<T extends { line: RecordLine }>(items: readonly T[], maxRecords: number, maxBytes: number): Generator<T[]> {
+  let chunk: T[] = [];
   let bytes = 0;
-  for (const line of lines) {
-    const size = Math.ceil((line.record.rawData.length * 3) / 4);
+  for (const item of items) {
+    const size = Math.ceil((item.line.record.rawData.length * 3) / 4);
     if (chunk.length > 0 && (chunk.length >= maxRecords || bytes + size > maxBytes)) {
       yield chunk;
       chunk = [];
       bytes = 0;
     }
-    chunk.push(line);
+    chunk.push(item);
     bytes += size;
   }
   if (chunk.length > 0) yield chunk;

@@ -38,10 +38,11 @@ export function replayFunction(scope: Construct, props: DasFirehosePipelineProps
   const objects = (prefix: string) => bucket.arnForObjects(`${prefix}*`);
   const statements = [
     new iam.PolicyStatement({
-      sid: 'ListErrorOutputAndJournal',
+      sid: 'ListErrorOutputJournalAndMarks',
       actions: ['s3:ListBucket'],
       resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${defaults.FIREHOSE_FAILED_ROOT}*`, `${defaults.JOURNAL_PREFIX}*`] } },
+      // Marks are listed before they are read: S3 answers a missing key with 403 to a role that cannot list it.
+      conditions: { StringLike: { 's3:prefix': [`${defaults.FIREHOSE_FAILED_ROOT}*`, `${defaults.JOURNAL_PREFIX}*`, `${defaults.FIREHOSE_REPLAYED_ROOT}*`] } },
     }),
     new iam.PolicyStatement({
       sid: 'ReadAndRetireErrorOutput',

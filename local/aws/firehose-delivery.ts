@@ -127,13 +127,13 @@ export async function runLikeFirehose<T extends TransformerAnswer>(
       error = caught;
       continue;
     }
-    const reasons = new Map(answer.summary.failures.map((failure) => [failure.recordId, failure.reason]));
     const failedRecords = answer.result.records
       .filter((record) => record.result === 'ProcessingFailed')
       .map((record) => ({
         recordId: record.recordId,
         errorCode: PROCESSING_FAILED_STATUS,
-        errorMessage: `The transformer answered ProcessingFailed: ${reasons.get(record.recordId) ?? 'no reason given'}`,
+        // Firehose's own words: the reason stays in the transformer's log line (record failed).
+        errorMessage: 'ProcessingFailed status set for record',
       }));
     const [ok, failed] = await Promise.all([
       deliverOkRecords(target, event, answer.result),

@@ -160,11 +160,13 @@ async function replayInFunction(name: string, command: ReplayCommand, progress?:
     dryRun: command.options.dryRun === true,
   };
   let total: ReplayReport | undefined;
+  let startAt: string | undefined;
   try {
     for (;;) {
       let answer;
       try {
-        answer = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(request)) }));
+        const payload = { ...request, ...(startAt !== undefined ? { startAt } : {}) };
+        answer = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)) }));
       } catch (error) {
         const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         throw new CommandError(`cannot invoke the replay function ${name} (give the stack's ReplayFunctionName output; you need lambda:InvokeFunction on it): ${failure}`);
@@ -178,8 +180,10 @@ async function replayInFunction(name: string, command: ReplayCommand, progress?:
       if (!report?.records) throw new CommandError(`the replay function answered something that is not a replay report: ${text.slice(0, 200)}`);
       total = total ? combine(total, report) : report;
       progress?.(total.objects.retired + total.objects.kept, total.objects.selected, total);
-      const progressed = report.objects.retired + report.records.ok + report.records.dropped > 0;
-      if (report.complete || report.error || !progressed || command.options.dryRun) break;
+      // Each call goes on where the one before stopped, so lines that still fail are not read again and again.
+      const progressed = report.objects.read > 0;
+      if (report.complete || report.error || !progressed || command.options.dryRun || report.resumeAt === undefined) break;
+      startAt = report.resumeAt;
     }
   } finally {
     lambda.destroy();
@@ -187,16 +191,20 @@ async function replayInFunction(name: string, command: ReplayCommand, progress?:
   return total;
 }
 
+/** Two calls' reports as one: each call read objects the other did not (the second started where the first stopped). */
 function combine(before: ReplayReport, next: ReplayReport): ReplayReport {
+  const sum = <T extends Record<string, number>>(a: T, b: T): T =>
+    Object.fromEntries(Object.keys(a).map((key) => [key, (a[key] ?? 0) + (b[key] ?? 0)])) as T;
+  const reasons: Record<string, number> = { ...before.reasons };
+  for (const [reason, count] of Object.entries(next.reasons)) reasons[reason] = (reasons[reason] ?? 0) + count;
   return {
     ...next,
-    objects: { ...next.objects, listed: before.objects.listed, selected: before.objects.selected, retired: before.objects.retired + next.objects.retired },
-    records: { ...next.records, ok: before.records.ok + next.records.ok, dropped: before.records.dropped + next.records.dropped },
+    objects: { ...sum(before.objects, next.objects), listed: before.objects.listed, selected: before.objects.selected },
+    records: sum(before.records, next.records),
     eventsStored: before.eventsStored + next.eventsStored,
-    batches: {
-      standalone: before.batches.standalone + next.batches.standalone,
-      rebuiltFromJournal: before.batches.rebuiltFromJournal + next.batches.rebuiltFromJournal,
-    },
+    batches: sum(before.batches, next.batches),
+    reasons,
+    kept: [...before.kept, ...next.kept].slice(0, 50),
   };
 }
 

@@ -91,7 +91,7 @@ describe('npm run replay, end to end on loopback', () => {
         expect.objectContaining({ attemptsMade: 1, errorCode: PROCESSING_FAILED_STATUS, rawData: record.data, arrivalTimestamp: record.approximateArrivalTimestamp }),
       ),
     );
-    expect(String(errorLines[0]?.errorMessage)).toContain('KMS refused the data key: DisabledException');
+    expect(errorLines[0]?.errorMessage).toBe('ProcessingFailed status set for record');
 
     // The cause is fixed.
     await kms.send(new EnableKeyCommand({ KeyId: DEV_KMS_KEY_ARN }));
@@ -192,6 +192,69 @@ describe('npm run replay, end to end on loopback', () => {
     expect(second).toMatchObject({ objects: { kept: 1 }, records: { alreadyReplayed: 3, ok: 0, stillFailing: 3 }, eventsStored: 0 });
     expect(await listObjects(s3, aws.bucket, 'events/')).toEqual(stored);
     expect(await keys('firehose/failed/')).toEqual([key]);
+  });
+
+  it('rebuilds from the journal a batch that left objects behind and whose next attempt answered every record ProcessingFailed', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 3, eventsPerRecord: 12, seed: 8 });
+    let attempt = 0;
+    const run = await quietly(() =>
+      runLikeFirehose({ s3, bucket: aws.bucket, resourceId: RESOURCE }, event, () => {
+        attempt += 1;
+        if (attempt === 1) {
+          // The first attempt fails part-way (one folder's writes refused, the rollback too)...
+          aws.s3Proxy!.inject({ kind: 'slow-down', method: 'PUT', pathIncludes: 'command=UPDATE/' });
+          aws.s3Proxy!.inject({ kind: 'internal-error', method: 'DELETE' });
+        } else {
+          // ...and by the second, S3 is back but the key policy no longer lets the function decrypt.
+          aws.s3Proxy!.heal();
+          aws.kms.deniedKeys.add(DEV_KMS_KEY_ARN);
+        }
+        // Each attempt in an instance of its own (a warm one would still hold the data keys).
+        return withEnv(aws.env, async () => createTransformer(aws.env).transform(event));
+      }),
+    );
+    expect(run.answer?.result.records.map((record) => record.result)).toEqual(['ProcessingFailed', 'ProcessingFailed', 'ProcessingFailed']);
+    const leftovers = await keys('events/');
+    expect(leftovers.length).toBeGreaterThan(0);
+
+    aws.kms.deniedKeys.clear();
+    const report = await replay();
+    expect(report).toMatchObject({ complete: true, records: { ok: 3, stillFailing: 0, held: 0 }, batches: { standalone: 0, rebuiltFromJournal: 1 } });
+    await expectEachEventOnce(events);
+    expect(await keys('events/')).toEqual(expect.arrayContaining(leftovers));
+  });
+
+  it('stores a record found twice in the error output (two objects) once, and retires both', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 5, seed: 9 });
+    aws.kms.deniedKeys.add(DEV_KMS_KEY_ARN);
+    await throughFirehose(event);
+    aws.kms.deniedKeys.clear();
+    const [errorKey] = await keys('firehose/failed/');
+    const copyKey = (errorKey as string).replace('/hour=12/', '/hour=13/');
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: copyKey, Body: await text(errorKey as string) }));
+
+    const report = await replay();
+    expect(report).toMatchObject({ complete: true, objects: { read: 2, retired: 2, kept: 0 }, records: { read: 4, stillFailing: 0 } });
+    await expectEachEventOnce(events);
+    expect(await keys('firehose/failed/')).toEqual([]);
+  });
+
+  it('when marking what it replayed fails, says so, and a later run completes it without storing anything twice', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 3, eventsPerRecord: 4, seed: 10 });
+    aws.kms.deniedKeys.add(DEV_KMS_KEY_ARN);
+    await throughFirehose(event);
+    aws.kms.deniedKeys.clear();
+    aws.s3Proxy!.inject({ kind: 'internal-error', method: 'PUT', pathIncludes: '/firehose/replayed/' });
+    const failed = await replay();
+    expect(failed.complete).toBe(false);
+    expect(failed.error).toMatch(/^marking what was replayed failed/);
+    expect(await keys('firehose/failed/')).toHaveLength(1);
+
+    aws.s3Proxy!.heal();
+    const done = await replay();
+    expect(done).toMatchObject({ complete: true, objects: { retired: 1 } });
+    await expectEachEventOnce(events);
+    expect(await keys('firehose/failed/')).toEqual([]);
   });
 
   it('plans without touching anything in a dry run', async () => {

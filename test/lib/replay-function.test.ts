@@ -61,10 +61,10 @@ describe('the replay function', () => {
     const objects = (prefix: string) => `\${${bucket}.Arn}/${prefix}*`;
     expect(statements).toEqual([
       {
-        Sid: 'ListErrorOutputAndJournal',
+        Sid: 'ListErrorOutputJournalAndMarks',
         Action: ['s3:ListBucket'],
         Resource: [`\${${bucket}.Arn}`],
-        Condition: { StringLike: { 's3:prefix': ['firehose/failed/*', 'journal/*'] } },
+        Condition: { StringLike: { 's3:prefix': ['firehose/failed/*', 'journal/*', 'firehose/replayed/*'] } },
       },
       { Sid: 'ReadAndRetireErrorOutput', Action: ['s3:DeleteObject', 's3:GetObject'], Resource: [objects('firehose/failed/')] },
       { Sid: 'ReadJournal', Action: ['s3:GetObject'], Resource: [objects('journal/')] },

@@ -86,6 +86,12 @@ describe('npm run replay -- --function (the replay function, on the local Lambda
     const missing = withEnv(aws.env, () => runReplay(command({ where: { kind: 'function', name: 'no-such-function' } })));
     await expect(missing).rejects.toThrow(/cannot invoke the replay function no-such-function .*ResourceNotFoundException: Function not found/);
   });
+  it('with --bucket, reports a bucket it cannot list as the reason it stopped, not as an empty error output', async () => {
+    const report = await quietly(() => withEnv(aws.env, () => runReplay(command({ where: { kind: 'bucket', bucket: 'no-such-bucket' } }))));
+    expect(report.complete).toBe(false);
+    expect(report.error).toMatch(/NoSuchBucket/);
+    expect(formatReplayReport(report, command({ where: { kind: 'bucket', bucket: 'no-such-bucket' } }))).toMatch(/NoSuchBucket/);
+  });
 });
 
 describe('npm run replay -- --local (the command)', () => {
