@@ -1,6 +1,7 @@
 import { constants as bufferLimits } from 'node:buffer';
 import { ConfigError } from './core/errors';
 import { isResourceId } from './core/resource';
+import { activeRules, disabledRuleProblems, parseCustomRules, RULE_EXAMPLE } from './core/alert-rules';
 import type { KmsKeySelection, TransformSettings } from './core/settings';
 
 /** Everything the transformer reads from its environment: the core's settings and the adapters'. */
@@ -16,6 +17,10 @@ export interface Config extends TransformSettings {
    * then retries it. S3 and KMS answer in tens of milliseconds, so one stuck this long is better retried.
    */
   readonly sdkTimeouts: { readonly connectionMs: number; readonly requestMs: number };
+  /** The EventBridge bus alerts go to: a name or an ARN. */
+  readonly alertEventBus: string;
+  /** The CloudWatch namespace of the transformer's metrics. */
+  readonly metricsNamespace: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -63,7 +68,32 @@ export function loadConfig(env: Env = process.env): Config {
       connectionMs: positiveInt(env, 'SDK_CONNECTION_TIMEOUT_MS', 3_000, '3000'),
       requestMs: positiveInt(env, 'SDK_REQUEST_TIMEOUT_MS', 15_000, '15000'),
     },
+    alertRules: alertRulesOf(env),
+    alertSqlTextChars: setting(env, 'ALERT_SQL_TEXT_CHARS') === undefined ? 0 : positiveInt(env, 'ALERT_SQL_TEXT_CHARS', 0, '500', 4096),
+    alertEventBus: setting(env, 'ALERT_EVENT_BUS') ?? 'default',
+    metricsNamespace: setting(env, 'METRICS_NAMESPACE') ?? 'DasFirehose',
   };
+}
+
+/**
+ * The alert rules in force: the built-ins less `ALERTS_DISABLED` (rule ids), `privileged-user-activity`
+ * for `PRIVILEGED_USERS` (user names), and `ALERT_CUSTOM_RULES` (a JSON array, see parseCustomRules).
+ */
+function alertRulesOf(env: Env) {
+  const disabled = [...commaList(setting(env, 'ALERTS_DISABLED'))];
+  const problems = disabledRuleProblems(disabled, 'ALERTS_DISABLED');
+  const raw = setting(env, 'ALERT_CUSTOM_RULES');
+  let custom: ReturnType<typeof parseCustomRules> = { rules: [], problems: [] };
+  if (raw !== undefined) {
+    try {
+      custom = parseCustomRules(JSON.parse(raw), 'ALERT_CUSTOM_RULES');
+    } catch {
+      custom = { rules: [], problems: [`ALERT_CUSTOM_RULES is not JSON: give a JSON array of rules, e.g. ALERT_CUSTOM_RULES='${RULE_EXAMPLE}'`] };
+    }
+  }
+  problems.push(...custom.problems);
+  if (problems.length > 0) throw new ConfigError(problems.join(' '));
+  return activeRules({ disabled, privilegedUsers: [...commaList(setting(env, 'PRIVILEGED_USERS'), false)], custom: custom.rules });
 }
 
 /**
@@ -102,6 +132,14 @@ function functionMemoryBytes(env: Env): number {
 function setting(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
+}
+
+/** A comma list's items, trimmed, in order (lower-cased unless told not to). */
+function commaList(value: string | undefined, lower = true): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => (lower ? item.trim().toLowerCase() : item.trim()))
+    .filter((item) => item.length > 0);
 }
 
 function commaSet(value: string | undefined): ReadonlySet<string> {

@@ -1,13 +1,16 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { loadConfig, type Config } from './config';
 import { EncryptionSdkDecrypter } from './adapters/encryption-sdk-decrypter';
+import { EventBridgeAlertPublisher } from './adapters/eventbridge-alert-publisher';
 import { KmsDataKeyProvider } from './adapters/kms-data-key-provider';
 import { S3BatchJournal } from './adapters/s3-batch-journal';
 import { S3EventStore } from './adapters/s3-event-store';
-import { transformBatch, type BatchOutcome, type TransformDeps, type TransformOptions } from './core/transform-batch';
+import { transformBatch, type BatchOutcome, type BatchSummary, type TransformDeps, type TransformOptions } from './core/transform-batch';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -17,6 +20,7 @@ export interface BatchRequests {
   readonly s3Puts: number;
   readonly s3Deletes: number;
   readonly journalPuts: number;
+  readonly alertPuts: number;
 }
 
 /** What a batch gave: the answer for Firehose, the summary, and the requests it took. */
@@ -68,12 +72,19 @@ export function createTransformer(env: Env = process.env, overrides: Transformer
   const dataKeys = new KmsDataKeyProvider(kms, { maxEntries: config.dataKeyCacheSize, ttlSeconds: config.dataKeyCacheTtlSeconds });
   const store = new S3EventStore(s3, config.bucketName, { concurrency: config.s3Concurrency });
   const journal = new S3BatchJournal(s3, config.bucketName);
-  const deps: TransformDeps = { settings: config, dataKeys, decrypter: new EncryptionSdkDecrypter(), store, journal, ...overrides };
+  // Only a transformer with rules to match talks to EventBridge (AWS_ENDPOINT_URL_EVENTBRIDGE honoured).
+  const alerts =
+    config.alertRules && config.alertRules.length > 0
+      ? new EventBridgeAlertPublisher(new EventBridgeClient({ requestHandler }), config.alertEventBus, config.bucketName)
+      : undefined;
+  const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
+  const deps: TransformDeps = { settings: config, dataKeys, decrypter: new EncryptionSdkDecrypter(), store, journal, ...(alerts ? { alerts } : {}), ...overrides };
   const counters = (): BatchRequests => ({
     kmsCalls: dataKeys.kmsCalls,
     s3Puts: store.putCalls,
     s3Deletes: store.deleteCalls,
     journalPuts: journal.putCalls,
+    alertPuts: alerts?.putCalls ?? 0,
   });
 
   return {
@@ -96,6 +107,7 @@ export function createTransformer(env: Env = process.env, overrides: Transformer
       const { failures, ...counts } = outcome.summary;
       for (const { recordId, reason } of failures) logger.warn('record failed', { recordId, reason });
       logger.info('batch transformed', { invocationId: event.invocationId, ...counts, ...requests });
+      emitMetrics(metrics, outcome.summary);
       return { ...outcome, requests };
     },
   };
@@ -107,5 +119,25 @@ function since(before: BatchRequests, after: BatchRequests): BatchRequests {
     s3Puts: after.s3Puts - before.s3Puts,
     s3Deletes: after.s3Deletes - before.s3Deletes,
     journalPuts: after.journalPuts - before.journalPuts,
+    alertPuts: after.alertPuts - before.alertPuts,
   };
+}
+
+/**
+ * The batch's metrics, as CloudWatch Embedded Metric Format lines in the function's log (CloudWatch
+ * turns them into metrics; no API call): `Events` by database and class, `AlertMatches` by rule (what the
+ * alarms watch) and by database and rule. Dimensions are a database, a class or a rule id: a few values
+ * each, never a user, a host or SQL text.
+ */
+export function emitMetrics(metrics: Metrics, summary: BatchSummary): void {
+  const emit = (name: string, dimensions: Record<string, string>, count: number): void => {
+    const single = metrics.singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(name, MetricUnit.Count, count);
+  };
+  for (const [klass, count] of Object.entries(summary.eventsByClass)) emit('Events', { Resource: summary.resourceId, Class: klass }, count);
+  for (const [rule, count] of Object.entries(summary.alertsByRule)) {
+    emit('AlertMatches', { Rule: rule }, count);
+    emit('AlertMatches', { Resource: summary.resourceId, Rule: rule }, count);
+  }
 }

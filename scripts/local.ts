@@ -2,8 +2,8 @@
  * npm run local
  *
  * Starts the local S3-compatible server (files in .local/s3/, kept between runs), the KMS endpoint
- * holding the local development key and a Lambda endpoint hosting the replay function, in the
- * foreground, and prints the shell lines that point npm run invoke, browse, replay and the AWS SDK at
+ * holding the local development key, a Lambda endpoint hosting the replay function and an EventBridge
+ * endpoint that prints the alerts it receives, in the foreground, and prints the shell lines that point npm run invoke, browse, replay and the AWS SDK at
  * them. Ctrl-C stops them.
  */
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ runMain('local', async () => {
       `Local S3 (s3rver) at ${aws.s3Endpoint}, bucket ${aws.bucket}, files in ${s3Directory}/${aws.bucket}/`,
       `Local KMS at ${aws.kms.endpoint}, holding the LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN}`,
       `Local Lambda at ${aws.lambda.endpoint}, hosting the replay function ${LOCAL_REPLAY_FUNCTION}`,
+      `Local EventBridge at ${aws.eventBridge.endpoint}, printing the alerts it receives here`,
       '',
       'In another shell, paste:',
       '',
@@ -38,11 +39,15 @@ runMain('local', async () => {
       '',
     ].join('\n'),
   );
+  aws.eventBridge.onEvent = ({ detail }) => {
+    const who = [detail.dbUserName && `by ${String(detail.dbUserName)}`, detail.remoteHost && `from ${String(detail.remoteHost)}`].filter(Boolean).join(' ');
+    process.stdout.write(`alert: ${String(detail.severity)} ${String(detail.rule)} on ${String(detail.resourceId)}: ${String(detail.command)} ${who} → ${String(detail.key)}\n`);
+  };
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   const calls = (['Decrypt', 'GenerateDataKey', 'Encrypt'] as const).map((name) => `${name} ${aws.kms.calls(name)}`).join(', ');
   await aws.stop();
-  process.stdout.write(`\nStopped. KMS requests served: ${calls}. Objects stay in ${s3Directory}/${aws.bucket}/.\n`);
+  process.stdout.write(`\nStopped. KMS requests served: ${calls}; alerts received: ${aws.eventBridge.events.length}. Objects stay in ${s3Directory}/${aws.bucket}/.\n`);
 });

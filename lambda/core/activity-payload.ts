@@ -17,8 +17,12 @@ export interface ActivityEvent {
   readonly fields: Readonly<Partial<Record<EventField, FieldValue>>>;
 }
 
-/** The top-level event fields the core reads: to drop heartbeats, filter, partition and label the line. */
-export const EVENT_FIELDS = ['type', 'class', 'command', 'dbUserName', 'logTime', 'clusterId', 'instanceId'] as const;
+/**
+ * The top-level event fields the core reads of every event: to drop heartbeats, filter, partition, label
+ * the line and pick the alert rules of its engine. Others are read only when a rule asks (see
+ * {@link readEventField}).
+ */
+export const EVENT_FIELDS = ['type', 'class', 'command', 'dbUserName', 'logTime', 'clusterId', 'instanceId', 'serverType'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
 /** Who sent a payload: the envelope fields of the decrypted activity JSON. */
@@ -139,4 +143,38 @@ function readEvent(reader: StrictJsonReader): ActivityEvent {
   }
   const text = reader.text.slice(start, reader.at);
   return { text: reader.sawLineBreak ? compactJson(text) : text, fields };
+}
+
+/**
+ * Top-level fields of an event, read off its text when they are not among the fields read of every
+ * event: for the alert rules, which test some events' `commandText`, `exitCode` or `errorMessage`, and
+ * the alerts, which carry a few more. One pass over the text for all of them; fields the event lacks
+ * are absent from the map. The text was validated when the event was read.
+ */
+export function readEventFields(event: ActivityEvent, names: ReadonlySet<string>): Map<string, FieldValue> {
+  const found = new Map<string, FieldValue>();
+  for (const name of names) {
+    if (WANTED.has(name) && event.fields[name as EventField] !== undefined) found.set(name, event.fields[name as EventField] as FieldValue);
+  }
+  const reader = new StrictJsonReader(event.text);
+  reader.beginObject(1);
+  for (let key = reader.nextName(1, true); key !== undefined; key = reader.nextName(1, false)) {
+    if (names.has(key) && !WANTED.has(key)) found.set(key, reader.value(2));
+    else reader.skip(2);
+  }
+  return found;
+}
+
+/** One top-level field of an event (see {@link readEventFields}); undefined when the event has none. */
+export function readEventField(event: ActivityEvent, name: string): FieldValue | undefined {
+  if (WANTED.has(name)) return event.fields[name as EventField];
+  return readEventFields(event, new Set([name])).get(name);
+}
+
+/** A field value as text, as SQL's string columns read it: numbers as written, containers as their JSON. */
+export function fieldText(value: FieldValue | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value.json;
 }

@@ -19,8 +19,12 @@ export const ENGINES = {
 } as const;
 export type EngineName = keyof typeof ENGINES;
 
-/** Event fields a condition may test. */
-export type VocabularyField = 'command' | 'class' | 'commandText' | 'exitCode' | 'errorMessage';
+/**
+ * An event field a condition tests, by its name in the events (`command`, `exitCode`, `dbUserName`…).
+ * The built-in kinds test `command`, `class`, `commandText`, `exitCode`, `errorMessage` and `dbUserName`;
+ * operators' own rules may name any top-level field.
+ */
+export type VocabularyField = string;
 
 /**
  * A test on one event, compared case-insensitively:
@@ -123,21 +127,47 @@ export const DESTRUCTIVE_DDL: ActivityKind = {
   sqlserver: { any: [{ field: 'command', in: ['DROP'] }, { statement: ['TRUNCATE'] }] },
 };
 
-/** What a condition reads off an event: a field's value as text (numbers as written, containers as JSON), or null. */
-export type FieldReader = (field: VocabularyField) => string | null;
+/**
+ * What a condition reads off an event: a field's value as text (numbers as written, containers as JSON),
+ * or null. `eventText`, when given, is the event's JSON text: a statement test first looks for its
+ * keywords there, so an event that cannot match is never read field by field.
+ */
+export type FieldReader = ((field: VocabularyField) => string | null) & { readonly eventText?: string };
 
 /** Whether the event `read` describes matches the condition (compared upper-case, trimmed). */
 export function matches(condition: Condition, read: FieldReader): boolean {
   if ('all' in condition) return condition.all.every((part) => matches(part, read));
   if ('any' in condition) return condition.any.some((part) => matches(part, read));
-  if ('statement' in condition) return statementRegExp(condition.statement).test(normalized(read('commandText')));
+  // Case-insensitive on the text as written: no upper-cased copy of every statement's SQL.
+  if ('statement' in condition) {
+    // A JSON text may spell letters as \u escapes: then only the field itself can tell.
+    const text = read.eventText;
+    if (text !== undefined && !text.includes('\\u') && !keywordRegExp(condition.statement).test(text)) return false;
+    return statementRegExp(condition.statement).test(read('commandText') ?? '');
+  }
   if ('failed' in condition) return !['', '0'].includes(normalized(read(condition.failed)));
   if ('succeeded' in condition) return ['', '0'].includes(normalized(read(condition.succeeded)));
   if ('present' in condition) return normalized(read(condition.present)) !== '';
   if ('absent' in condition) return normalized(read(condition.absent)) === '';
   const value = normalized(read(condition.field));
-  if ('in' in condition) return condition.in.some((item) => item.toUpperCase() === value);
-  return condition.startsWith.some((item) => value.startsWith(item.toUpperCase()));
+  if ('in' in condition) return upperSet(condition.in).has(value);
+  return upperList(condition.startsWith).some((item) => value.startsWith(item));
+}
+
+// Conditions are tested on every kept event: their words are upper-cased once, not per event.
+const upperSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const upperLists = new WeakMap<readonly string[], readonly string[]>();
+
+function upperSet(words: readonly string[]): ReadonlySet<string> {
+  let set = upperSets.get(words);
+  if (!set) upperSets.set(words, (set = new Set(words.map((word) => word.toUpperCase()))));
+  return set;
+}
+
+function upperList(words: readonly string[]): readonly string[] {
+  let list = upperLists.get(words);
+  if (!list) upperLists.set(words, (list = words.map((word) => word.toUpperCase())));
+  return list;
 }
 
 /** Whether an event of `serverType` matches the kind: its engine's condition, if the engine has one. */
@@ -158,12 +188,24 @@ function normalized(value: string | null): string {
   return value === null ? '' : value.replace(/^ +| +$/g, '').toUpperCase();
 }
 
+const keywordRegExps = new WeakMap<readonly string[], RegExp>();
+
+/** The statements' first words anywhere in a text: what must be there for the statement test to hold. */
+function keywordRegExp(statements: readonly string[]): RegExp {
+  let regExp = keywordRegExps.get(statements);
+  if (!regExp) {
+    const first = [...new Set(statements.map((statement) => statement.trim().split(/\s+/)[0] as string))];
+    keywordRegExps.set(statements, (regExp = new RegExp(`\\b(${first.join('|')})\\b`, 'i')));
+  }
+  return regExp;
+}
+
 const statementRegExps = new Map<string, RegExp>();
 
 function statementRegExp(statements: readonly string[]): RegExp {
   const pattern = statementPattern(statements);
   let regExp = statementRegExps.get(pattern);
-  if (!regExp) statementRegExps.set(pattern, (regExp = new RegExp(pattern)));
+  if (!regExp) statementRegExps.set(pattern, (regExp = new RegExp(pattern, 'i')));
   return regExp;
 }
 

@@ -1,3 +1,5 @@
+import type { Alert } from './alerts';
+
 /**
  * What the pure core needs from the outside world. Adapters in `adapters/` implement these
  * against KMS, the AWS Encryption SDK and S3; tests and local tools pass the same adapters
@@ -83,6 +85,16 @@ export interface JournalEntry {
 export interface BatchJournal {
   /** Makes the entry durable; rejects (failing the batch before anything is stored) otherwise. */
   write(entry: JournalEntry, signal?: AbortSignal): Promise<void>;
+}
+
+/** Where alerts go: an EventBridge bus, in the account. */
+export interface AlertPublisher {
+  /**
+   * Publishes every alert, retrying what fails; rejects when some could not be published after the
+   * retries, or as soon as `signal` aborts. The batch then fails and Firehose retries it: an alert is
+   * never silently lost (and the retry raises the same alert ids).
+   */
+  publish(alerts: readonly Alert[], signal?: AbortSignal): Promise<void>;
 }
 
 /** The journal, read back by a re-drive. */

@@ -3,6 +3,8 @@ import { readActivityPayload, type ActivityEvent, type PayloadLimits } from './a
 import { eventFate, type DropFilters } from './event-filter';
 import { eventLines, gzipLinesSync } from './ndjson';
 import { partitionKey, partitionOf } from './partition';
+import type { RuleMatcher } from './alert-rules';
+import { matchEvent, type AlertMatch } from './alerts';
 
 /** A record that cannot be read, and why (safe to log: never content). */
 export interface Failed {
@@ -12,7 +14,16 @@ export interface Failed {
 
 /** What the transformer decided for one record. */
 export type RecordOutcome =
-  | { readonly kind: 'ok'; readonly kept: KeptEvents; readonly data: Buffer; readonly counts: EventCounts }
+  | {
+      readonly kind: 'ok';
+      readonly kept: KeptEvents;
+      readonly data: Buffer;
+      readonly counts: EventCounts;
+      /** Kept events by their `class`, for the metrics. */
+      readonly classes: ReadonlyMap<string, number>;
+      /** What the alert rules found among the kept events. */
+      readonly alerts: readonly AlertMatch[];
+    }
   | { readonly kind: 'dropped'; readonly counts: EventCounts }
   | Failed;
 
@@ -33,6 +44,10 @@ export interface RecordSettings {
   readonly dropFilters: DropFilters;
   /** zlib level of the Ok answer's data. */
   readonly responseGzipLevel: number;
+  /** The alert rules, when any are in force. */
+  readonly matcher?: RuleMatcher;
+  /** Characters of SQL text an alert carries. */
+  readonly alertSqlTextChars?: number;
 }
 
 /**
@@ -122,11 +137,19 @@ export function readOpenedRecord(gzipped: Buffer, arrival: number, settings: Rec
 
   const lineOf = eventLines(payload);
   const kept: KeptEvents = { lines: new Array(events.length), folders: new Array(events.length) };
+  const classes = new Map<string, number>();
+  const alerts: AlertMatch[] = [];
+  const matcher = settings.matcher && !settings.matcher.empty ? settings.matcher : undefined;
   events.forEach((event, index) => {
-    kept.lines[index] = lineOf(event);
-    kept.folders[index] = budget.folder(partitionKey(partitionOf(event, arrival)));
+    const line = lineOf(event);
+    const folder = budget.folder(partitionKey(partitionOf(event, arrival)));
+    kept.lines[index] = line;
+    kept.folders[index] = folder;
+    const klass = metricClass(event.fields.class);
+    classes.set(klass, (classes.get(klass) ?? 0) + 1);
+    if (matcher) for (const match of matchEvent(matcher, event, folder, line, settings.alertSqlTextChars ?? 0)) alerts.push(match);
   });
-  return { kind: 'ok', kept, data: gzipLinesSync(kept.lines, settings.responseGzipLevel), counts };
+  return { kind: 'ok', kept, data: gzipLinesSync(kept.lines, settings.responseGzipLevel), counts, classes, alerts };
 }
 
 function overBudget(budget: DecompressionBudget, perRecord: number): RecordError {
@@ -135,4 +158,14 @@ function overBudget(budget: DecompressionBudget, perRecord: number): RecordError
       `(${Math.max(0, budget.remaining)} bytes left, records may have up to ${perRecord}); this record was not read ` +
       'and is kept with its data for a re-drive',
   );
+}
+
+/**
+ * An event's class as a metric dimension: upper case, letters, digits, spaces and `_` only, at most 40
+ * characters, `NONE` when it has none. A handful of values per engine (READ, WRITE, MAIN, Standard, TABLE…).
+ */
+export function metricClass(value: unknown): string {
+  if (typeof value !== 'string') return 'NONE';
+  const clean = value.trim().toUpperCase().replace(/[^A-Z0-9 _]+/g, '_').slice(0, 40);
+  return clean === '' ? 'NONE' : clean;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import type { AlertRule } from './alert-rules';
 import type { DropFilters } from './event-filter';
 
 /** The KMS key(s) `Decrypt` may use: one for every resource, or one per resource ID. */
@@ -22,6 +23,10 @@ export interface TransformSettings {
    * fail alone, kept for a re-drive.
    */
   readonly maxBatchDecompressedBytes: number;
+  /** The alert rules in force: every kept event is tested against its engine's. @default none */
+  readonly alertRules?: readonly AlertRule[];
+  /** Characters of SQL text an alert carries (cut short with …); 0 carries none. @default 0 */
+  readonly alertSqlTextChars?: number;
 }
 
 /**

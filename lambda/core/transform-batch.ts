@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type {
   FirehoseTransformationEvent,
   FirehoseTransformationEventRecord,
@@ -5,7 +6,9 @@ import type {
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
 import { BatchFailure, ConfigError } from './errors';
-import type { BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
+import type { AlertPublisher, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
+import { RuleMatcher } from './alert-rules';
+import { alertsOf, type Alert } from './alerts';
 import { mapConcurrent } from './concurrency';
 import { parseEnvelope, type DasEnvelope } from './das-envelope';
 import { recordDigest } from './journal';
@@ -37,6 +40,8 @@ export interface TransformDeps {
   readonly decrypter: PayloadDecrypter;
   readonly store: EventStore;
   readonly journal: BatchJournal;
+  /** Where the alerts of matched rules go, once the batch's events are stored. @default nowhere */
+  readonly alerts?: AlertPublisher;
   /** Records in flight at once: the Encryption SDK's stream hops interleave while one record waits. */
   readonly recordConcurrency?: number;
   /** zlib level of the stored audit-log objects. @default 6 (zlib's default) */
@@ -72,6 +77,12 @@ export interface BatchSummary {
   readonly filtered: number;
   readonly stored: number;
   readonly objects: number;
+  /** Alerts raised (and published). */
+  readonly alerts: number;
+  /** Alerts by rule id. */
+  readonly alertsByRule: Readonly<Record<string, number>>;
+  /** Kept events by class (see `metricClass`): a few values per engine, `OTHER` past the twentieth. */
+  readonly eventsByClass: Readonly<Record<string, number>>;
   readonly failures: ReadonlyArray<{ readonly recordId: string; readonly reason: string }>;
 }
 
@@ -80,6 +91,8 @@ export interface BatchOutcome {
   readonly summary: BatchSummary;
   /** The objects written, with their keys. */
   readonly objects: readonly StoredObject[];
+  /** The alerts raised, as published. */
+  readonly alerts: readonly Alert[];
 }
 
 /** How long a rollback may take by default: a handful of DeleteObject calls in parallel. */
@@ -121,6 +134,8 @@ export async function transformBatch(
     limits: { maxDecompressedBytes: deps.settings.maxDecompressedBytes, maxEvents: deps.settings.maxEventsPerRecord },
     dropFilters: deps.settings.dropFilters,
     responseGzipLevel: deps.responseGzipLevel ?? RESPONSE_GZIP_LEVEL,
+    matcher: matcherFor(deps.settings),
+    alertSqlTextChars: deps.settings.alertSqlTextChars ?? 0,
   };
   const budget = new DecompressionBudget(deps.settings.maxBatchDecompressedBytes);
 
@@ -187,7 +202,10 @@ export async function transformBatch(
 
     const groups = groupLines(answered);
     const objects = groups.size === 0 ? [] : await writeObjects(groups, name, journal, deps, stop, options);
-    return { result: { records }, summary: summarize(resourceId, event.records, answered, objects), objects };
+    const alerts = alertsOf(answered.flatMap((outcome) => (outcome.kind === 'ok' ? outcome.alerts : [])), resourceId, name);
+    // Published once the events they point at are stored; if publishing fails, so does the batch.
+    if (alerts.length > 0 && deps.alerts) await publishAlerts(alerts, objects, deps, stop, options);
+    return { result: { records }, summary: summarize(resourceId, event.records, answered, objects, alerts), objects, alerts };
   } catch (error) {
     throw stop.signal.aborted && !(error instanceof BatchFailure)
       ? new BatchFailure(
@@ -238,6 +256,42 @@ async function writeObjects(
   }
 }
 
+/**
+ * Publishes the batch's alerts. When they cannot all be published, the batch fails as a whole, so that
+ * Firehose retries it: the objects just written are removed first (the retry writes them again, and
+ * raises the same alert ids), and an alert is never lost while its events are kept.
+ */
+async function publishAlerts(
+  alerts: readonly Alert[],
+  objects: readonly StoredObject[],
+  deps: TransformDeps,
+  stop: DeadlineSignal,
+  options: TransformOptions,
+): Promise<void> {
+  try {
+    await (deps.alerts as AlertPublisher).publish(alerts, stop.signal);
+  } catch (error) {
+    const keys = objects.map((object) => object.key);
+    const left = keys.length === 0 ? [] : await deps.store.removeAll(keys, AbortSignal.timeout(options.rollbackMs ?? DEFAULT_ROLLBACK_MS));
+    const cause = stop.signal.aborted ? 'the function was about to time out' : describe(error);
+    throw new BatchFailure(
+      `Could not publish the batch's ${alerts.length} alerts (${cause}): its ${keys.length} objects were removed again ` +
+        `(${left.length} left for the retry to overwrite). Firehose will retry the batch.`,
+      { cause: error },
+    );
+  }
+}
+
+const matchers = new WeakMap<TransformSettings, RuleMatcher>();
+
+/** One matcher per settings object, so that a warm function compiles its rules once. */
+function matcherFor(settings: TransformSettings): RuleMatcher | undefined {
+  if (!settings.alertRules || settings.alertRules.length === 0) return undefined;
+  let matcher = matchers.get(settings);
+  if (!matcher) matchers.set(settings, (matcher = new RuleMatcher(settings.alertRules)));
+  return matcher;
+}
+
 /** The same rule as {@link isolated}, for the synchronous envelope step: the envelope is the record's own bytes. */
 function isolatedSync(work: () => DasEnvelope): DasEnvelope | RecordOutcome {
   try {
@@ -260,7 +314,7 @@ function answerFor(record: FirehoseTransformationEventRecord, outcome: RecordOut
 
 function emptyOutcome(event: FirehoseTransformationEvent, deps: TransformDeps): BatchOutcome {
   const resourceId = deps.settings.resourceId ?? resourceIdFromStreamArn(event.sourceKinesisStreamArn) ?? 'unknown';
-  return { result: { records: [] }, summary: summarize(resourceId, [], [], []), objects: [] };
+  return { result: { records: [] }, summary: summarize(resourceId, [], [], [], []), objects: [], alerts: [] };
 }
 
 /** Lambda's cap on a synchronous response, which is how Firehose invokes the transformer. */
@@ -373,6 +427,9 @@ interface DeadlineSignal {
 /** An AbortSignal that fires at the deadline (never, without one). */
 function deadlineSignal(deadline: number | undefined, now: () => number): DeadlineSignal {
   const controller = new AbortController();
+  // Every request in flight listens to it (up to S3_CONCURRENCY PUTs at once, and the alerts), each
+  // listener removed when its request ends: many at once is expected, not a leak.
+  setMaxListeners(0, controller.signal);
   if (deadline === undefined) return { signal: controller.signal, clear: () => undefined };
   const timer = setTimeout(() => controller.abort(new Error('deadline reached')), Math.max(0, deadline - now()));
   timer.unref?.();
@@ -383,12 +440,19 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** Distinct class values one batch reports before the rest count as OTHER. */
+const MAX_CLASSES = 20;
+
 function summarize(
   resourceId: string,
   records: readonly FirehoseTransformationEventRecord[],
   outcomes: readonly RecordOutcome[],
   objects: readonly StoredObject[],
+  alerts: readonly Alert[],
 ): BatchSummary {
+  const alertsByRule: Record<string, number> = {};
+  for (const alert of alerts) alertsByRule[alert.rule] = (alertsByRule[alert.rule] ?? 0) + 1;
+  const eventsByClass: Record<string, number> = {};
   const summary = {
     resourceId,
     records: records.length,
@@ -400,6 +464,9 @@ function summarize(
     filtered: 0,
     stored: objects.reduce((sum, object) => sum + object.eventCount, 0),
     objects: objects.length,
+    alerts: alerts.length,
+    alertsByRule,
+    eventsByClass,
     failures: [] as { recordId: string; reason: string }[],
   };
   outcomes.forEach((outcome, index) => {
@@ -411,6 +478,13 @@ function summarize(
       summary.events += counts.events;
       summary.heartbeats += counts.heartbeats;
       summary.filtered += counts.filtered;
+    }
+    if (outcome.kind === 'ok') {
+      for (const [klass, count] of outcome.classes) {
+        // The metric's dimension stays low-cardinality whatever the events say.
+        const name = klass in eventsByClass || Object.keys(eventsByClass).length < MAX_CLASSES ? klass : 'OTHER';
+        eventsByClass[name] = (eventsByClass[name] ?? 0) + count;
+      }
     }
   });
   return summary;

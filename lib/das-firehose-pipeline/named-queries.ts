@@ -151,7 +151,13 @@ export function sqlCondition(condition: Condition): string {
 
 /** The value with leading and trailing spaces (only spaces) removed, the same in Trino and DuckDB. */
 function trimmed(field: string): string {
-  return `regexp_replace(regexp_replace(${field}, '^ +', ''), ' +$', '')`;
+  return `regexp_replace(regexp_replace(${column(field)}, '^ +', ''), ' +$', '')`;
+}
+
+/** A field as a column reference: only plain names, which are the columns' names too. */
+function column(field: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field)) throw new Error(`"${field}" is not a column name`);
+  return field;
 }
 
 function literal(text: string): string {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DEV_KMS_KEY_ARN, DEV_REGION } from './dev-key';
 import { encryptionContextFor, type MintKey } from '../das/das-synth';
 import { createReplayHandler } from '../../lambda/replay-handler';
+import { LocalEventBridge } from './eventbridge-endpoint';
 import { FaultProxy } from './fault-proxy';
 import { LocalLambda } from './lambda-endpoint';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
@@ -37,6 +38,8 @@ export class LocalAws {
   readonly kms: LocalKms;
   /** Hosts the replay function, as the stack deploys it, for `npm run replay -- --function`. */
   readonly lambda = new LocalLambda();
+  /** Receives the alerts the transformer publishes (the default bus, or any other: like EventBridge, it takes any name). */
+  readonly eventBridge = new LocalEventBridge();
   /** The proxy between the clients and s3rver, when started with `s3Faults`. */
   s3Proxy?: FaultProxy;
   private s3?: LocalS3;
@@ -50,7 +53,7 @@ export class LocalAws {
     const local = new LocalAws(options);
     const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket] });
-    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start()]);
+    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start()]);
     if (options.s3Faults) {
       local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
       await local.s3Proxy.start();
@@ -75,6 +78,7 @@ export class LocalAws {
       AWS_ENDPOINT_URL_KMS: this.kms.endpoint,
       AWS_ENDPOINT_URL_S3: this.s3Proxy?.endpoint ?? this.s3Endpoint,
       AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: this.eventBridge.endpoint,
       BUCKET_NAME: this.bucket,
     };
   }
@@ -92,7 +96,7 @@ export class LocalAws {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop()]);
+    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop(), this.eventBridge.stop()]);
   }
 }
 

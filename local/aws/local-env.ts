@@ -4,7 +4,7 @@ import type { LocalAws } from './local-aws';
  * Settings from the developer's shell that would send the handler or the SDK somewhere other than
  * the local servers, or change what the samples show: a profile (the SDK skips the environment's
  * keys when AWS_PROFILE is set), a session token s3rver does not know, a global endpoint, a real
- * KMS key pin, filters. Local runs unset them so `npm start` behaves the same on every machine.
+ * KMS key pin, filters, alert rules. Local runs unset them so `npm start` behaves the same on every machine.
  */
 const AMBIENT = [
   'AWS_PROFILE',
@@ -25,6 +25,12 @@ const AMBIENT = [
   'DROP_COMMANDS',
   'DROP_USERS',
   'MAX_DECOMPRESSED_BYTES',
+  'ALERTS_DISABLED',
+  'PRIVILEGED_USERS',
+  'ALERT_CUSTOM_RULES',
+  'ALERT_SQL_TEXT_CHARS',
+  'ALERT_EVENT_BUS',
+  'METRICS_NAMESPACE',
   'POWERTOOLS_DEV',
   'POWERTOOLS_LOGGER_LOG_EVENT',
   'AWS_LAMBDA_LOG_LEVEL',

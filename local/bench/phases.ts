@@ -9,6 +9,8 @@ import { eventLine, gzipLines, gzipLinesSync } from '../../lambda/core/ndjson';
 import { RESPONSE_GZIP_LEVEL } from '../../lambda/core/transform-batch';
 import { partitionKey, partitionOf } from '../../lambda/core/partition';
 import type { DataKey } from '../../lambda/core/ports';
+import { activeRules, RuleMatcher } from '../../lambda/core/alert-rules';
+import { matchEvent } from '../../lambda/core/alerts';
 import { median, round } from './stats';
 import type { Workload } from './workloads';
 
@@ -83,6 +85,18 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
         return lines;
       }),
     );
+    // The built-in rules plus a privileged-users list: what a kept event costs to test, in the core's own matcher.
+    const matcher = new RuleMatcher(activeRules({ privilegedUsers: ['admin', 'rdsadmin'] }));
+    await time('alert rules: match every kept event (built-ins + privileged users)', false, () => {
+      let alerts = 0;
+      for (const payload of payloads) {
+        for (const activity of payload.events) {
+          if (eventFate(activity, NO_FILTERS) !== 'kept') continue;
+          alerts += matchEvent(matcher, activity, '', activity.text, 0).length;
+        }
+      }
+      return alerts;
+    });
     const perRecord = kept.filter((lines) => lines.length > 0).map((lines) => lines.map((item) => item.line));
     const responses = await time(`response gzip per record (shipped: gzipSync level ${RESPONSE_GZIP_LEVEL})`, false, () =>
       perRecord.map((lines) => gzipLinesSync(lines, RESPONSE_GZIP_LEVEL)),

@@ -69,7 +69,13 @@ export interface StartResult {
   /** `<dataDir>/s3/<bucket>`: where s3rver keeps the objects, one `<key>._S3rver_object` file each. */
   readonly bucketDirectory: string;
   readonly logFile: string;
+  /** The alerts the local EventBridge bus received, in order, and the file they are written to (one JSON line each). */
+  readonly alerts: readonly AlertSeen[];
+  readonly alertsFile: string;
 }
+
+/** An alert as the bus received it: the event's detail (what a rule or subscriber sees). */
+export type AlertSeen = Readonly<Record<string, unknown>>;
 
 /** Runs every event file and reads back the audit log. Both servers are stopped before it resolves. */
 export async function runStart(options: StartOptions = {}): Promise<StartResult> {
@@ -102,7 +108,10 @@ export async function runStart(options: StartOptions = {}): Promise<StartResult>
       options.progress?.({ phase: 'done', index, total: files.length, file, seconds: (Date.now() - started) / 1000 });
     }
     const tree = await auditLogTree(s3, aws.bucket);
-    return { files: results, tree, bucket: aws.bucket, bucketDirectory: join(s3Directory, aws.bucket), logFile };
+    const alerts = aws.eventBridge.events.map((event) => event.detail);
+    const alertsFile = join(dataDir, 'alerts.ndjson');
+    await writeFile(alertsFile, alerts.map((alert) => `${JSON.stringify(alert)}\n`).join(''));
+    return { files: results, tree, bucket: aws.bucket, bucketDirectory: join(s3Directory, aws.bucket), logFile, alerts, alertsFile };
   } finally {
     s3.destroy();
     await aws.stop();
@@ -230,6 +239,7 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
   if (delivered > 0) {
     lines.push('Query: npm run query -- --named failed-logins   (SQL as Athena runs it; npm run query -- --list for more)');
   }
+  lines.push(...formatAlerts(result, cwd));
   const failedOutput = result.files.filter((file) => file.errorOutput);
   if (failedOutput.length > 0) {
     const records = failedOutput.reduce((sum, file) => sum + (file.errorOutput?.records ?? 0), 0);
@@ -240,6 +250,43 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
   }
   lines.push(`Handler logs (JSON lines): ${relative(cwd, result.logFile) || result.logFile}`);
   return lines;
+}
+
+/** Alerts shown in the report; the rest are in the alerts file. */
+const ALERTS_SHOWN = 12;
+
+/** The alerts the samples raised, as the bus received them: who did what, where, and where it is stored. */
+function formatAlerts(result: StartResult, cwd: string): string[] {
+  const file = relative(cwd, result.alertsFile) || result.alertsFile;
+  if (result.alerts.length === 0) return [`Alerts: none raised (the local EventBridge bus received nothing; ${file} is empty)`];
+  const byRule = new Map<string, number>();
+  for (const alert of result.alerts) byRule.set(String(alert.rule), (byRule.get(String(alert.rule)) ?? 0) + 1);
+  const lines = [
+    `Alerts on the local EventBridge bus: ${result.alerts.length} (${[...byRule].map(([rule, count]) => `${count} ${rule}`).join(', ')}); ` +
+      `each one a JSON line in ${file}:`,
+  ];
+  const shown = [...result.alerts].sort(bySeverity).slice(0, ALERTS_SHOWN);
+  const rows = shown.map((alert) => [
+    String(alert.severity),
+    String(alert.rule),
+    String(alert.resourceId),
+    String(alert.command ?? ''),
+    String(alert.dbUserName ?? ''),
+    String(alert.remoteHost ?? ''),
+    String(alert.key),
+  ]);
+  const header = ['severity', 'rule', 'resource', 'command', 'user', 'host', 'stored in'];
+  const widths = header.map((name, column) => Math.max(name.length, ...rows.map((row) => (column === 6 ? 0 : (row[column] as string).length))));
+  const format = (row: readonly string[]) => `  ${row.map((cell, column) => (column === 6 ? cell : cell.padEnd(widths[column] as number))).join('  ')}`;
+  lines.push(format(header), ...rows.map(format));
+  if (result.alerts.length > shown.length) lines.push(`  … and ${result.alerts.length - shown.length} more: head -3 ${file}`);
+  return lines;
+}
+
+const SEVERITY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+
+function bySeverity(a: AlertSeen, b: AlertSeen): number {
+  return SEVERITY_ORDER.indexOf(String(a.severity)) - SEVERITY_ORDER.indexOf(String(b.severity)) || String(a.logTime).localeCompare(String(b.logTime));
 }
 
 function batchNote(batch: BatchCounts | undefined): string {

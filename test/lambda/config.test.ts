@@ -22,6 +22,15 @@ describe('loadConfig', () => {
     expect([...config.dropFilters.classes]).toEqual(['read']);
   });
 
+  it('alerts on the built-in rules by default, to the default bus, and on privileged users once named', () => {
+    const config = loadConfig({ BUCKET_NAME: 'b' });
+    expect(config.alertRules?.map((rule) => rule.id)).toEqual(['privilege-change', 'failed-login', 'destructive-ddl']);
+    expect(config).toMatchObject({ alertEventBus: 'default', alertSqlTextChars: 0, metricsNamespace: 'DasFirehose' });
+    const named = loadConfig({ BUCKET_NAME: 'b', PRIVILEGED_USERS: 'Admin, rdsadmin', ALERTS_DISABLED: 'FAILED-LOGIN', ALERT_SQL_TEXT_CHARS: '200' });
+    expect(named.alertRules?.map((rule) => rule.id)).toEqual(['privilege-change', 'destructive-ddl', 'privileged-user-activity']);
+    expect(named.alertSqlTextChars).toBe(200);
+  });
+
   it('takes one KMS key for every resource, or one per resource', () => {
     const one = loadConfig({ BUCKET_NAME: 'b', KMS_KEY_ARN: 'arn:aws:kms:us-east-1:1:key/k' }).kmsKeys;
     expect(kmsKeyFor(one, 'cluster-ANY')).toBe('arn:aws:kms:us-east-1:1:key/k');
@@ -37,6 +46,10 @@ describe('loadConfig', () => {
     [{ MAX_DECOMPRESSED_BYTES: '-1' }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number up to'],
     [{ MAX_DECOMPRESSED_BYTES: String(2 ** 52) }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number up to'],
     [{ S3_CONCURRENCY: 'many' }, 'S3_CONCURRENCY must be'],
+    [{ ALERTS_DISABLED: 'failed-logins' }, 'ALERTS_DISABLED names no built-in rule: failed-logins; the built-in rules are privilege-change, failed-login'],
+    [{ ALERT_CUSTOM_RULES: '[{id: "x"}]' }, `ALERT_CUSTOM_RULES is not JSON: give a JSON array of rules, e.g. ALERT_CUSTOM_RULES='[{"id":"audit-schema-touched"`],
+    [{ ALERT_CUSTOM_RULES: '[{"id":"x","severity":"LOW","description":"d","when":{"statement":["DROP"]},"engines":["db2"]}]' }, 'ALERT_CUSTOM_RULES[0].engines must be a list of'],
+    [{ ALERT_SQL_TEXT_CHARS: '5000' }, 'ALERT_SQL_TEXT_CHARS must be a positive whole number up to 4096'],
   ])('rejects %p with a message that names the setting', (env, message) => {
     expect(() => loadConfig({ BUCKET_NAME: 'b', ...env })).toThrow(message);
   });

@@ -97,6 +97,39 @@ describe('npm start (runStart)', () => {
     expect(JSON.parse(lines[0]!)).toHaveProperty('logTime');
   });
 
+  it('raises the alerts the samples call for on every engine, each pointing at a stored event, and lists them', async () => {
+    const stored = new Map<string, Array<Record<string, unknown>>>();
+    const storedIn = async (key: string) => {
+      if (!stored.has(key)) {
+        const text = gunzipSync(await readFile(join(first.bucketDirectory, `${key}._S3rver_object`))).toString('utf8');
+        stored.set(key, text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+      }
+      return stored.get(key)!;
+    };
+    expect(new Set(first.alerts.map((alert) => alert.engine))).toEqual(new Set(['postgresql', 'mysql', 'oracle', 'sqlserver']));
+    expect(new Set(first.alerts.map((alert) => alert.rule))).toEqual(new Set(['privilege-change', 'failed-login', 'destructive-ddl']));
+    for (const alert of first.alerts) {
+      const events = await storedIn(String(alert.key));
+      expect(events.some((event) => event.logTime === alert.logTime && event.command === alert.command)).toBe(true);
+    }
+    // One alert per match: as many failed-login alerts as failed logins the tree holds.
+    const folderEvents = (name: string) => first.tree.commands.find((command) => command.command === name)?.events ?? 0;
+    const failedLogins = first.alerts.filter((alert) => alert.rule === 'failed-login').length;
+    const oracleFailures = first.alerts.filter((alert) => alert.rule === 'failed-login' && alert.command === 'LOGON');
+    expect(oracleFailures.length).toBeGreaterThan(0);
+    expect(failedLogins).toBe(folderEvents('AUTH_FAILURE') + folderEvents('FAILED_CONNECT') + folderEvents('LOGIN_FAILED') + oracleFailures.length);
+    for (const alert of oracleFailures) {
+      const event = (await storedIn(String(alert.key))).find((item) => item.logTime === alert.logTime && item.command === 'LOGON');
+      expect(Number(event?.exitCode)).not.toBe(0);
+    }
+    const lines = (await readFile(first.alertsFile, 'utf8')).trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line))).toEqual(first.alerts);
+    const report = formatStartReport(first).join('\n');
+    expect(report).toMatch(new RegExp(`Alerts on the local EventBridge bus: ${first.alerts.length} \\(`));
+    expect(report).toMatch(/severity +rule +resource +command +user +host +stored in/);
+    expect(report).not.toMatch(/insert into|select \*|grant select on/i);
+  });
+
   it('gives the same tree when run again, even with stale objects from an older run in the folder', async () => {
     const stale = join(first.bucketDirectory, 'events/command=STALE/date=2020-01-01/hour=00');
     await mkdir(stale, { recursive: true });

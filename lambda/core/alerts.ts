@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { EVENT_FIELDS, fieldText, readEventFields, type ActivityEvent } from './activity-payload';
+import type { FieldReader } from './activity-vocabulary';
+import type { AlertRule, RuleMatcher, Severity } from './alert-rules';
+import { objectKey } from './partition';
+
+/**
+ * Alerts: what a matched rule says about one event. Everything in an alert is what an on-call person
+ * needs to decide whether to look (who, where, what, when, and where the event is stored); the SQL text
+ * only when operators opt in, cut short. An alert's id is derived from its rule, its database and the
+ * event's stored line, so every attempt of a batch, and a re-drive of it, raises the same ids:
+ * consumers drop duplicates by id (delivery is at least once).
+ */
+
+/** The fields of the event an alert carries. */
+export interface AlertDetails {
+  readonly serverType: string | null;
+  readonly command: string | null;
+  readonly class: string | null;
+  readonly dbUserName: string | null;
+  readonly remoteHost: string | null;
+  readonly databaseName: string | null;
+  readonly objectType: string | null;
+  readonly objectName: string | null;
+  readonly logTime: string | null;
+  /** Only when operators opt in, cut to their length. */
+  readonly commandText?: string;
+}
+
+/** A rule matched one kept event, before the batch's objects (and so the event's key) are named. */
+export interface AlertMatch {
+  readonly rule: AlertRule;
+  /** The event's folder: `events/command=…/date=…/hour=…/`. */
+  readonly folder: string;
+  /** The event's stored line: its identity. */
+  readonly line: string;
+  readonly details: AlertDetails;
+}
+
+/** An alert, ready to publish. */
+export interface Alert {
+  /** Stable across attempts and re-drives of the batch: drop duplicates by it. */
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly description: string;
+  readonly resourceId: string;
+  /** The object the event is stored in. */
+  readonly key: string;
+  readonly details: AlertDetails;
+}
+
+/** The fields an alert carries besides the SQL text. */
+const DETAIL_FIELDS = ['serverType', 'command', 'class', 'dbUserName', 'remoteHost', 'databaseName', 'objectType', 'objectName', 'logTime'] as const;
+
+const EVERY_EVENT: ReadonlySet<string> = new Set(EVENT_FIELDS);
+
+/**
+ * A reader of an event's fields for the rules and the alert. The fields read of every event come
+ * free; the first other field asked for reads, in one pass over the event's text, every field the
+ * rules test and the alert carries (`fields`), so no event is scanned twice.
+ */
+export function eventFieldReader(event: ActivityEvent, fields: ReadonlySet<string>): FieldReader {
+  let more: Map<string, unknown> | undefined;
+  const read = (field: string): string | null => {
+    if (EVERY_EVENT.has(field)) return fieldText(event.fields[field as keyof ActivityEvent['fields']]);
+    more ??= readEventFields(event, fields.has(field) ? fields : new Set([...fields, field]));
+    return fieldText(more.get(field) as Parameters<typeof fieldText>[0]);
+  };
+  return Object.assign(read, { eventText: event.text });
+}
+
+/** Every field the matcher's rules test, and every field an alert carries. */
+const fieldSets = new WeakMap<RuleMatcher, ReadonlySet<string>>();
+
+function fieldsFor(matcher: RuleMatcher): ReadonlySet<string> {
+  let fields = fieldSets.get(matcher);
+  if (!fields) fieldSets.set(matcher, (fields = new Set([...matcher.fields, ...DETAIL_FIELDS, 'commandText'])));
+  return fields;
+}
+
+/** The rules the event matches, as alerts to be raised once its object is named. */
+export function matchEvent(matcher: RuleMatcher, event: ActivityEvent, folder: string, line: string, sqlTextChars: number): AlertMatch[] {
+  const read = eventFieldReader(event, fieldsFor(matcher));
+  const rules = matcher.match(read('serverType'), read);
+  if (rules.length === 0) return [];
+  const details = detailsOf(read, sqlTextChars);
+  return rules.map((rule) => ({ rule, folder, line, details }));
+}
+
+function detailsOf(read: FieldReader, sqlTextChars: number): AlertDetails {
+  const text = sqlTextChars > 0 ? read('commandText') : null;
+  return {
+    serverType: read('serverType'),
+    command: read('command'),
+    class: read('class'),
+    dbUserName: read('dbUserName'),
+    remoteHost: read('remoteHost'),
+    databaseName: read('databaseName'),
+    objectType: read('objectType'),
+    objectName: read('objectName'),
+    logTime: read('logTime'),
+    ...(text !== null ? { commandText: text.length > sqlTextChars ? `${text.slice(0, sqlTextChars)}…` : text } : {}),
+  };
+}
+
+/** The batch's alerts, their events' keys named after the batch's objects. */
+export function alertsOf(matches: readonly AlertMatch[], resourceId: string, batchName: string): Alert[] {
+  return matches.map((match) => ({
+    id: alertId(resourceId, match.rule.id, match.line),
+    rule: match.rule.id,
+    severity: match.rule.severity,
+    description: match.rule.description,
+    resourceId,
+    key: objectKey(match.folder, batchName),
+    details: match.details,
+  }));
+}
+
+export function alertId(resourceId: string, ruleId: string, line: string): string {
+  return createHash('sha256').update(resourceId).update('\n').update(ruleId).update('\n').update(line).digest('hex').slice(0, 32);
+}

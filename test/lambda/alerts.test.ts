@@ -1,0 +1,144 @@
+import type { FirehoseTransformationEvent } from 'aws-lambda';
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/adapters/eventbridge-alert-publisher';
+import { PROFILES } from '../../local/das/das-synth';
+import { capturingLogs, quietly } from '../support/logs';
+import { invokeLocal, LocalAws, mintBatch, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';
+
+/**
+ * Alerts end to end on loopback: the shipped handler, the local KMS endpoint and S3 server, and the
+ * local EventBridge endpoint (which validates PutEvents as EventBridge does, and fails entries,
+ * requests or everything on demand). What a security team relies on: every match arrives on the bus,
+ * points at its stored event, carries no SQL, and is never lost: when it cannot be published the batch
+ * fails and its retry raises the same ids.
+ */
+
+type Event = Record<string, unknown>;
+const RESOURCE = PROFILES['aurora-postgresql'].resourceId;
+
+let aws: LocalAws;
+beforeEach(async () => {
+  aws = await startLocalAws();
+});
+afterEach(() => aws.stop());
+
+/** The sensitive events of a PostgreSQL batch, by the samples' words (the rules' own test checks the words). */
+function sensitive(events: Event[][]): Event[] {
+  return events.flat().filter((event) => ['GRANT', 'CREATE ROLE', 'DROP TABLE', 'TRUNCATE TABLE', 'AUTH FAILURE'].includes(String(event.command)));
+}
+
+async function batchWithAlerts(records = 6): Promise<{ event: FirehoseTransformationEvent; expected: Event[] }> {
+  const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records, eventsPerRecord: 20, seed: 21 });
+  const expected = sensitive(events);
+  expect(expected.length).toBeGreaterThan(records * 3);
+  return { event, expected };
+}
+
+const identity = (event: { logTime?: unknown; statementId?: unknown; command?: unknown }) => `${event.logTime}|${event.statementId}|${event.command}`;
+
+describe('alerts on the bus', () => {
+  it('publishes one event per match in PutEvents of at most 10, each pointing at its stored event and carrying no SQL', async () => {
+    const { event, expected } = await batchWithAlerts();
+    const result = await quietly(() => invokeLocal(aws, event));
+    expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
+
+    const published = aws.eventBridge.events;
+    expect(published.map((alert) => identity({ logTime: alert.detail.logTime, statementId: undefined, command: alert.detail.command })).sort()).toEqual(
+      expected.map((e) => identity({ logTime: e.logTime, statementId: undefined, command: e.command })).sort(),
+    );
+    expect(aws.eventBridge.putEventsCalls).toBe(Math.ceil(expected.length / 10));
+    expect(new Set(published.map((alert) => alert.detail.alertId)).size).toBe(published.length);
+    for (const alert of published) {
+      expect(alert).toMatchObject({ eventBus: 'default', source: ALERT_SOURCE, detailType: ALERT_DETAIL_TYPE });
+      expect(alert.detail).toMatchObject({ resourceId: RESOURCE, engine: 'postgresql', bucket: aws.bucket, severity: expect.stringMatching(/^(HIGH|MEDIUM)$/) });
+      expect(alert.detail).not.toHaveProperty('commandText');
+      expect(JSON.stringify(alert.detail)).not.toMatch(/grant select on|drop table audit_probe|truncate table sessions|create user etl_loader/i);
+      // The event it names is in the object it names.
+      const lines = (await rawObjectText(aws, String(alert.detail.key))).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Event);
+      expect(lines.some((line) => line.logTime === alert.detail.logTime && line.command === alert.detail.command && line.dbUserName === alert.detail.dbUserName)).toBe(true);
+      // EventBridge keeps whole seconds of an event's time.
+      expect(alert.time).toBe(Math.floor(Date.parse(String(alert.detail.logTime).replace(' ', 'T').replace(/\+00$/, 'Z')) / 1000) * 1000);
+    }
+  });
+
+  it('sends the SQL text, cut short, only when operators opt in', async () => {
+    const { event } = await batchWithAlerts();
+    await quietly(() => invokeLocal(aws, event, { ALERT_SQL_TEXT_CHARS: '12' }));
+    const grant = aws.eventBridge.events.find((alert) => alert.detail.command === 'GRANT');
+    expect(grant?.detail.commandText).toBe('grant select…');
+  });
+
+  it('retries entries PutEvents reports failed: every alert arrives once', async () => {
+    const { event, expected } = await batchWithAlerts();
+    aws.eventBridge.failNextEntries(7);
+    const result = await quietly(() => invokeLocal(aws, event));
+    expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
+    expect(aws.eventBridge.events).toHaveLength(expected.length);
+    expect(new Set(aws.eventBridge.events.map((alert) => alert.detail.alertId)).size).toBe(expected.length);
+    expect(aws.eventBridge.putEventsCalls).toBeGreaterThan(Math.ceil(expected.length / 10));
+  });
+
+  it('fails the invocation when alerts cannot be published, removes its objects, and the retry publishes the same ids', async () => {
+    // At most 4 requests of 10, all in flight at once: every entry fails its four attempts but the last 5 to be answered.
+    const { event, expected } = await batchWithAlerts(3);
+    expect(expected.length).toBeLessThanOrEqual(40);
+    aws.eventBridge.failNextEntries(expected.length * 4 - 5);
+    await expect(quietly(() => invokeLocal(aws, event))).rejects.toThrow(/Could not publish the batch's \d+ alerts .*EventBridge refused .* Firehose will retry the batch/);
+    const early = new Set(aws.eventBridge.events.map((alert) => String(alert.detail.alertId)));
+    expect(early.size).toBe(5);
+    expect(await storedObjects(aws)).toEqual([]);
+
+    // Firehose retries the batch: every alert arrives, those that had arrived with the same ids.
+    aws.eventBridge.clear();
+    const result = await quietly(() => invokeLocal(aws, event));
+    expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
+    const ids = aws.eventBridge.events.map((alert) => String(alert.detail.alertId));
+    expect(ids).toHaveLength(expected.length);
+    for (const id of early) expect(ids).toContain(id);
+    const stored = (await storedObjects(aws)).flatMap((object) => object.events);
+    expect(stored).toHaveLength(3 * 20);
+  });
+
+  it('fails the invocation during an outage of the bus, and publishes once it is back', async () => {
+    const { event, expected } = await batchWithAlerts();
+    aws.eventBridge.down = true;
+    await expect(quietly(() => invokeLocal(aws, event, { SDK_REQUEST_TIMEOUT_MS: '2000' }))).rejects.toThrow(/Could not publish the batch's \d+ alerts/);
+    expect(aws.eventBridge.events).toEqual([]);
+    expect(await storedObjects(aws)).toEqual([]);
+    aws.eventBridge.down = false;
+    await quietly(() => invokeLocal(aws, event));
+    expect(aws.eventBridge.events).toHaveLength(expected.length);
+  });
+
+  it('makes no EventBridge call when every rule is turned off', async () => {
+    const { event } = await batchWithAlerts();
+    const result = await quietly(() => invokeLocal(aws, event, { ALERTS_DISABLED: 'privilege-change,failed-login,destructive-ddl' }));
+    expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
+    expect(aws.eventBridge.putEventsCalls).toBe(0);
+  });
+});
+
+describe('metrics in the log (CloudWatch Embedded Metric Format)', () => {
+  it('counts events by class and matches by rule, with only low-cardinality dimensions', async () => {
+    const { event, expected } = await batchWithAlerts();
+    const { logs } = await capturingLogs(() => invokeLocal(aws, event));
+    const emf = logs
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } });
+    expect(emf.length).toBeGreaterThan(0);
+    const dimensions = new Set(emf.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((metric) => metric.Dimensions.flat())));
+    expect([...dimensions].sort()).toEqual(['Class', 'Resource', 'Rule', 'service']);
+    for (const line of emf) {
+      expect(line._aws.CloudWatchMetrics[0]?.Namespace).toBe('DasFirehose');
+      // No user, host or SQL anywhere in a metrics line.
+      expect(JSON.stringify(line)).not.toMatch(/app_writer|app_reader|reporting|10\.0\.1\.23|198\.51\.100\.7|select|grant /i);
+    }
+    const sum = (name: string, where: (line: Record<string, unknown>) => boolean) =>
+      emf.filter((line) => line._aws.CloudWatchMetrics[0]?.Metrics[0]?.Name === name && where(line)).reduce((total, line) => total + Number(line[name]), 0);
+    expect(sum('Events', () => true)).toBe(event.records.length * 20);
+    // AlertMatches twice: by rule (what the alarms watch) and by database and rule.
+    expect(sum('AlertMatches', (line) => line.Resource === undefined)).toBe(expected.length);
+    expect(sum('AlertMatches', (line) => line.Resource === RESOURCE)).toBe(expected.length);
+    expect(sum('AlertMatches', (line) => line.Rule === 'failed-login' && line.Resource === undefined)).toBe(expected.filter((e) => e.command === 'AUTH FAILURE').length);
+  });
+});
