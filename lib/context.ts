@@ -1,6 +1,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import type { DasFirehosePipelineProps } from './das-firehose-pipeline';
+import { RULE_EXAMPLE } from '../lambda/core/alert-rules';
+import type { PropName } from './das-firehose-pipeline';
 import * as defaults from './defaults';
 
 /** One activity stream as the context describes it. */
@@ -18,6 +19,12 @@ export interface ObjectLockSettings {
   readonly mode: 'GOVERNANCE' | 'COMPLIANCE';
   readonly days: number;
 }
+
+/**
+ * The bus alerts go to: the account's default bus, one the stack creates, or an existing one by name
+ * (this account and region) or by ARN.
+ */
+export type AlertEventBusSetting = { readonly kind: 'default' } | { readonly kind: 'create' } | { readonly kind: 'name'; readonly name: string } | { readonly kind: 'arn'; readonly arn: string };
 
 /**
  * What the app reads from CDK context, parsed: strings turned into lists, numbers and enums. Whether the
@@ -46,6 +53,15 @@ export interface DasFirehoseSettings {
   /** false leaves the replay function out. */
   readonly replay?: boolean;
   readonly queryBytesScannedCutoffGb?: number;
+  /** false turns the alert rules off. */
+  readonly alerts?: boolean;
+  readonly alertsDisabled?: string[];
+  readonly privilegedUsers?: string[];
+  /** The parsed JSON of `alertRules`; the construct checks its shape. */
+  readonly alertRules?: unknown;
+  readonly alertThresholds?: Record<string, number>;
+  readonly alertEventBus?: AlertEventBusSetting;
+  readonly alertSqlTextChars?: number;
 }
 
 /** The context keys the app reads, with what each means. README.md (Deploy → Configuration (CDK context)) shows the same table. */
@@ -71,6 +87,13 @@ export const CONTEXT_KEYS = {
   queries: 'Optional. false leaves out the Athena tables, workgroup and named queries. Default true.',
   replay: 'Optional. false leaves out the replay function that re-drives the error output. Default true.',
   queryBytesScannedCutoffGb: 'Optional. The most one Athena query may scan, in GiB (at least 1). Default 100.',
+  alerts: 'Optional. false turns the alert rules off: no EventBridge events, alert alarms or high-severity e-mails. Default true.',
+  alertsDisabled: 'Optional. Comma list of built-in alert rules to turn off: privilege-change, failed-login, destructive-ddl, privileged-user-activity.',
+  privilegedUsers: 'Optional. Comma list of database users whose every event raises privileged-user-activity (e.g. the master user).',
+  alertRules: 'Optional. JSON array of alert rules of your own: [{"id","description","severity","engines"?,"when"}].',
+  alertThresholds: 'Optional. Matches in 5 minutes that raise a rule\'s alarm, as rule=count pairs (0: no alarm). Default failed-login=5, others 1.',
+  alertEventBus: 'Optional. Where alerts go: default (the account\'s default bus), create (a new bus), or a bus name or ARN. Default default.',
+  alertSqlTextChars: `Optional. Characters of SQL text each alert carries, 0 to ${defaults.MAX_ALERT_SQL_TEXT_CHARS}. Default 0 (none).`,
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -79,7 +102,7 @@ export type ContextKey = keyof typeof CONTEXT_KEYS;
  * The context key that sets each construct prop, so that the construct's own messages name what the
  * user of the app typed.
  */
-export const CONTEXT_KEY_OF: Partial<Record<keyof DasFirehosePipelineProps, ContextKey>> = {
+export const CONTEXT_KEY_OF: Partial<Record<PropName, ContextKey>> = {
   activityStreams: 'dasStreamArn',
   transitionAfter: 'transitionAfterDays',
   expireAfter: 'expireAfterDays',
@@ -96,6 +119,13 @@ export const CONTEXT_KEY_OF: Partial<Record<keyof DasFirehosePipelineProps, Cont
   dropClasses: 'dropClasses',
   dropCommands: 'dropCommands',
   dropUsers: 'dropUsers',
+  alerts: 'alerts',
+  'alerts.disabledRules': 'alertsDisabled',
+  'alerts.privilegedUsers': 'privilegedUsers',
+  'alerts.customRules': 'alertRules',
+  'alerts.thresholds': 'alertThresholds',
+  'alerts.eventBus': 'alertEventBus',
+  'alerts.sqlTextChars': 'alertSqlTextChars',
 };
 
 /** Missing or malformed context. The message names the keys and shows an example command. */
@@ -113,6 +143,9 @@ const STREAM_ARN = /^arn:(aws[a-z-]*):kinesis:([a-z0-9-]+):(\d{12}):stream\/([A-
 const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/((?:mrk-)?[A-Za-z0-9-]+)$/;
 const ALIAS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:alias\//;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const EVENT_BUS_NAME = /^[A-Za-z0-9._\-/]{1,256}$/;
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):\d{12}:event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
+const THRESHOLD_PAIR = /^([a-z0-9][a-z0-9-]*)\s*=\s*(\d+)$/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 /** A context key of the kind this app reads (CDK's own carry `:`, `@`, `/` or `-`). */
 const APP_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -226,7 +259,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     problems.push('Give alarmEmail or alarmTopicArn, not both (subscribe the address to your topic instead).');
   }
 
-  const flag = (key: 'queries' | 'replay'): boolean | undefined => {
+  const flag = (key: 'queries' | 'replay' | 'alerts'): boolean | undefined => {
     const raw = read(key)?.toLowerCase();
     if (raw === undefined) return undefined;
     if (raw !== 'true' && raw !== 'false') {
@@ -237,6 +270,22 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   };
   const queries = flag('queries');
   const replay = flag('replay');
+  const alerts = flag('alerts');
+  const alertRules = jsonSetting(node.tryGetContext('alertRules'), problems);
+  const alertThresholds = thresholdsSetting(node.tryGetContext('alertThresholds'), problems);
+  const alertEventBus = eventBusSetting(read('alertEventBus'), [...regions][0], problems);
+  let alertSqlTextChars: number | undefined;
+  const rawSqlTextChars = read('alertSqlTextChars');
+  if (rawSqlTextChars !== undefined) {
+    if (/^\d+$/.test(rawSqlTextChars)) alertSqlTextChars = Number(rawSqlTextChars);
+    else problems.push(`alertSqlTextChars must be a whole number of characters; got "${rawSqlTextChars}".`);
+  }
+  if (alerts === false) {
+    const alertKeys = (['alertsDisabled', 'privilegedUsers', 'alertRules', 'alertThresholds', 'alertEventBus', 'alertSqlTextChars'] as const).filter(
+      (key) => read(key) !== undefined,
+    );
+    if (alertKeys.length > 0) problems.push(`${alertKeys.join(', ')} ${alertKeys.length === 1 ? 'sets' : 'set'} alerting, which alerts=false turns off; leave ${alertKeys.length === 1 ? 'it' : 'them'} out.`);
+  }
 
   const settings: DasFirehoseSettings = {
     activityStreams: streamArns.map((streamArn, index) => ({
@@ -262,6 +311,13 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     queries,
     replay,
     queryBytesScannedCutoffGb: whole('queryBytesScannedCutoffGb'),
+    alerts,
+    alertsDisabled: optionalList(read('alertsDisabled')),
+    privilegedUsers: optionalList(read('privilegedUsers')),
+    alertRules,
+    alertThresholds,
+    alertEventBus,
+    alertSqlTextChars,
   };
   if (problems.length > 0) throw new ContextError(problems);
   return settings;
@@ -323,6 +379,69 @@ function contextString(value: unknown): string | undefined {
   const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
   const trimmed = text.trim();
   return trimmed.length > 0 ? trimmed : undefined;
+}
+
+/**
+ * `alertRules`: a JSON array as text (`-c alertRules='[…]'`), or already an array in cdk.json. Only
+ * the JSON is checked here; the rules themselves are the construct's to check.
+ */
+function jsonSetting(value: unknown, problems: string[]): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') return value;
+  if (value.trim() === '') return undefined;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    problems.push(`alertRules is not JSON (${(error as Error).message}): give a JSON array of rules, e.g. -c alertRules='${RULE_EXAMPLE}'.`);
+    return undefined;
+  }
+}
+
+/**
+ * `alertThresholds`: `rule=count` pairs (`failed-login=10,destructive-ddl=1`), or an object of them in
+ * cdk.json. Whether the rules exist is the construct's to say.
+ */
+function thresholdsSetting(value: unknown, problems: string[]): Record<string, number> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    const bad = entries.filter(([, count]) => typeof count !== 'number');
+    if (bad.length > 0) problems.push(`alertThresholds must give each rule a whole number; got ${bad.map(([rule, count]) => `${rule}=${JSON.stringify(count)}`).join(', ')}.`);
+    return Object.fromEntries(entries.filter(([, count]) => typeof count === 'number')) as Record<string, number>;
+  }
+  const pairs = list(contextString(value));
+  if (pairs.length === 0) return undefined;
+  const thresholds: Record<string, number> = {};
+  for (const pair of pairs) {
+    const match = THRESHOLD_PAIR.exec(pair);
+    if (!match) {
+      problems.push(`alertThresholds "${pair}" is not rule=count (a rule id and a whole number of matches in 5 minutes, 0 for no alarm), e.g. -c alertThresholds=failed-login=10,destructive-ddl=1.`);
+    } else if (Object.hasOwn(thresholds, match[1] as string)) {
+      problems.push(`alertThresholds gives ${match[1]} twice.`);
+    } else {
+      thresholds[match[1] as string] = Number(match[2]);
+    }
+  }
+  return thresholds;
+}
+
+/** `alertEventBus`: default, create, a bus name, or a bus ARN in the stream's region. */
+function eventBusSetting(value: string | undefined, region: string | undefined, problems: string[]): AlertEventBusSetting | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'default') return { kind: 'default' };
+  if (value === 'create') return { kind: 'create' };
+  const arn = EVENT_BUS_ARN.exec(value);
+  if (arn) {
+    if (region !== undefined && arn[1] !== region) {
+      problems.push(`alertEventBus "${value}" is in ${arn[1]}, but the stack deploys in ${region}: the function puts events on a bus of its own region.`);
+    }
+    return { kind: 'arn', arn: value };
+  }
+  if (value.startsWith('arn:') || !EVENT_BUS_NAME.test(value)) {
+    problems.push(`alertEventBus must be default, create, an event bus name or an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>); got "${value}".`);
+    return undefined;
+  }
+  return { kind: 'name', name: value };
 }
 
 function list(value: string | undefined): string[] {

@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, CfnRule, Duration, Fn, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ContextError, CONTEXT_KEY_OF, type DasFirehoseSettings } from './context';
-import { checkPipelineProps, DasFirehosePipeline, type DasFirehosePipelineProps } from './das-firehose-pipeline';
+import { checkPipelineProps, DasFirehosePipeline, type CustomAlertRule, type DasFirehosePipelineProps } from './das-firehose-pipeline';
 import * as defaults from './defaults';
 
 /** Properties of a {@link DasFirehoseStack}. */
@@ -64,6 +65,18 @@ export class DasFirehoseStack extends Stack {
           : settings.queryBytesScannedCutoffGb !== undefined
             ? { bytesScannedCutoffPerQuery: Size.gibibytes(settings.queryBytesScannedCutoffGb) }
             : true,
+      alerts:
+        settings.alerts === false
+          ? false
+          : {
+              disabledRules: settings.alertsDisabled,
+              privilegedUsers: settings.privilegedUsers,
+              // Whatever the JSON holds: the construct checks it with the transformer's own rule parser.
+              customRules: settings.alertRules as CustomAlertRule[] | undefined,
+              thresholds: settings.alertThresholds,
+              eventBus: this.alertEventBus(settings),
+              sqlTextChars: settings.alertSqlTextChars,
+            },
     };
     const { problems } = checkPipelineProps(pipelineProps, (prop) => CONTEXT_KEY_OF[prop] ?? prop);
     if (problems.length > 0) throw new ContextError(problems);
@@ -126,6 +139,33 @@ export class DasFirehoseStack extends Stack {
       description: 'The log group of Firehose delivery and processing errors',
       value: this.pipeline.deliveryLogGroup.logGroupName,
     });
+    if (this.pipeline.alertEventBus) {
+      new CfnOutput(this, 'AlertEventBusName', {
+        description: 'The EventBridge bus alerts go to (source das-firehose, detail-type "Database activity alert"): add rules of your own on it',
+        value: this.pipeline.alertEventBus.eventBusName,
+      });
+    }
+    if (this.pipeline.highSeverityAlertRule) {
+      new CfnOutput(this, 'HighSeverityAlertRuleName', {
+        description: 'The EventBridge rule that sends HIGH and CRITICAL alerts to the alarm topic',
+        value: this.pipeline.highSeverityAlertRule.ruleName,
+      });
+    }
+  }
+
+  /** The bus the context asks for: undefined for the account's default bus, which the construct picks itself. */
+  private alertEventBus(settings: DasFirehoseSettings): events.IEventBus | undefined {
+    const bus = settings.alertEventBus;
+    switch (bus?.kind) {
+      case 'create':
+        return new events.EventBus(this, 'AlertEventBus', { description: 'das-firehose database activity alerts' });
+      case 'name':
+        return events.EventBus.fromEventBusName(this, 'AlertEventBus', bus.name);
+      case 'arn':
+        return events.EventBus.fromEventBusArn(this, 'AlertEventBus', bus.arn);
+      default:
+        return undefined;
+    }
   }
 
   private alarmTopic(settings: DasFirehoseSettings): sns.ITopic | undefined {
@@ -136,9 +176,10 @@ export class DasFirehoseStack extends Stack {
     Validations.of(topic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason:
-        'The topic carries alarm state changes only (alarm name, metric, threshold), never audit data. CloudWatch ' +
-        'cannot publish to a topic encrypted with the AWS managed SNS key, so encryption would need a customer ' +
-        'managed key and key policy for no confidentiality gain.',
+        'The topic carries alarm state changes (alarm name, metric, threshold) and one-line summaries of high-severity ' +
+        'alerts (rule, database, command, user, host, object key), never SQL text or parameters, and it is delivered ' +
+        'by e-mail in clear anyway. CloudWatch and EventBridge cannot publish to a topic encrypted with the AWS managed ' +
+        'SNS key, so encryption would need a customer managed key and key policy for no confidentiality gain.',
     });
     return topic;
   }

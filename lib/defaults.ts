@@ -134,3 +134,28 @@ export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** esbuild target matching {@link FUNCTION_RUNTIME}. */
 export const FUNCTION_ESBUILD_TARGET = 'node24';
+
+/** CloudWatch namespace of the transformer's metrics (`METRICS_NAMESPACE`), which the alert alarms watch. */
+export const DEFAULT_METRICS_NAMESPACE = 'DasFirehose';
+
+/** The window an alert rule's matches are counted over, for its alarm. */
+export const ALERT_ALARM_PERIOD = Duration.minutes(5);
+
+/**
+ * Matches in {@link ALERT_ALARM_PERIOD} that raise a rule's alarm, where the rule has no threshold of its
+ * own: privilege changes, destructive DDL and a privileged user's activity are rare and deliberate, so
+ * one is worth a look.
+ */
+export const DEFAULT_ALERT_THRESHOLD = 1;
+
+/**
+ * Rules whose default threshold is not {@link DEFAULT_ALERT_THRESHOLD}: one mistyped password is routine,
+ * five failed logins in five minutes look like guessing.
+ */
+export const DEFAULT_ALERT_THRESHOLDS: Readonly<Record<string, number>> = { 'failed-login': 5 };
+
+/** The most SQL text an alert may carry, in characters (as the transformer's `ALERT_SQL_TEXT_CHARS`). */
+export const MAX_ALERT_SQL_TEXT_CHARS = 4096;
+
+/** Lambda's limit on a function's environment: keys and values together, in bytes. */
+export const MAX_FUNCTION_ENVIRONMENT_BYTES = 4096;

@@ -1,14 +1,10 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { engineOf } from '../core/activity-vocabulary';
-import type { Alert } from '../core/alerts';
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE, type Alert } from '../core/alerts';
 import { mapConcurrent } from '../core/concurrency';
 import { parseLogTime } from '../core/partition';
 import type { AlertPublisher } from '../core/ports';
 
-/** The `source` of every alert event: what an EventBridge rule matches on. */
-export const ALERT_SOURCE = 'das-firehose';
-/** The `detail-type` of every alert event. */
-export const ALERT_DETAIL_TYPE = 'Database activity alert';
 
 /** PutEvents takes at most 10 entries and 256 KB a request. */
 const MAX_ENTRIES = 10;

@@ -12,6 +12,11 @@ import { objectKey } from './partition';
  * consumers drop duplicates by id (delivery is at least once).
  */
 
+/** The `source` of every alert event: what an EventBridge rule matches on (the stack's high-severity rule does). */
+export const ALERT_SOURCE = 'das-firehose';
+/** The `detail-type` of every alert event. */
+export const ALERT_DETAIL_TYPE = 'Database activity alert';
+
 /** The fields of the event an alert carries. */
 export interface AlertDetails {
   readonly serverType: string | null;

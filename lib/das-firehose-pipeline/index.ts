@@ -1,4 +1,5 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type { aws_kinesisfirehose as firehoseRefs } from 'aws-cdk-lib/interfaces';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,17 +10,25 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import { activityStreamDelivery } from './activity-stream-delivery';
+import { alertEnvironment, alertEventBus, pipelineAlerts } from './alerts';
 import { pipelineAlarms } from './alarms';
 import { auditBucket } from './audit-bucket';
 import { auditQueries, type AuditQueries } from './audit-queries';
 import { replayFunction } from './replay-function';
 import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
-import { transformFunction } from './transform-function';
+import { functionEnvironment, transformFunction } from './transform-function';
 import { checkPipelineProps, PipelinePropsError } from './validation';
 
-export type { ActivityStreamDelivery, ActivityStreamSource, AuditQueriesOptions, DasFirehosePipelineProps } from './props';
+export type {
+  ActivityStreamDelivery,
+  ActivityStreamSource,
+  AlertsOptions,
+  AuditQueriesOptions,
+  CustomAlertRule,
+  DasFirehosePipelineProps,
+} from './props';
 export type { AuditQueries } from './audit-queries';
-export { checkPipelineProps, PipelinePropsError, type PropNamer } from './validation';
+export { checkPipelineProps, PipelinePropsError, type PropName, type PropNamer, type ResolvedAlerts } from './validation';
 
 /**
  * Database Activity Streams → Kinesis Data Firehose → transformer Lambda → S3 audit log.
@@ -28,7 +37,9 @@ export { checkPipelineProps, PipelinePropsError, type PropNamer } from './valida
  * transformer, which decrypts the records and writes the events under `events/` in the audit bucket.
  * Firehose delivers the transformer's Ok records under `firehose/ok/resource=<resourceId>/` and failed
  * records under `firehose/failed/resource=<resourceId>/`. Alarms watch processing failures, function errors and
- * delivery freshness.
+ * delivery freshness. Events matching the alert rules (privilege changes, failed logins, destructive DDL,
+ * privileged users, rules of your own) go to an EventBridge bus, are counted in CloudWatch metrics and
+ * alarmed on per rule; high-severity ones reach the alarm topic.
  *
  * @example
  * const pipeline = new DasFirehosePipeline(this, 'Pipeline', {
@@ -57,8 +68,12 @@ export class DasFirehosePipeline extends Construct {
   public readonly deliveries: readonly ActivityStreamDelivery[];
   /** The Firehose delivery streams, in the order of `activityStreams`. */
   public readonly deliveryStreams: readonly firehoseRefs.IDeliveryStreamRef[];
-  /** Every alarm the pipeline created (none with `alarms: false`). */
+  /** Every alarm the pipeline created, the alert rules' included (none with `alarms: false`). */
   public readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The bus alerts are published to (none when no alert rule is in force). */
+  public readonly alertEventBus?: events.IEventBus;
+  /** The rule sending HIGH and CRITICAL alerts to the alarm topic (none without a topic, or with `notifyHighSeverity: false`). */
+  public readonly highSeverityAlertRule?: events.IRule;
   /** The Glue database and tables, the Athena workgroup and the query policy (none with `queries: false`). */
   public readonly queries?: AuditQueries;
   /** The function `npm run replay -- --function <name>` re-drives the error output in (none with `replay: false`). */
@@ -70,14 +85,19 @@ export class DasFirehosePipeline extends Construct {
     // logs delivered through a bucket policy (an ACL would clash with bucket-owner-enforced ownership).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.node.setContext(cxapi.S3_CREATE_DEFAULT_LOGGING_POLICY, true);
-    const { problems, sources } = checkPipelineProps(props);
+    const { problems, sources, alerts } = checkPipelineProps(props);
     if (problems.length > 0) throw new PipelinePropsError(problems);
 
     const audit = auditBucket(this, props);
     this.bucket = audit.bucket;
     this.accessLogsBucket = audit.accessLogsBucket;
 
-    const fn = transformFunction(this, props, sources, this.bucket);
+    const alerting = alerts.rules.length > 0;
+    this.alertEventBus = alerting ? alertEventBus(this, alerts) : undefined;
+    // One environment for both functions: the replay function runs the transformer, alerts included.
+    const environment = functionEnvironment(props, sources, this.bucket.bucketName, alertEnvironment(alerts, this.alertEventBus?.eventBusArn));
+
+    const fn = transformFunction(this, props, sources, this.bucket, environment);
     this.transformFunction = fn.function;
     this.functionLogGroup = fn.logGroup;
 
@@ -91,7 +111,8 @@ export class DasFirehosePipeline extends Construct {
     );
     this.deliveryStreams = this.deliveries.map((delivery) => delivery.deliveryStream);
 
-    this.replayFunction = props.replay === false ? undefined : replayFunction(this, props, sources, this.bucket).function;
+    const replay = props.replay === false ? undefined : replayFunction(this, props, sources, this.bucket, environment);
+    this.replayFunction = replay?.function;
 
     this.queries =
       props.queries === false
@@ -101,7 +122,7 @@ export class DasFirehosePipeline extends Construct {
             ...(props.bucketRemovalPolicy ? { removalPolicy: props.bucketRemovalPolicy } : {}),
           });
 
-    this.alarms =
+    const alarms =
       props.alarms === false
         ? []
         : pipelineAlarms(this, props, {
@@ -110,6 +131,9 @@ export class DasFirehosePipeline extends Construct {
             transformFunction: this.transformFunction,
             deliveries: this.deliveries,
           });
+    const alerted = this.alertEventBus ? pipelineAlerts(this, props, alerts, this.alertEventBus, replay ? [fn.role, replay.role] : [fn.role]) : undefined;
+    this.highSeverityAlertRule = alerted?.highSeverityRule;
+    this.alarms = [...alarms, ...(alerted?.alarms ?? [])];
   }
 
   /** Lets the grantee list and read the audit log (`events/`), and nothing else in the bucket. */

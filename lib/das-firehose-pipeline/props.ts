@@ -1,4 +1,5 @@
 import type { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type { aws_kinesisfirehose as firehoseRefs } from 'aws-cdk-lib/interfaces';
@@ -211,17 +212,38 @@ export interface DasFirehosePipelineProps {
    */
   readonly queries?: boolean | AuditQueriesOptions;
 
+  // ---- Alerts ----
+
+  /**
+   * Alerting on sensitive activity: the transformer tests every kept event against the alert rules,
+   * publishes each match as an event on an EventBridge bus (source `das-firehose`, detail type
+   * `Database activity alert`) and counts matches in the `AlertMatches` metric; the pipeline alarms on
+   * that metric per rule and sends high-severity matches to `alarmTopic`. `false` turns the rules off
+   * (the function then makes no EventBridge call); an object sets them.
+   * @default true
+   */
+  readonly alerts?: boolean | AlertsOptions;
+
+  /**
+   * CloudWatch namespace of the transformer's metrics (`Events`, `AlertMatches`), and of the alert
+   * alarms. Give pipelines in the same account and region namespaces of their own, or their alarms
+   * count each other's matches.
+   * @default 'DasFirehose'
+   */
+  readonly metricsNamespace?: string;
+
   // ---- Alarms ----
 
   /**
    * Whether to create the pipeline's alarms (error output written, function errors, processing
-   * failures and delivery freshness per delivery stream).
+   * failures and delivery freshness per delivery stream, and one per alert rule).
    * @default true
    */
   readonly alarms?: boolean;
 
   /**
-   * Topic the alarms notify.
+   * Topic the alarms notify; high-severity alerts go to it too (see `AlertsOptions.notifyHighSeverity`).
+   * A topic imported from elsewhere must let `events.amazonaws.com` publish for those.
    * @default - alarms are created without actions
    */
   readonly alarmTopic?: sns.ITopic;
@@ -258,6 +280,82 @@ export interface AuditQueriesOptions {
    * @default Duration.days(30)
    */
   readonly resultsExpiration?: Duration;
+}
+
+/** The alert rules and where their matches go. */
+export interface AlertsOptions {
+  /**
+   * Built-in rules to turn off, by id: `privilege-change`, `failed-login`, `destructive-ddl`,
+   * `privileged-user-activity`.
+   * @default - every built-in rule is on (`privileged-user-activity` once `privilegedUsers` names someone)
+   */
+  readonly disabledRules?: string[];
+
+  /**
+   * Database users whose every event matches `privileged-user-activity` (MEDIUM), e.g. the master user.
+   * Compared case-insensitively. A user `dropUsers` leaves out can not be listed: their events are
+   * dropped before the rules see them.
+   * @default - none: `privileged-user-activity` is off
+   */
+  readonly privilegedUsers?: string[];
+
+  /**
+   * Rules of your own, in the transformer's rule language (see `lambda/core/alert-rules.ts`).
+   * @example [{ id: 'audit-schema-touched', severity: 'HIGH', description: 'Someone touched the audit schema',
+   *   when: { field: 'objectName', startsWith: ['audit.'] } }]
+   * @default - none
+   */
+  readonly customRules?: CustomAlertRule[];
+
+  /**
+   * Per rule id, how many matches in 5 minutes raise the rule's alarm; 0 creates no alarm for that rule.
+   * @example { 'failed-login': 20, 'privileged-user-activity': 0 }
+   * @default - 5 for `failed-login` (one mistyped password is routine), 1 for every other rule
+   */
+  readonly thresholds?: Record<string, number>;
+
+  /**
+   * The bus alerts are published to. The function may put events on this bus only.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * Characters of an event's SQL text an alert carries (cut short with …), from 0 to 4096. SQL text
+   * may hold personal data or secrets: it goes to whoever can read the bus, so it is left out unless asked for.
+   * @default 0
+   */
+  readonly sqlTextChars?: number;
+
+  /**
+   * Whether an EventBridge rule sends every HIGH or CRITICAL alert to `alarmTopic`, as a one-line
+   * message (rule, severity, database, engine, command, user, host, time, where the event is stored;
+   * never SQL text). Needs `alarmTopic`; without one no rule is created.
+   * @default true
+   */
+  readonly notifyHighSeverity?: boolean;
+}
+
+/**
+ * An operator's alert rule, as the transformer reads it (`ALERT_CUSTOM_RULES`). `when` is a condition:
+ * `{ field, in }`, `{ field, startsWith }`, `{ statement }`, `{ failed }`, `{ succeeded }`, `{ present }`,
+ * `{ absent }`, `{ all }` or `{ any }`, or an object of one condition per engine
+ * (`postgresql`, `mysql`, `oracle`, `sqlserver`).
+ */
+export interface CustomAlertRule {
+  /** Lower case letters, digits and `-`, unlike any built-in rule's: it names the metric dimension and the alarm. */
+  readonly id: string;
+  /** What a match means, for whoever receives the alert (1 to 256 characters). */
+  readonly description: string;
+  /** `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`. */
+  readonly severity: string;
+  /**
+   * The engines the condition applies to: `postgresql`, `mysql`, `oracle`, `sqlserver`.
+   * @default - every engine
+   */
+  readonly engines?: string[];
+  /** The condition an event must meet. */
+  readonly when: Record<string, unknown>;
 }
 
 /** A delivery stream of the pipeline and the database it carries. */

@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
-import { bundledFunction, decryptStatements, functionEnvironment, nagArnOf } from './transform-function';
+import { bundledFunction, decryptStatements, nagArnOf } from './transform-function';
 import type { ResolvedSource } from './validation';
 
 /** The replay function as the pipeline has it. */
@@ -25,7 +25,13 @@ export interface ReplayFunction {
  * - write events and remove those of a replayed batch that fails (`events/`, as the transformer does);
  * - write its marks (`firehose/replayed/`) and the Ok copy Firehose would have written (`firehose/ok/`).
  */
-export function replayFunction(scope: Construct, props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], bucket: s3.IBucket): ReplayFunction {
+export function replayFunction(
+  scope: Construct,
+  props: DasFirehosePipelineProps,
+  sources: readonly ResolvedSource[],
+  bucket: s3.IBucket,
+  environment: Record<string, string>,
+): ReplayFunction {
   const logGroup = new logs.LogGroup(scope, 'ReplayLogGroup', {
     retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -82,7 +88,8 @@ export function replayFunction(scope: Construct, props: DasFirehosePipelineProps
     timeout: Duration.minutes(15),
     role,
     logGroup,
-    environment: functionEnvironment(props, sources, bucket),
+    // The transformer's, alert settings included: a replayed batch raises the alerts its events match.
+    environment,
   });
   return { function: fn, role };
 }

@@ -32,6 +32,7 @@ export function transformFunction(
   props: DasFirehosePipelineProps,
   sources: readonly ResolvedSource[],
   bucket: s3.IBucket,
+  environment: Record<string, string>,
 ): TransformFunction {
   const logGroup = new logs.LogGroup(scope, 'FunctionLogGroup', {
     retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
@@ -84,7 +85,7 @@ export function transformFunction(
     timeout: props.functionTimeout ?? defaults.DEFAULT_FUNCTION_TIMEOUT,
     role,
     logGroup,
-    environment: functionEnvironment(props, sources, bucket),
+    environment,
   };
   const fn = bundledFunction(scope, 'TransformFunction', props, { ...common, handler: 'handler' });
   return { function: fn, role, logGroup };
@@ -151,15 +152,26 @@ export function decryptStatements(sources: readonly ResolvedSource[]): iam.Polic
   );
 }
 
-export function functionEnvironment(props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], bucket: s3.IBucket): Record<string, string> {
+/**
+ * The environment of the transformer and of the replay function (the same code, the same settings):
+ * the bucket, the keys, the Powertools and metrics settings, the drop lists, and `alertVariables`
+ * (see `alertEnvironment`).
+ */
+export function functionEnvironment(
+  props: DasFirehosePipelineProps,
+  sources: readonly ResolvedSource[],
+  bucketName: string,
+  alertVariables: Record<string, string>,
+): Record<string, string> {
   const keyArns = new Set(sources.map((source) => source.key.keyArn));
   const first = sources[0] as ResolvedSource;
   const environment: Record<string, string> = {
-    BUCKET_NAME: bucket.bucketName,
+    BUCKET_NAME: bucketName,
     // One key for every database, or <resourceId>=<keyArn> pairs when they stream with different keys.
     KMS_KEY_ARN: keyArns.size === 1 ? first.key.keyArn : sources.map((source) => `${source.resourceId}=${source.key.keyArn}`).join(','),
     POWERTOOLS_SERVICE_NAME: defaults.SERVICE_NAME,
     POWERTOOLS_LOG_LEVEL: (props.logLevel ?? defaults.DEFAULT_LOG_LEVEL).toUpperCase(),
+    METRICS_NAMESPACE: props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',
   };
   if (sources.length === 1 && first.resourceIdGiven) environment.RESOURCE_ID = first.resourceId;
@@ -172,7 +184,7 @@ export function functionEnvironment(props: DasFirehosePipelineProps, sources: re
     const cleaned = (values ?? []).map((value) => value.trim()).filter((value) => value.length > 0);
     if (cleaned.length > 0) environment[name] = cleaned.join(',');
   }
-  return environment;
+  return { ...environment, ...alertVariables };
 }
 
 /**

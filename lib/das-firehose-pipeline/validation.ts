@@ -1,10 +1,14 @@
-import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { SizeRoundingBehavior, Token, Tokenization } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-// The transformer's own reading of stream names and resource IDs: one definition for both sides.
+// The transformer's own rules and its reading of stream names and resource IDs: one definition for both sides.
+import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems, parseCustomRules, type AlertRule } from '../../lambda/core/alert-rules';
 import { isResourceId, resourceIdFromStreamName } from '../../lambda/core/resource';
 import * as defaults from '../defaults';
-import type { DasFirehosePipelineProps } from './props';
+import { alertEnvironment } from './alerts';
+import type { AlertsOptions, CustomAlertRule, DasFirehosePipelineProps } from './props';
+import { functionEnvironment } from './transform-function';
 
 /** An activity stream with its resource ID settled. */
 export interface ResolvedSource {
@@ -15,6 +19,22 @@ export interface ResolvedSource {
   readonly resourceIdGiven: boolean;
 }
 
+/** The alerting settings, checked and settled. */
+export interface ResolvedAlerts {
+  /** The rules in force, in the transformer's order (none with `alerts: false`). */
+  readonly rules: readonly AlertRule[];
+  /** Built-in rule ids turned off (every one with `alerts: false`, since the transformer's rules are on by default). */
+  readonly disabledRules: readonly string[];
+  readonly privilegedUsers: readonly string[];
+  readonly customRules: readonly CustomAlertRule[];
+  /** Per rule in force, the matches in 5 minutes that raise its alarm; 0 for none. */
+  readonly thresholds: ReadonlyMap<string, number>;
+  readonly sqlTextChars: number;
+  /** The bus the caller chose; the account's default bus when absent. */
+  readonly eventBus?: events.IEventBus;
+  readonly notifyHighSeverity: boolean;
+}
+
 /** Props the pipeline cannot build from, with every problem found (not only the first). */
 export class PipelinePropsError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -23,8 +43,11 @@ export class PipelinePropsError extends Error {
   }
 }
 
+/** A prop, or a setting of `alerts` (`alerts.customRules`). */
+export type PropName = keyof DasFirehosePipelineProps | `alerts.${keyof AlertsOptions}`;
+
 /** How a prop is named in messages: by default its own name; the stack gives its context keys instead. */
-export type PropNamer = (prop: keyof DasFirehosePipelineProps) => string;
+export type PropNamer = (prop: PropName) => string;
 
 /** The bucket settings that have no meaning with a bucket the caller brings. */
 const BUCKET_SETTINGS = [
@@ -43,14 +66,17 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
 /**
  * Every rule the pipeline's props must follow, written once: the construct throws them, and the stack
  * reports them under the names of its context keys. Returns the problems and, when there are none to
- * do with them, the activity streams with their resource IDs settled.
+ * do with them, the activity streams with their resource IDs settled and the alert settings with the
+ * rules in force (checked by the transformer's own rule parser, so the function never refuses at its
+ * cold start what synth let through).
  */
 export function checkPipelineProps(
   props: DasFirehosePipelineProps,
   name: PropNamer = (prop) => prop,
-): { problems: string[]; sources: ResolvedSource[] } {
+): { problems: string[]; sources: ResolvedSource[]; alerts: ResolvedAlerts } {
   const problems: string[] = [];
   const sources = resolveSources(props, name, problems);
+  const alerts = resolveAlerts(props, name, problems);
 
   const range = (prop: keyof DasFirehosePipelineProps, value: number, min: number, max: number, unit: string, options: { whole?: boolean; why?: string } = {}): void => {
     if ((options.whole && !Number.isInteger(value)) || value < min || value > max) {
@@ -110,7 +136,141 @@ export function checkPipelineProps(
   if (props.alarms === false && props.alarmTopic !== undefined) {
     problems.push(`${name('alarmTopic')} has no alarms to notify with ${name('alarms')} off.`);
   }
-  return { problems, sources };
+  const namespace = props.metricsNamespace;
+  if (namespace !== undefined && (!/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(namespace) || namespace.startsWith(':') || namespace.startsWith('AWS/'))) {
+    problems.push(`${name('metricsNamespace')} must be 1 to 255 printable ASCII characters, not starting with ":" or "AWS/" (a CloudWatch namespace); got "${namespace}".`);
+  }
+  if (sources.length > 0) checkEnvironmentSize(props, sources, alerts, name, problems);
+  return { problems, sources, alerts };
+}
+
+const ALERTS_OFF: ResolvedAlerts = {
+  rules: [],
+  disabledRules: BUILT_IN_RULE_IDS,
+  privilegedUsers: [],
+  customRules: [],
+  thresholds: new Map(),
+  sqlTextChars: 0,
+  notifyHighSeverity: false,
+};
+
+/**
+ * The alert settings, checked with the transformer's own rule parser: what the function would refuse
+ * at its cold start is refused here, at synth, under the prop's (or context key's) name.
+ */
+function resolveAlerts(props: DasFirehosePipelineProps, name: PropNamer, problems: string[]): ResolvedAlerts {
+  if (props.alerts === false) return ALERTS_OFF;
+  const options: AlertsOptions = typeof props.alerts === 'object' ? props.alerts : {};
+  const cleaned = (values: readonly string[] | undefined) => (values ?? []).map((value) => value.trim()).filter((value) => value.length > 0);
+
+  const disabledRules = cleaned(options.disabledRules).map((id) => id.toLowerCase());
+  problems.push(...disabledRuleProblems(disabledRules, name('alerts.disabledRules')).map(sentence));
+
+  const privilegedUsers = cleaned(options.privilegedUsers);
+  const withComma = privilegedUsers.filter((user) => user.includes(','));
+  if (withComma.length > 0) {
+    problems.push(`${name('alerts.privilegedUsers')} are user names, one per item; got ${withComma.map((user) => `"${user}"`).join(', ')}.`);
+  }
+  const dropped = new Set(cleaned(props.dropUsers).map((user) => user.toLowerCase()));
+  const both = privilegedUsers.filter((user) => dropped.has(user.toLowerCase()));
+  if (both.length > 0) {
+    problems.push(
+      `${name('alerts.privilegedUsers')} lists ${both.join(', ')}, whom ${name('dropUsers')} leaves out: their events are dropped ` +
+        'before the alert rules see them. Keep them in the audit log, or leave them out of the privileged users.',
+    );
+  }
+
+  const customRules = options.customRules ?? [];
+  const custom = options.customRules === undefined ? { rules: [], problems: [] } : parseCustomRules(customRules, name('alerts.customRules'));
+  problems.push(...custom.problems.map(sentence));
+  const rules = activeRules({ disabled: disabledRules, privilegedUsers, custom: custom.rules });
+
+  const known = [...BUILT_IN_RULE_IDS, ...(Array.isArray(customRules) ? customRules.map((rule) => rule?.id).filter((id): id is string => typeof id === 'string') : [])];
+  const given = options.thresholds ?? {};
+  for (const [id, threshold] of Object.entries(given)) {
+    if (!known.includes(id)) {
+      problems.push(`${name('alerts.thresholds')} names no rule: "${id}"; the rules are ${known.join(', ')}.`);
+    }
+    if (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 0) {
+      problems.push(`${name('alerts.thresholds')} for ${id} must be a whole number of matches in 5 minutes, 0 for no alarm; got ${JSON.stringify(threshold)}.`);
+    }
+  }
+  if (props.alarms === false && options.thresholds !== undefined) {
+    problems.push(`${name('alerts.thresholds')} sets the alert rules' alarms, which ${name('alarms')} off leaves out.`);
+  }
+  const thresholds = new Map(rules.map((rule) => [rule.id, given[rule.id] ?? defaults.DEFAULT_ALERT_THRESHOLDS[rule.id] ?? defaults.DEFAULT_ALERT_THRESHOLD]));
+
+  const sqlTextChars = options.sqlTextChars ?? 0;
+  if (!Number.isSafeInteger(sqlTextChars) || sqlTextChars < 0 || sqlTextChars > defaults.MAX_ALERT_SQL_TEXT_CHARS) {
+    problems.push(`${name('alerts.sqlTextChars')} must be a whole number of characters from 0 (no SQL text) to ${defaults.MAX_ALERT_SQL_TEXT_CHARS}; got ${sqlTextChars}.`);
+  }
+  if (options.notifyHighSeverity === true && props.alarmTopic === undefined) {
+    problems.push(`${name('alerts.notifyHighSeverity')} sends high-severity alerts to ${name('alarmTopic')}; give a topic.`);
+  }
+  return {
+    rules,
+    disabledRules,
+    privilegedUsers,
+    customRules,
+    thresholds,
+    sqlTextChars,
+    ...(options.eventBus ? { eventBus: options.eventBus } : {}),
+    notifyHighSeverity: options.notifyHighSeverity ?? true,
+  };
+}
+
+/** What a value CDK resolves only at deployment may take at most, in bytes. */
+const LONGEST = {
+  bucketName: 63,
+  /** `arn:aws-iso-b:events:us-isob-east-1:123456789012:event-bus/` and a name of up to 256 characters. */
+  eventBusArn: 60 + 256,
+  other: 128,
+};
+
+/** How a string token is written until it is resolved: `${Token[NAME.123]}`. */
+const TOKEN_MARKER = /\$\{Token\[[^\]]*\]\}/g;
+
+/**
+ * Lambda refuses a function whose environment (keys and values) exceeds 4 KB, at deployment and with
+ * little to say why: count it here, values known only at deployment at their longest.
+ */
+function checkEnvironmentSize(props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], alerts: ResolvedAlerts, name: PropNamer, problems: string[]): void {
+  const busArn = alerts.eventBus?.eventBusArn;
+  const environment = functionEnvironment(
+    props,
+    sources,
+    'b'.repeat(LONGEST.bucketName),
+    alertEnvironment(alerts, busArn === undefined || Token.isUnresolved(busArn) ? 'a'.repeat(LONGEST.eventBusArn) : busArn),
+  );
+  const bytesOf = (value: string): number => {
+    const tokens = Tokenization.reverseString(value).tokens.length;
+    return Buffer.byteLength(value.replace(TOKEN_MARKER, '')) + tokens * LONGEST.other;
+  };
+  const sizes = Object.entries(environment).map(([key, value]) => ({ key, bytes: Buffer.byteLength(key) + bytesOf(value) }));
+  const total = sizes.reduce((sum, entry) => sum + entry.bytes, 0);
+  if (total <= defaults.MAX_FUNCTION_ENVIRONMENT_BYTES) return;
+  const setBy: Record<string, string> = {
+    ALERT_CUSTOM_RULES: name('alerts.customRules'),
+    PRIVILEGED_USERS: name('alerts.privilegedUsers'),
+    DROP_USERS: name('dropUsers'),
+    DROP_COMMANDS: name('dropCommands'),
+    DROP_CLASSES: name('dropClasses'),
+    KMS_KEY_ARN: name('activityStreams'),
+  };
+  const largest = sizes
+    .filter((entry) => setBy[entry.key] !== undefined)
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map((entry) => `${setBy[entry.key]} ${entry.bytes} bytes`);
+  problems.push(
+    `The function's environment would take up to ${total} bytes, more than the ${defaults.MAX_FUNCTION_ENVIRONMENT_BYTES} Lambda allows ` +
+      `(largest: ${largest.join(', ')}). Shorten the longest: fewer or shorter custom rules and descriptions, shorter lists.`,
+  );
+}
+
+/** A message from the transformer's checks, ended as the pipeline's are. */
+function sentence(problem: string): string {
+  return /[.!?]$/.test(problem) ? problem : `${problem}.`;
 }
 
 function resolveSources(props: DasFirehosePipelineProps, name: PropNamer, problems: string[]): ResolvedSource[] {

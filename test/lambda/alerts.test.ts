@@ -1,5 +1,5 @@
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/adapters/eventbridge-alert-publisher';
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts';
 import { PROFILES } from '../../local/das/das-synth';
 import { capturingLogs, quietly } from '../support/logs';
 import { invokeLocal, LocalAws, mintBatch, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';

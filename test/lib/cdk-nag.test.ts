@@ -19,12 +19,15 @@ function acknowledgements(root: IConstruct): Array<{ id: string; reason: string;
 }
 
 describe('cdk-nag AwsSolutions', () => {
-  // The widest configuration: several databases and keys, an alarm topic, Object Lock.
+  // The widest configuration: several databases and keys, an alarm topic, Object Lock, alerts on a bus
+  // the stack creates with every rule in force and the high-severity rule to the topic.
   const context = {
     dasStreamArn: `${STREAM_ARN},${INSTANCE_STREAM_ARN}`,
     kmsKeyArn: `${KEY_ARN},${OTHER_KEY_ARN}`,
     alarmEmail: 'dba@example.com',
     objectLockDays: '365',
+    alertEventBus: 'create',
+    privilegedUsers: 'admin',
   };
   let app: App;
 

@@ -79,7 +79,8 @@ describe('DasFirehosePipeline with several databases', () => {
   });
 
   it('alarms on processing and freshness per delivery stream, and lists every stream in the output', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
+    // Two for the pipeline, two per delivery stream, one per built-in alert rule in force (not per database).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3 + 3);
     const output = template.findOutputs('DeliveryStreamName').DeliveryStreamName.Value;
     expect(output['Fn::Join'][0]).toBe(',');
     expect(output['Fn::Join'][1]).toHaveLength(3);

@@ -73,9 +73,10 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       ]);
     });
 
-    it('gives the function only its log group, KMS and S3 (no managed policies)', () => {
+    it('gives the function only its log group, KMS, S3 and putting alerts on the bus (no managed policies)', () => {
       const services = new Set(statementsOfRole(template, functionRoleId).flatMap(actionsOf).map((a) => a.split(':')[0]));
-      expect([...services].sort()).toEqual(['kms', 'logs', 's3']);
+      // events:PutEvents on the alert bus only: see alerts.test.ts.
+      expect([...services].sort()).toEqual(['events', 'kms', 'logs', 's3']);
       expect(Object.values(template.findResources('AWS::IAM::Role')).every((r) => !r.Properties.ManagedPolicyArns)).toBe(true);
     });
 
@@ -277,14 +278,18 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       expect(fn.Timeout).toBeLessThanOrEqual(300);
     });
 
-    it('gets the bucket, the key and the Powertools settings in its environment', () => {
+    it('gets the bucket, the key, the Powertools and metrics settings and the alert bus in its environment', () => {
       const variables = template.findResources('AWS::Lambda::Function')[functionId].Properties.Environment.Variables;
       expect(variables).toEqual({
         BUCKET_NAME: { Ref: bucketId },
         KMS_KEY_ARN: KEY_ARN,
         POWERTOOLS_SERVICE_NAME: 'das-firehose',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        METRICS_NAMESPACE: 'DasFirehose',
         NODE_OPTIONS: '--enable-source-maps',
+        ALERT_EVENT_BUS: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']],
+        },
       });
     });
 
@@ -299,7 +304,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
   });
 
   describe('alarms', () => {
-    it('watches the error output, function errors, processing success and delivery freshness', () => {
+    it('watches the error output, function errors, processing success, delivery freshness and the alert rules', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
       const byMetric = Object.fromEntries(alarms.map((alarm) => [`${alarm.Namespace} ${alarm.MetricName}`, alarm]));
       expect(Object.keys(byMetric).sort()).toEqual([
@@ -307,6 +312,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         'AWS/Firehose ExecuteProcessing.Success',
         'AWS/Lambda Errors',
         'AWS/S3 PutRequests',
+        'DasFirehose AlertMatches',
       ]);
       expect(byMetric['AWS/S3 PutRequests']).toMatchObject({
         Dimensions: expect.arrayContaining([{ Name: 'FilterId', Value: 'FirehoseErrorOutput' }]),
@@ -435,7 +441,7 @@ describe('DasFirehoseStack configured through context', () => {
       },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(4 + 3); // the pipeline's, and one per built-in alert rule in force
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });

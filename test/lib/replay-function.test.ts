@@ -46,7 +46,7 @@ describe('the replay function', () => {
     expect(template.findOutputs('ReplayFunctionName').ReplayFunctionName.Value).toEqual({ Ref: Object.keys(template.findResources('AWS::Lambda::Function')).find((key) => key.includes('ReplayFunction')) });
   });
 
-  it('may read and retire the error output, read the journal, write events, its marks and the Ok copy, decrypt under the context: nothing else', () => {
+  it('may read and retire the error output, read the journal, write events, its marks and the Ok copy, decrypt under the context, put alerts on the bus: nothing else', () => {
     const roleId = replay.Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy: Json) => JSON.stringify(policy.Properties.Roles).includes(roleId))
@@ -76,6 +76,8 @@ describe('the replay function', () => {
         Resource: [KEY_ARN],
         Condition: { StringEquals: { 'kms:EncryptionContext:aws:rds:dbc-id': 'cluster-ABCDEFGHIJKL' } },
       },
+      // A replayed batch raises the alerts its events match, on the transformer's bus.
+      { Action: ['events:PutEvents'], Resource: ['arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default'] },
     ]);
     // Its logs go to a log group of its own, and nothing is attached to the role besides.
     const role = template.findResources('AWS::IAM::Role')[roleId];
