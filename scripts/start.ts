@@ -16,7 +16,8 @@ const writeOut = process.stdout.write.bind(process.stdout);
 runMain('start', async () => {
   writeOut(
     'das-firehose: the sample events in events/ through the real handler, on loopback: an S3-compatible server\n' +
-      '(files in .local/s3/, cleared first) and a KMS endpoint holding the LOCAL DEVELOPMENT KEY.\n\n',
+      '(files in .local/s3/, cleared first), a KMS endpoint holding the LOCAL DEVELOPMENT KEY, and an EventBridge\n' +
+      'endpoint receiving the alerts.\n\n',
   );
   const result = await runStart({ progress: progressReporter() });
   writeOut(`${formatStartReport(result).join('\n')}\n`);

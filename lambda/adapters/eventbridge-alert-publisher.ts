@@ -88,6 +88,9 @@ export class EventBridgeAlertPublisher implements AlertPublisher {
       bucket: this.bucket,
       key: alert.key,
       s3Uri: `s3://${this.bucket}/${alert.key}`,
+      ...(alert.moreMatches !== undefined
+        ? { moreMatches: alert.moreMatches, summary: `${alert.moreMatches} more matches of ${alert.rule} in one batch, beyond the alerts sent one by one: query the audit log for them` }
+        : {}),
     };
     return {
       Source: ALERT_SOURCE,

@@ -56,7 +56,8 @@ const MYSQL_STATEMENT = { field: 'command', in: ['QUERY'] } as const;
 export const FAILED_LOGIN: ActivityKind = {
   // AUTH FAILURE is what public DAS consumers match; a CONNECT with an error is the same thing said otherwise.
   postgresql: { any: [{ field: 'command', in: ['AUTH FAILURE'] }, { all: [{ field: 'command', in: ['CONNECT'] }, { present: 'errorMessage' }] }] },
-  mysql: { any: [{ field: 'command', in: ['FAILED_CONNECT'] }, { all: [{ field: 'command', in: ['CONNECT'] }, { failed: 'exitCode' }] }] },
+  // A CHANGEUSER (COM_CHANGE_USER) with an error code is a login that failed inside a session.
+  mysql: { any: [{ field: 'command', in: ['FAILED_CONNECT'] }, { all: [{ field: 'command', in: ['CONNECT', 'CHANGEUSER'] }, { failed: 'exitCode' }] }] },
   // Oracle reports every LOGON; RETURN_CODE (exitCode) says how it went: 1017 bad password, 28000 locked…
   oracle: { all: [{ field: 'command', in: ['LOGON'] }, { failed: 'exitCode' }] },
   sqlserver: { field: 'command', in: ['LOGIN FAILED', 'DATABASE AUTHENTICATION FAILED'] },
@@ -86,7 +87,12 @@ export const PRIVILEGE_CHANGE: ActivityKind = {
       { field: 'class', in: ['ROLE'] },
       {
         field: 'command',
-        in: ['GRANT', 'REVOKE', 'GRANT ROLE', 'REVOKE ROLE', 'CREATE ROLE', 'ALTER ROLE', 'DROP ROLE', 'CREATE USER', 'ALTER USER', 'DROP USER', 'ALTER DEFAULT PRIVILEGES'],
+        in: [
+          'GRANT', 'REVOKE', 'GRANT ROLE', 'REVOKE ROLE', 'CREATE ROLE', 'ALTER ROLE', 'DROP ROLE', 'CREATE USER', 'ALTER USER', 'DROP USER',
+          'ALTER DEFAULT PRIVILEGES',
+          // Hand every object of a role to another, or drop them and revoke its privileges.
+          'REASSIGN OWNED', 'DROP OWNED',
+        ],
       },
     ],
   },
@@ -97,7 +103,15 @@ export const PRIVILEGE_CHANGE: ActivityKind = {
       { statement: ['GRANT', 'REVOKE', 'CREATE USER', 'ALTER USER', 'DROP USER', 'RENAME USER', 'SET PASSWORD', 'CREATE ROLE', 'DROP ROLE', 'SET DEFAULT ROLE'] },
     ],
   },
-  oracle: { field: 'command', in: ['GRANT', 'REVOKE', 'CREATE USER', 'ALTER USER', 'DROP USER', 'CREATE ROLE', 'ALTER ROLE', 'DROP ROLE', 'SET ROLE'] },
+  // Unified auditing's action names, as DAS passes them; SET ROLE only switches on roles already granted.
+  oracle: {
+    field: 'command',
+    in: [
+      'GRANT', 'REVOKE', 'GRANT OBJECT', 'REVOKE OBJECT', 'SYSTEM GRANT', 'SYSTEM REVOKE', 'GRANT ROLE', 'REVOKE ROLE',
+      'CREATE USER', 'ALTER USER', 'DROP USER', 'CREATE ROLE', 'ALTER ROLE', 'DROP ROLE', 'PASSWORD CHANGE', 'BECOME USER',
+      'CREATE PROFILE', 'ALTER PROFILE', 'DROP PROFILE',
+    ],
+  },
   sqlserver: {
     any: [
       {
@@ -105,13 +119,16 @@ export const PRIVILEGE_CHANGE: ActivityKind = {
         in: [
           'GRANT', 'GRANT WITH GRANT', 'REVOKE', 'REVOKE WITH GRANT', 'REVOKE WITH CASCADE', 'DENY', 'DENY WITH CASCADE',
           'ADD MEMBER', 'DROP MEMBER', 'CHANGE PASSWORD', 'CHANGE OWN PASSWORD', 'RESET PASSWORD', 'RESET OWN PASSWORD',
-          'UNLOCK ACCOUNT', 'IMPERSONATE', 'TAKE OWNERSHIP',
+          'UNLOCK ACCOUNT', 'IMPERSONATE', 'TAKE OWNERSHIP', 'PASSWORD POLICY', 'PASSWORD EXPIRATION', 'MUST CHANGE PASSWORD',
         ],
       },
       {
         all: [
           { field: 'command', in: ['CREATE', 'ALTER', 'DROP'] },
-          { field: 'class', in: ['LOGIN', 'SQL LOGIN', 'WINDOWS LOGIN', 'SERVER ROLE', 'ROLE', 'DATABASE ROLE', 'SQL USER', 'WINDOWS USER', 'USER', 'APPLICATION ROLE'] },
+          {
+            field: 'class',
+            in: ['LOGIN', 'SQL LOGIN', 'WINDOWS LOGIN', 'WINDOWS GROUP', 'SERVER ROLE', 'ROLE', 'DATABASE ROLE', 'SQL USER', 'WINDOWS USER', 'USER', 'APPLICATION ROLE'],
+          },
         ],
       },
     ],
@@ -122,7 +139,8 @@ export const PRIVILEGE_CHANGE: ActivityKind = {
 export const DESTRUCTIVE_DDL: ActivityKind = {
   postgresql: { any: [{ field: 'command', startsWith: ['DROP '] }, { field: 'command', in: ['TRUNCATE TABLE', 'TRUNCATE'] }] },
   mysql: { all: [MYSQL_STATEMENT, { statement: ['DROP', 'TRUNCATE'] }] },
-  oracle: { any: [{ field: 'command', startsWith: ['DROP '] }, { field: 'command', in: ['TRUNCATE TABLE', 'TRUNCATE CLUSTER', 'PURGE TABLE'] }] },
+  // PURGE TABLE, INDEX, TABLESPACE, RECYCLEBIN, DBA_RECYCLEBIN: gone past the recycle bin.
+  oracle: { any: [{ field: 'command', startsWith: ['DROP ', 'PURGE '] }, { field: 'command', in: ['TRUNCATE TABLE', 'TRUNCATE CLUSTER'] }] },
   // SQL Server audits no TRUNCATE action: only its text shows it.
   sqlserver: { any: [{ field: 'command', in: ['DROP'] }, { statement: ['TRUNCATE'] }] },
 };
@@ -195,7 +213,8 @@ function keywordRegExp(statements: readonly string[]): RegExp {
   let regExp = keywordRegExps.get(statements);
   if (!regExp) {
     const first = [...new Set(statements.map((statement) => statement.trim().split(/\s+/)[0] as string))];
-    keywordRegExps.set(statements, (regExp = new RegExp(`\\b(${first.join('|')})\\b`, 'i')));
+    // No word boundaries: in JSON text a line break before the keyword is written `\\n`, a word character.
+    keywordRegExps.set(statements, (regExp = new RegExp(`(${first.join('|')})`, 'i')));
   }
   return regExp;
 }
@@ -218,5 +237,7 @@ function statementRegExp(statements: readonly string[]): RegExp {
  */
 export function statementPattern(statements: readonly string[]): string {
   const words = statements.map((statement) => statement.toUpperCase().split(/\s+/).join('\\s+'));
-  return `^\\s*((/\\*[^*]*\\*+([^/*][^*]*\\*+)*/|--[^\\n]*\\n)\\s*)*(${words.join('|')})\\b`;
+  // Skipped before the statement: spaces, comments (/* */, -- and MySQL's #), and the opening of a MySQL
+  // versioned comment (/*!40000 …), whose text MySQL runs as a statement (mysqldump writes DROPs so).
+  return `^\\s*((/\\*[^*]*\\*+([^/*][^*]*\\*+)*/|/\\*!\\d*|--[^\\n]*\\n|#[^\\n]*\\n)\\s*)*(${words.join('|')})\\b`;
 }

@@ -57,11 +57,13 @@ export const BUILT_IN_RULES: readonly AlertRule[] = [
 /** Every event of the listed users (compared case-insensitively: Oracle writes user names in capitals). */
 export function privilegedUserRule(users: readonly string[]): AlertRule {
   const condition: Condition = { field: 'dbUserName', in: users };
+  // MySQL logs a statement as its MAIN event plus an AUX event per table touched: one alert per statement.
+  const mysql: Condition = { all: [condition, { field: 'class', in: ['MAIN'] }] };
   return {
     id: PRIVILEGED_USER_RULE,
     severity: 'MEDIUM',
     description: `Activity by a privileged user (${users.join(', ')})`,
-    when: Object.fromEntries((Object.keys(ENGINES) as EngineName[]).map((engine) => [engine, condition])),
+    when: Object.fromEntries((Object.keys(ENGINES) as EngineName[]).map((engine) => [engine, engine === 'mysql' ? mysql : condition])),
   };
 }
 

@@ -50,9 +50,42 @@ export interface Alert {
   readonly severity: Severity;
   readonly description: string;
   readonly resourceId: string;
-  /** The object the event is stored in. */
+  /** The object the event is stored in (for a summary: the batch's folder of `events/`). */
   readonly key: string;
   readonly details: AlertDetails;
+  /** A summary alert: this many more matches of the rule in the batch were not sent one by one. */
+  readonly moreMatches?: number;
+}
+
+/**
+ * Alerts one batch sends one by one; further matches are summed up per rule in one alert each. A batch
+ * of nothing but sensitive events (a migration dropping thousands of tables, a password-spraying attack)
+ * must neither exhaust the function's memory nor spend its time on PutEvents: each alert held costs about
+ * a kilobyte until it is published, and ten of them a request.
+ */
+export const MAX_ALERTS_PER_BATCH = 1000;
+
+/**
+ * The batch's room for alerts, shared by its records as they are read: matches beyond it are only
+ * counted, per rule. Which matches get the room depends on the order records are read in, so at the
+ * edge a retry may send a few different ones; the summaries' ids do not change.
+ */
+export class AlertBudget {
+  private held = 0;
+  /** Matches beyond the room, by rule. */
+  readonly overflow = new Map<AlertRule, number>();
+
+  constructor(readonly max = MAX_ALERTS_PER_BATCH) {}
+
+  /** Whether the match may be held as an alert of its own (else it is counted). */
+  take(rule: AlertRule): boolean {
+    if (this.held < this.max) {
+      this.held += 1;
+      return true;
+    }
+    this.overflow.set(rule, (this.overflow.get(rule) ?? 0) + 1);
+    return false;
+  }
 }
 
 /** The fields an alert carries besides the SQL text. */
@@ -109,9 +142,34 @@ function detailsOf(read: FieldReader, sqlTextChars: number): AlertDetails {
   };
 }
 
-/** The batch's alerts, their events' keys named after the batch's objects. */
-export function alertsOf(matches: readonly AlertMatch[], resourceId: string, batchName: string): Alert[] {
-  return matches.map((match) => ({
+const NO_DETAILS: AlertDetails = {
+  serverType: null,
+  command: null,
+  class: null,
+  dbUserName: null,
+  remoteHost: null,
+  databaseName: null,
+  objectType: null,
+  objectName: null,
+  logTime: null,
+};
+
+/**
+ * The batch's alerts, their events' keys named after the batch's objects, then one summary per rule
+ * whose matches overflowed the batch's room (id from the batch's name: the same on every attempt).
+ */
+export function alertsOf(matches: readonly AlertMatch[], resourceId: string, batchName: string, overflow: ReadonlyMap<AlertRule, number> = new Map()): Alert[] {
+  const summaries = [...overflow].map(([rule, count]) => ({
+    id: alertId(resourceId, rule.id, `more matches of batch ${batchName}`),
+    rule: rule.id,
+    severity: rule.severity,
+    description: rule.description,
+    resourceId,
+    key: 'events/',
+    details: NO_DETAILS,
+    moreMatches: count,
+  }));
+  return [...matches.map((match) => ({
     id: alertId(resourceId, match.rule.id, match.line),
     rule: match.rule.id,
     severity: match.rule.severity,
@@ -119,7 +177,7 @@ export function alertsOf(matches: readonly AlertMatch[], resourceId: string, bat
     resourceId,
     key: objectKey(match.folder, batchName),
     details: match.details,
-  }));
+  })), ...summaries];
 }
 
 export function alertId(resourceId: string, ruleId: string, line: string): string {

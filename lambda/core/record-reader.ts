@@ -4,7 +4,7 @@ import { eventFate, type DropFilters } from './event-filter';
 import { eventLines, gzipLinesSync } from './ndjson';
 import { partitionKey, partitionOf } from './partition';
 import type { RuleMatcher } from './alert-rules';
-import { matchEvent, type AlertMatch } from './alerts';
+import { matchEvent, type AlertBudget, type AlertMatch } from './alerts';
 
 /** A record that cannot be read, and why (safe to log: never content). */
 export interface Failed {
@@ -48,6 +48,8 @@ export interface RecordSettings {
   readonly matcher?: RuleMatcher;
   /** Characters of SQL text an alert carries. */
   readonly alertSqlTextChars?: number;
+  /** The batch's room for alerts (matches beyond it are counted only). */
+  readonly alertBudget?: AlertBudget;
 }
 
 /**
@@ -147,7 +149,11 @@ export function readOpenedRecord(gzipped: Buffer, arrival: number, settings: Rec
     kept.folders[index] = folder;
     const klass = metricClass(event.fields.class);
     classes.set(klass, (classes.get(klass) ?? 0) + 1);
-    if (matcher) for (const match of matchEvent(matcher, event, folder, line, settings.alertSqlTextChars ?? 0)) alerts.push(match);
+    if (matcher) {
+      for (const match of matchEvent(matcher, event, folder, line, settings.alertSqlTextChars ?? 0)) {
+        if (!settings.alertBudget || settings.alertBudget.take(match.rule)) alerts.push(match);
+      }
+    }
   });
   return { kind: 'ok', kept, data: gzipLinesSync(kept.lines, settings.responseGzipLevel), counts, classes, alerts };
 }

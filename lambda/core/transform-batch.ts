@@ -8,7 +8,7 @@ import type {
 import { BatchFailure, ConfigError } from './errors';
 import type { AlertPublisher, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
 import { RuleMatcher } from './alert-rules';
-import { alertsOf, type Alert } from './alerts';
+import { AlertBudget, alertsOf, type Alert } from './alerts';
 import { mapConcurrent } from './concurrency';
 import { parseEnvelope, type DasEnvelope } from './das-envelope';
 import { recordDigest } from './journal';
@@ -136,6 +136,7 @@ export async function transformBatch(
     responseGzipLevel: deps.responseGzipLevel ?? RESPONSE_GZIP_LEVEL,
     matcher: matcherFor(deps.settings),
     alertSqlTextChars: deps.settings.alertSqlTextChars ?? 0,
+    alertBudget: new AlertBudget(),
   };
   const budget = new DecompressionBudget(deps.settings.maxBatchDecompressedBytes);
 
@@ -202,7 +203,7 @@ export async function transformBatch(
 
     const groups = groupLines(answered);
     const objects = groups.size === 0 ? [] : await writeObjects(groups, name, journal, deps, stop, options);
-    const alerts = alertsOf(answered.flatMap((outcome) => (outcome.kind === 'ok' ? outcome.alerts : [])), resourceId, name);
+    const alerts = alertsOf(answered.flatMap((outcome) => (outcome.kind === 'ok' ? outcome.alerts : [])), resourceId, name, settings.alertBudget?.overflow);
     // Published once the events they point at are stored; if publishing fails, so does the batch.
     if (alerts.length > 0 && deps.alerts) await publishAlerts(alerts, objects, deps, stop, options);
     return { result: { records }, summary: summarize(resourceId, event.records, answered, objects, alerts), objects, alerts };
@@ -451,7 +452,8 @@ function summarize(
   alerts: readonly Alert[],
 ): BatchSummary {
   const alertsByRule: Record<string, number> = {};
-  for (const alert of alerts) alertsByRule[alert.rule] = (alertsByRule[alert.rule] ?? 0) + 1;
+  // Matches, summaries counting for every match they stand for: what the AlertMatches metric reports.
+  for (const alert of alerts) alertsByRule[alert.rule] = (alertsByRule[alert.rule] ?? 0) + (alert.moreMatches ?? 1);
   const eventsByClass: Record<string, number> = {};
   const summary = {
     resourceId,

@@ -99,6 +99,16 @@ export const MEMORY_CASES: readonly MemoryCase[] = [
       return fill(aws, payload(list));
     },
   },
+  {
+    name: 'alert bombs',
+    about: 'every record as many failed logins (~500 bytes each) as the caps allow, all kept, every one matching an alert rule',
+    build: async (aws, target) => {
+      const base = syntheticEvents('aurora-postgresql', 1, { seed: 3 })[0] as Record<string, unknown>;
+      const event = JSON.stringify({ ...base, command: 'AUTH FAILURE', class: 'MISC', commandText: null });
+      const count = Math.min(DEFAULT_MAX_EVENTS_PER_RECORD, Math.floor((target - 300) / (event.length + 1)));
+      return fill(aws, payload(Array.from({ length: count }, () => event).join(',')));
+    },
+  },
 ];
 
 const CHILD = `

@@ -253,7 +253,7 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
 }
 
 /** Alerts shown in the report; the rest are in the alerts file. */
-const ALERTS_SHOWN = 12;
+const ALERTS_SHOWN = 6;
 
 /** The alerts the samples raised, as the bus received them: who did what, where, and where it is stored. */
 function formatAlerts(result: StartResult, cwd: string): string[] {

@@ -1,6 +1,8 @@
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts';
-import { PROFILES } from '../../local/das/das-synth';
+import { syntheticEvents } from '../../local/das/activity-events';
+import { firehoseEvent, mintDasRecord, PROFILES } from '../../local/das/das-synth';
+import { MAX_ALERTS_PER_BATCH } from '../../lambda/core/alerts';
 import { capturingLogs, quietly } from '../support/logs';
 import { invokeLocal, LocalAws, mintBatch, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';
 
@@ -107,6 +109,36 @@ describe('alerts on the bus', () => {
     aws.eventBridge.down = false;
     await quietly(() => invokeLocal(aws, event));
     expect(aws.eventBridge.events).toHaveLength(expected.length);
+  });
+
+  it('sends at most 1,000 alerts of a batch one by one and sums up the rest per rule, the metric counting every match', async () => {
+    // A password-spraying attack: 1,200 failed logins in one batch.
+    const base = syntheticEvents('aurora-postgresql', 1)[0] as Event;
+    const key = aws.dataKey(RESOURCE);
+    const records = await Promise.all(
+      Array.from({ length: 6 }, (_, record) =>
+        mintDasRecord({
+          engine: 'aurora-postgresql',
+          key,
+          events: Array.from({ length: 200 }, (_, index) => ({ ...base, command: 'AUTH FAILURE', class: 'MISC', statementId: record * 1000 + index, logTime: `2026-11-21 12:00:0${record}.${String(index).padStart(6, '0')}+00` })),
+        }),
+      ),
+    );
+    const event = firehoseEvent({ resourceId: RESOURCE, records });
+    const { value: result, logs } = await capturingLogs(() => invokeLocal(aws, event));
+    expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
+    const published = aws.eventBridge.events;
+    expect(published).toHaveLength(MAX_ALERTS_PER_BATCH + 1);
+    const [summary] = published.filter((alert) => alert.detail.moreMatches !== undefined);
+    expect(summary?.detail).toMatchObject({ rule: 'failed-login', severity: 'MEDIUM', moreMatches: 200, resourceId: RESOURCE });
+    expect(new Set(published.map((alert) => alert.detail.alertId)).size).toBe(published.length);
+    const matches = logs
+      .split('\n')
+      .filter((line) => line.includes('"AlertMatches"') && !line.includes('"Resource"'))
+      .reduce((sum, line) => sum + Number((JSON.parse(line) as { AlertMatches: number }).AlertMatches), 0);
+    expect(matches).toBe(1200);
+    // Every event is stored all the same.
+    expect((await storedObjects(aws)).flatMap((object) => object.events)).toHaveLength(1200);
   });
 
   it('makes no EventBridge call when every rule is turned off', async () => {
