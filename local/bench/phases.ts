@@ -87,16 +87,13 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
     );
     // The built-in rules plus a privileged-users list: what a kept event costs to test, in the core's own matcher.
     const matcher = new RuleMatcher(activeRules({ privilegedUsers: ['admin', 'rdsadmin'] }));
-    await time('alert rules: match every kept event (built-ins + privileged users)', false, () => {
-      let alerts = 0;
-      for (const payload of payloads) {
-        for (const activity of payload.events) {
-          if (eventFate(activity, NO_FILTERS) !== 'kept') continue;
-          alerts += matchEvent(matcher, activity, '', activity.text, 0).length;
-        }
-      }
-      return alerts;
-    });
+    const keptEvents = payloads.flatMap((payload) => payload.events.filter((activity) => eventFate(activity, NO_FILTERS) === 'kept'));
+    const matching = await time('alert rules: match every kept event (built-ins + privileged users)', false, () =>
+      keptEvents.map((activity) => matchEvent(matcher, activity, '', activity.text, 0).length > 0),
+    );
+    // The synthetic workloads are rich in sensitive events (a third or more match); real traffic is mostly the rest.
+    const quiet = keptEvents.filter((_, index) => !matching[index]);
+    await time('alert rules: the same, on only the kept events no rule matches', false, () => quiet.map((activity) => matchEvent(matcher, activity, '', activity.text, 0).length));
     const perRecord = kept.filter((lines) => lines.length > 0).map((lines) => lines.map((item) => item.line));
     const responses = await time(`response gzip per record (shipped: gzipSync level ${RESPONSE_GZIP_LEVEL})`, false, () =>
       perRecord.map((lines) => gzipLinesSync(lines, RESPONSE_GZIP_LEVEL)),
