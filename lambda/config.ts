@@ -16,6 +16,12 @@ export interface Config extends TransformSettings {
    * then retries it. S3 and KMS answer in tens of milliseconds, so one stuck this long is better retried.
    */
   readonly sdkTimeouts: { readonly connectionMs: number; readonly requestMs: number };
+  /**
+   * Whether messages of the exact profile RDS writes are opened with node:crypto directly (`on`) or
+   * every message goes through the AWS Encryption SDK (`off`). Either way the SDK decides every message
+   * the fast path does not accept. `DECRYPT_FAST_PATH`, default `on`.
+   */
+  readonly decryptFastPath: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -63,6 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
       connectionMs: positiveInt(env, 'SDK_CONNECTION_TIMEOUT_MS', 3_000, '3000'),
       requestMs: positiveInt(env, 'SDK_REQUEST_TIMEOUT_MS', 15_000, '15000'),
     },
+    decryptFastPath: onOff(env, 'DECRYPT_FAST_PATH', true, 'the verified fast path for the message format RDS writes; off sends every record through the AWS Encryption SDK'),
   };
 }
 
@@ -121,6 +128,14 @@ function positiveInt(env: Env, name: string, fallback: number, example: string, 
     throw new ConfigError(`${name} must be a positive whole number up to ${max}, e.g. ${name}=${example}; got "${raw}"`);
   }
   return value;
+}
+
+function onOff(env: Env, name: string, fallback: boolean, meaning: string): boolean {
+  const raw = setting(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase();
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new ConfigError(`${name} must be on or off (${meaning}), e.g. ${name}=off; got "${raw}"`);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { loadConfig, type Config } from './config';
 import { EncryptionSdkDecrypter } from './adapters/encryption-sdk-decrypter';
 import { KmsDataKeyProvider } from './adapters/kms-data-key-provider';
+import { RdsProfileDecrypter } from './adapters/rds-profile-decrypter';
 import { S3BatchJournal } from './adapters/s3-batch-journal';
 import { S3EventStore } from './adapters/s3-event-store';
 import { transformBatch, type BatchOutcome, type TransformDeps, type TransformOptions } from './core/transform-batch';
@@ -68,7 +69,8 @@ export function createTransformer(env: Env = process.env, overrides: Transformer
   const dataKeys = new KmsDataKeyProvider(kms, { maxEntries: config.dataKeyCacheSize, ttlSeconds: config.dataKeyCacheTtlSeconds });
   const store = new S3EventStore(s3, config.bucketName, { concurrency: config.s3Concurrency });
   const journal = new S3BatchJournal(s3, config.bucketName);
-  const deps: TransformDeps = { settings: config, dataKeys, decrypter: new EncryptionSdkDecrypter(), store, journal, ...overrides };
+  const decrypter = config.decryptFastPath ? new RdsProfileDecrypter() : new EncryptionSdkDecrypter();
+  const deps: TransformDeps = { settings: config, dataKeys, decrypter, store, journal, ...overrides };
   const counters = (): BatchRequests => ({
     kmsCalls: dataKeys.kmsCalls,
     s3Puts: store.putCalls,

@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect([...config.dropFilters.classes]).toEqual(['read']);
   });
 
+  it('opens RDS messages on the fast path unless DECRYPT_FAST_PATH=off', () => {
+    expect(loadConfig({ BUCKET_NAME: 'b' }).decryptFastPath).toBe(true);
+    expect(loadConfig({ BUCKET_NAME: 'b', DECRYPT_FAST_PATH: 'ON' }).decryptFastPath).toBe(true);
+    expect(loadConfig({ BUCKET_NAME: 'b', DECRYPT_FAST_PATH: ' off ' }).decryptFastPath).toBe(false);
+    expect(() => loadConfig({ BUCKET_NAME: 'b', DECRYPT_FAST_PATH: 'false' })).toThrow('e.g. DECRYPT_FAST_PATH=off; got "false"');
+  });
+
   it('takes one KMS key for every resource, or one per resource', () => {
     const one = loadConfig({ BUCKET_NAME: 'b', KMS_KEY_ARN: 'arn:aws:kms:us-east-1:1:key/k' }).kmsKeys;
     expect(kmsKeyFor(one, 'cluster-ANY')).toBe('arn:aws:kms:us-east-1:1:key/k');
@@ -37,6 +44,7 @@ describe('loadConfig', () => {
     [{ MAX_DECOMPRESSED_BYTES: '-1' }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number up to'],
     [{ MAX_DECOMPRESSED_BYTES: String(2 ** 52) }, 'MAX_DECOMPRESSED_BYTES must be a positive whole number up to'],
     [{ S3_CONCURRENCY: 'many' }, 'S3_CONCURRENCY must be'],
+    [{ DECRYPT_FAST_PATH: 'yes' }, 'DECRYPT_FAST_PATH must be on or off'],
   ])('rejects %p with a message that names the setting', (env, message) => {
     expect(() => loadConfig({ BUCKET_NAME: 'b', ...env })).toThrow(message);
   });

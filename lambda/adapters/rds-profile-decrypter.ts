@@ -1,0 +1,173 @@
+import {
+  createDecipheriv,
+  createPublicKey,
+  createSecretKey,
+  hkdfSync,
+  verify as verifySignature,
+  type KeyObject,
+} from 'node:crypto';
+import {
+  readRdsMessageLayout,
+  SUITE_HKDF_SHA256,
+  type FrameLayout,
+  type RdsMessageLayout,
+} from '../core/rds-message-layout';
+import type { DataKey, PayloadDecrypter } from '../core/ports';
+import { EncryptionSdkDecrypter } from './encryption-sdk-decrypter';
+
+export interface RdsProfileDecrypterOptions {
+  /** Largest frame accepted, as the SDK's `maxBodySize` (which it applies per frame). @default 10 MiB */
+  readonly maxBodySize?: number;
+  /** Decides every message the fast path does not accept. @default an EncryptionSdkDecrypter with the same maxBodySize */
+  readonly fallback?: PayloadDecrypter;
+}
+
+/** How many messages each path opened: for tests and the benchmark, never content. */
+export interface FastPathCounts {
+  /** Opened by the fast path: every tag and the signature verified. */
+  readonly fast: number;
+  /** Handed to the Encryption SDK (not the profile, or a check failed): it opened or refused them. */
+  readonly fallback: number;
+}
+
+const FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Frame', 'utf8');
+const FINAL_FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Final Frame', 'utf8');
+/**
+ * DER SubjectPublicKeyInfo prefix for an EC key on P-384 (id-ecPublicKey, secp384r1) holding a 49-byte
+ * compressed point: OpenSSL then decompresses the point natively. The SDK rebuilds the point with a
+ * JavaScript big-number library instead, about 1.5 ms a message.
+ */
+const P384_COMPRESSED_SPKI_PREFIX = Buffer.from('3046301006072a8648ce3d020106052b81040022033200', 'hex');
+
+/**
+ * Opens `databaseActivityEvents` messages of the exact profile RDS writes with `node:crypto` alone, and
+ * hands everything else to the Encryption SDK.
+ *
+ * It only ever accepts: it returns plaintext only when every check the SDK makes has passed (the
+ * wrapped data key's tag, the header tag, every frame's tag and number, the final frame, and for the
+ * signed suite the ECDSA P-384 signature over header and body). Any other layout, and any failed check,
+ * goes to the fallback, so that a malformed record fails with the SDK's own reason and a suite or layout
+ * RDS might start using still opens. `npm run differential` checks that whenever it accepts, the SDK
+ * accepts with the same bytes.
+ */
+export class RdsProfileDecrypter implements PayloadDecrypter {
+  private readonly maxBodySize: number;
+  private readonly fallback: PayloadDecrypter;
+  // The wrapping key imported once per data key: a KeyObject keeps it out of the JS heap.
+  private readonly wrappingKeys = new WeakMap<DataKey, KeyObject>();
+  private fastCount = 0;
+  private fallbackCount = 0;
+
+  constructor(options: RdsProfileDecrypterOptions = {}) {
+    this.maxBodySize = options.maxBodySize ?? 10 * 1024 * 1024;
+    this.fallback = options.fallback ?? new EncryptionSdkDecrypter({ maxBodySize: this.maxBodySize });
+  }
+
+  get counts(): FastPathCounts {
+    return { fast: this.fastCount, fallback: this.fallbackCount };
+  }
+
+  async decrypt(message: Uint8Array, dataKey: DataKey): Promise<Buffer> {
+    const plaintext = this.open(message, dataKey);
+    if (plaintext) {
+      this.fastCount++;
+      return plaintext;
+    }
+    this.fallbackCount++;
+    return this.fallback.decrypt(message, dataKey);
+  }
+
+  /** The fast path alone: the plaintext, or `undefined` when it does not accept the message. */
+  open(message: Uint8Array, dataKey: DataKey): Buffer | undefined {
+    const layout = readRdsMessageLayout(message, this.maxBodySize);
+    if (!layout || dataKey.plaintext.byteLength !== 32) return undefined;
+    try {
+      return openLayout(message, layout, this.wrappingKeyFor(dataKey));
+    } catch {
+      // A failed tag, an unusable public key, a signature that does not verify: all are the SDK's to
+      // judge and word. Nothing about the failure is kept here (it could only echo key-derived state).
+      return undefined;
+    }
+  }
+
+  private wrappingKeyFor(dataKey: DataKey): KeyObject {
+    let key = this.wrappingKeys.get(dataKey);
+    if (!key) {
+      key = createSecretKey(dataKey.plaintext); // copied into the KeyObject: the caller's bytes stay its own
+      this.wrappingKeys.set(dataKey, key);
+    }
+    return key;
+  }
+}
+
+/** Verifies and decrypts one message of the profile; throws on any failed check. */
+function openLayout(message: Uint8Array, layout: RdsMessageLayout, wrappingKey: KeyObject): Buffer {
+  // The signature first: it is the one check that needs no key material, and a signed message that
+  // fails it is refused by the SDK whatever its tags say.
+  if (layout.signer) verifySigner(message, layout);
+
+  const { wrappedKey } = layout;
+  const unwrap = createDecipheriv('aes-256-gcm', wrappingKey, wrappedKey.iv);
+  unwrap.setAAD(layout.keyringAad);
+  unwrap.setAuthTag(wrappedKey.tag);
+  // GCM hands out all 32 bytes from update(); final() then checks the tag (and throws, the key is zeroed).
+  const dataKey = unwrap.update(wrappedKey.ciphertext);
+  let derivedKey: Uint8Array | undefined;
+  try {
+    unwrap.final();
+    // HKDF without salt (the SDK's all-zero salt of hash length is the same HMAC key), info = suite ID
+    // (2 bytes) + message ID, as the SDK's non-committing suites derive their key.
+    const info = Buffer.alloc(2 + layout.messageId.byteLength);
+    info.writeUInt16BE(layout.suiteId, 0);
+    info.set(layout.messageId, 2);
+    const hash = layout.suiteId === SUITE_HKDF_SHA256 ? 'sha256' : 'sha384';
+    derivedKey = new Uint8Array(hkdfSync(hash, dataKey, Buffer.alloc(0), info, 32));
+
+    const header = createDecipheriv('aes-256-gcm', derivedKey, layout.headerIv);
+    header.setAAD(message.subarray(0, layout.headerLength));
+    header.setAuthTag(layout.headerTag);
+    header.update(Buffer.alloc(0));
+    header.final();
+
+    const plaintext = Buffer.allocUnsafe(layout.plaintextLength);
+    let written = 0;
+    const aad = Buffer.alloc(layout.messageId.byteLength + FINAL_FRAME_AAD.byteLength + 4 + 8);
+    for (const frame of layout.frames) {
+      const frameAad = frameAadFor(aad, layout.messageId, frame);
+      const decipher = createDecipheriv('aes-256-gcm', derivedKey, frame.iv);
+      decipher.setAAD(frameAad);
+      decipher.setAuthTag(frame.tag);
+      written += decipher.update(message.subarray(frame.start, frame.start + frame.length)).copy(plaintext, written);
+      written += decipher.final().copy(plaintext, written);
+    }
+    if (written !== plaintext.byteLength) throw new Error('frame lengths do not add up');
+    return plaintext;
+  } finally {
+    dataKey.fill(0);
+    derivedKey?.fill(0);
+  }
+}
+
+/** messageId + body AAD content string + sequence number (4 bytes) + content length (8 bytes). */
+function frameAadFor(aad: Buffer, messageId: Uint8Array, frame: FrameLayout): Buffer {
+  const label = frame.final ? FINAL_FRAME_AAD : FRAME_AAD;
+  aad.set(messageId, 0);
+  let pos = messageId.byteLength;
+  pos += label.copy(aad, pos);
+  pos = aad.writeUInt32BE(frame.sequenceNumber, pos);
+  pos = aad.writeBigUInt64BE(BigInt(frame.length), pos);
+  return aad.subarray(0, pos);
+}
+
+/** ECDSA P-384 over SHA-384 of everything before the footer; the signature is DER, as the SDK reads it. */
+function verifySigner(message: Uint8Array, layout: RdsMessageLayout): void {
+  const signer = layout.signer as NonNullable<RdsMessageLayout['signer']>;
+  const publicKey = createPublicKey({
+    key: Buffer.concat([P384_COMPRESSED_SPKI_PREFIX, signer.publicKey]),
+    format: 'der',
+    type: 'spki',
+  });
+  if (!verifySignature('sha384', message.subarray(0, layout.bodyEnd), publicKey, signer.signature)) {
+    throw new Error('signature does not verify');
+  }
+}
