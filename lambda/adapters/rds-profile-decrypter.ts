@@ -1,11 +1,4 @@
-import {
-  createDecipheriv,
-  createPublicKey,
-  createSecretKey,
-  hkdfSync,
-  verify as verifySignature,
-  type KeyObject,
-} from 'node:crypto';
+import { createDecipheriv, createHmac, createPublicKey, createSecretKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import {
   readRdsMessageLayout,
   SUITE_HKDF_SHA256,
@@ -79,13 +72,14 @@ export class RdsProfileDecrypter implements PayloadDecrypter {
 
   /** The fast path alone: the plaintext, or `undefined` when it does not accept the message. */
   open(message: Uint8Array, dataKey: DataKey): Buffer | undefined {
-    const layout = readRdsMessageLayout(message, this.maxBodySize);
-    if (!layout || dataKey.plaintext.byteLength !== 32) return undefined;
     try {
+      const layout = readRdsMessageLayout(message, this.maxBodySize);
+      if (!layout || dataKey.plaintext.byteLength !== 32) return undefined;
       return openLayout(message, layout, this.wrappingKeyFor(dataKey));
     } catch {
-      // A failed tag, an unusable public key, a signature that does not verify: all are the SDK's to
-      // judge and word. Nothing about the failure is kept here (it could only echo key-derived state).
+      // A failed tag, an unusable public key, a signature that does not verify, and any surprise: all
+      // are the SDK's to judge and word (a throw here would fail the whole batch, not this record).
+      // Nothing about the failure is kept (it could only echo key-derived state).
       return undefined;
     }
   }
@@ -112,18 +106,13 @@ function openLayout(message: Uint8Array, layout: RdsMessageLayout, wrappingKey: 
   unwrap.setAuthTag(wrappedKey.tag);
   // GCM hands out all 32 bytes from update(); final() then checks the tag (and throws, the key is zeroed).
   const dataKey = unwrap.update(wrappedKey.ciphertext);
-  let derivedKey: Uint8Array | undefined;
+  let derivedKey: Buffer | undefined;
   try {
     unwrap.final();
-    // HKDF without salt (the SDK's all-zero salt of hash length is the same HMAC key), info = suite ID
-    // (2 bytes) + message ID, as the SDK's non-committing suites derive their key.
-    const info = Buffer.alloc(2 + layout.messageId.byteLength);
-    info.writeUInt16BE(layout.suiteId, 0);
-    info.set(layout.messageId, 2);
-    const hash = layout.suiteId === SUITE_HKDF_SHA256 ? 'sha256' : 'sha384';
-    derivedKey = new Uint8Array(hkdfSync(hash, dataKey, Buffer.alloc(0), info, 32));
+    derivedKey = deriveKey(layout, dataKey);
 
-    const header = createDecipheriv('aes-256-gcm', derivedKey, layout.headerIv);
+    const messageKey = derivedKey.subarray(0, 32);
+    const header = createDecipheriv('aes-256-gcm', messageKey, layout.headerIv);
     header.setAAD(message.subarray(0, layout.headerLength));
     header.setAuthTag(layout.headerTag);
     header.update(Buffer.alloc(0));
@@ -134,7 +123,7 @@ function openLayout(message: Uint8Array, layout: RdsMessageLayout, wrappingKey: 
     const aad = Buffer.alloc(layout.messageId.byteLength + FINAL_FRAME_AAD.byteLength + 4 + 8);
     for (const frame of layout.frames) {
       const frameAad = frameAadFor(aad, layout.messageId, frame);
-      const decipher = createDecipheriv('aes-256-gcm', derivedKey, frame.iv);
+      const decipher = createDecipheriv('aes-256-gcm', messageKey, frame.iv);
       decipher.setAAD(frameAad);
       decipher.setAuthTag(frame.tag);
       written += decipher.update(message.subarray(frame.start, frame.start + frame.length)).copy(plaintext, written);
@@ -148,6 +137,29 @@ function openLayout(message: Uint8Array, layout: RdsMessageLayout, wrappingKey: 
   }
 }
 
+/**
+ * HKDF (RFC 5869) with no salt, info = suite ID (2 bytes) + message ID, 32 bytes out: how the SDK's
+ * non-committing suites derive the message key (its salt, hash-length zeros, is the same HMAC key as
+ * none). Written as its two HMACs because one 32-byte block needs only one expand step, and
+ * crypto.hkdfSync costs twice as much for it. Returns the whole last HMAC block (32 or 48 bytes), of
+ * which the key is the first 32, so that the caller zeroes all of it.
+ */
+function deriveKey(layout: RdsMessageLayout, dataKey: Buffer): Buffer {
+  const sha256 = layout.suiteId === SUITE_HKDF_SHA256;
+  const hash = sha256 ? 'sha256' : 'sha384';
+  const pseudoRandomKey = createHmac(hash, sha256 ? NO_SALT_SHA256 : NO_SALT_SHA384).update(dataKey).digest();
+  try {
+    const suiteId = Buffer.from([layout.suiteId >> 8, layout.suiteId & 0xff]);
+    return createHmac(hash, pseudoRandomKey).update(suiteId).update(layout.messageId).update(FIRST_BLOCK).digest();
+  } finally {
+    pseudoRandomKey.fill(0);
+  }
+}
+
+const NO_SALT_SHA256 = Buffer.alloc(32);
+const NO_SALT_SHA384 = Buffer.alloc(48);
+const FIRST_BLOCK = Buffer.from([1]);
+
 /** messageId + body AAD content string + sequence number (4 bytes) + content length (8 bytes). */
 function frameAadFor(aad: Buffer, messageId: Uint8Array, frame: FrameLayout): Buffer {
   const label = frame.final ? FINAL_FRAME_AAD : FRAME_AAD;
@@ -155,7 +167,9 @@ function frameAadFor(aad: Buffer, messageId: Uint8Array, frame: FrameLayout): Bu
   let pos = messageId.byteLength;
   pos += label.copy(aad, pos);
   pos = aad.writeUInt32BE(frame.sequenceNumber, pos);
-  pos = aad.writeBigUInt64BE(BigInt(frame.length), pos);
+  // The 8-byte content length; frames are far below 2^32 bytes, so its high half is zero.
+  pos = aad.writeUInt32BE(0, pos);
+  pos = aad.writeUInt32BE(frame.length, pos);
   return aad.subarray(0, pos);
 }
 
