@@ -396,13 +396,14 @@ const PUBLIC_KEY = 'aws-crypto-public-key';
  * refuse them too).
  */
 function craft(random: Random, key: DataKey, maxPlaintext: number): { kind: string; bytes: Buffer } {
-  const signed = random() < 0.5;
-  const suite = signed ? SIGNED_SUITE : UNSIGNED_SUITE;
   const frameLength = pick(random, FRAME_LENGTHS);
   const variant = pick(random, [
     'random IVs', 'full-length final frame', 'frames numbered from 0', 'frames numbered from 2', 'final frame over the frame length',
     'extra context pair', 'public key on the unsigned suite', 'trailing bytes', 'short data key', 'empty unsigned context written as 0 pairs',
   ] as const);
+  // Two variants are about the unsigned suite's context; the others come in both suites.
+  const signed = variant !== 'public key on the unsigned suite' && variant !== 'empty unsigned context written as 0 pairs' && random() < 0.5;
+  const suite = signed ? SIGNED_SUITE : UNSIGNED_SUITE;
   const size = variant === 'final frame over the frame length' ? frameLength + 1 + below(random, 10) : variant === 'full-length final frame' ? frameLength * (1 + below(random, frameLength === 4096 ? 4 : 1)) : plaintextSize(random, frameLength, Math.min(maxPlaintext, 100_000));
   const plaintext = stream(random, size);
   const messageId = stream(random, 16);
