@@ -121,16 +121,22 @@ function openLayout(message: Uint8Array, layout: RdsMessageLayout, wrappingKey: 
     const plaintext = Buffer.allocUnsafe(layout.plaintextLength);
     let written = 0;
     const aad = Buffer.alloc(layout.messageId.byteLength + FINAL_FRAME_AAD.byteLength + 4 + 8);
-    for (const frame of layout.frames) {
-      const frameAad = frameAadFor(aad, layout.messageId, frame);
-      const decipher = createDecipheriv('aes-256-gcm', messageKey, frame.iv);
-      decipher.setAAD(frameAad);
-      decipher.setAuthTag(frame.tag);
-      written += decipher.update(message.subarray(frame.start, frame.start + frame.length)).copy(plaintext, written);
-      written += decipher.final().copy(plaintext, written);
+    try {
+      for (const frame of layout.frames) {
+        const frameAad = frameAadFor(aad, layout.messageId, frame);
+        const decipher = createDecipheriv('aes-256-gcm', messageKey, frame.iv);
+        decipher.setAAD(frameAad);
+        decipher.setAuthTag(frame.tag);
+        written += decipher.update(message.subarray(frame.start, frame.start + frame.length)).copy(plaintext, written);
+        written += decipher.final().copy(plaintext, written);
+      }
+      if (written !== plaintext.byteLength) throw new Error('frame lengths do not add up');
+      return plaintext;
+    } catch (error) {
+      // Frames before a failed tag were decrypted into this buffer: unauthenticated, so not left behind.
+      plaintext.fill(0);
+      throw error;
     }
-    if (written !== plaintext.byteLength) throw new Error('frame lengths do not add up');
-    return plaintext;
   } finally {
     dataKey.fill(0);
     derivedKey?.fill(0);
