@@ -21,6 +21,12 @@ export interface Config extends TransformSettings {
   readonly alertEventBus: string;
   /** The CloudWatch namespace of the transformer's metrics. */
   readonly metricsNamespace: string;
+  /**
+   * Whether messages of the exact profile RDS writes are opened with node:crypto directly (`on`) or
+   * every message goes through the AWS Encryption SDK (`off`). Either way the SDK decides every message
+   * the fast path does not accept. `DECRYPT_FAST_PATH`, default `on`.
+   */
+  readonly decryptFastPath: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -72,6 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     alertSqlTextChars: setting(env, 'ALERT_SQL_TEXT_CHARS') === undefined ? 0 : positiveInt(env, 'ALERT_SQL_TEXT_CHARS', 0, '500', 4096),
     alertEventBus: setting(env, 'ALERT_EVENT_BUS') ?? 'default',
     metricsNamespace: setting(env, 'METRICS_NAMESPACE') ?? 'DasFirehose',
+    decryptFastPath: onOff(env, 'DECRYPT_FAST_PATH', true, 'the verified fast path for the message format RDS writes; off sends every record through the AWS Encryption SDK'),
   };
 }
 
@@ -159,6 +166,14 @@ function positiveInt(env: Env, name: string, fallback: number, example: string, 
     throw new ConfigError(`${name} must be a positive whole number up to ${max}, e.g. ${name}=${example}; got "${raw}"`);
   }
   return value;
+}
+
+function onOff(env: Env, name: string, fallback: boolean, meaning: string): boolean {
+  const raw = setting(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase();
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new ConfigError(`${name} must be on or off (${meaning}), e.g. ${name}=off; got "${raw}"`);
 }
 
 /**

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config';
 import { EncryptionSdkDecrypter } from './adapters/encryption-sdk-decrypter';
 import { EventBridgeAlertPublisher } from './adapters/eventbridge-alert-publisher';
 import { KmsDataKeyProvider } from './adapters/kms-data-key-provider';
+import { RdsProfileDecrypter } from './adapters/rds-profile-decrypter';
 import { S3BatchJournal } from './adapters/s3-batch-journal';
 import { S3EventStore } from './adapters/s3-event-store';
 import { transformBatch, type BatchOutcome, type BatchSummary, type TransformDeps, type TransformOptions } from './core/transform-batch';
@@ -21,6 +22,8 @@ export interface BatchRequests {
   readonly s3Deletes: number;
   readonly journalPuts: number;
   readonly alertPuts: number;
+  /** Messages the Encryption SDK opened (or refused) because the fast path did not accept them. */
+  readonly sdkDecrypts: number;
 }
 
 /** What a batch gave: the answer for Firehose, the summary, and the requests it took. */
@@ -78,13 +81,17 @@ export function createTransformer(env: Env = process.env, overrides: Transformer
       ? new EventBridgeAlertPublisher(new EventBridgeClient({ requestHandler }), config.alertEventBus, config.bucketName)
       : undefined;
   const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
-  const deps: TransformDeps = { settings: config, dataKeys, decrypter: new EncryptionSdkDecrypter(), store, journal, ...(alerts ? { alerts } : {}), ...overrides };
+  const decrypter = config.decryptFastPath ? new RdsProfileDecrypter() : new EncryptionSdkDecrypter();
+  const deps: TransformDeps = { settings: config, dataKeys, decrypter, store, journal, ...(alerts ? { alerts } : {}), ...overrides };
   const counters = (): BatchRequests => ({
     kmsCalls: dataKeys.kmsCalls,
     s3Puts: store.putCalls,
     s3Deletes: store.deleteCalls,
     journalPuts: journal.putCalls,
     alertPuts: alerts?.putCalls ?? 0,
+    // With the fast path, every message goes to the SDK only when the fast path does not accept it:
+    // a count that grows on valid records says RDS writes a layout the fast path does not know.
+    sdkDecrypts: decrypter instanceof RdsProfileDecrypter ? decrypter.counts.fallback : 0,
   });
 
   return {
@@ -120,6 +127,7 @@ function since(before: BatchRequests, after: BatchRequests): BatchRequests {
     s3Deletes: after.s3Deletes - before.s3Deletes,
     journalPuts: after.journalPuts - before.journalPuts,
     alertPuts: after.alertPuts - before.alertPuts,
+    sdkDecrypts: after.sdkDecrypts - before.sdkDecrypts,
   };
 }
 

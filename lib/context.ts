@@ -52,6 +52,8 @@ export interface DasFirehoseSettings {
   readonly queries?: boolean;
   /** false leaves the replay function out. */
   readonly replay?: boolean;
+  /** false sends every record through the Encryption SDK. */
+  readonly decryptFastPath?: boolean;
   readonly queryBytesScannedCutoffGb?: number;
   /** false turns the alert rules off. */
   readonly alerts?: boolean;
@@ -86,6 +88,7 @@ export const CONTEXT_KEYS = {
   alarmTopicArn: 'Optional. Existing SNS topic ARN the alarms notify.',
   queries: 'Optional. false leaves out the Athena tables, workgroup and named queries. Default true.',
   replay: 'Optional. false leaves out the replay function that re-drives the error output. Default true.',
+  decryptFastPath: 'Optional. false sends every record through the AWS Encryption SDK instead of the verified fast path. Default true.',
   queryBytesScannedCutoffGb: 'Optional. The most one Athena query may scan, in GiB (at least 1). Default 100.',
   alerts: 'Optional. false turns the alert rules off: no EventBridge events, alert alarms or high-severity e-mails. Default true.',
   alertsDisabled: 'Optional. Comma list of built-in alert rules to turn off: privilege-change, failed-login, destructive-ddl, privileged-user-activity.',
@@ -116,6 +119,7 @@ export const CONTEXT_KEY_OF: Partial<Record<PropName, ContextKey>> = {
   alarmTopic: 'alarmTopicArn',
   queries: 'queries',
   replay: 'replay',
+  decryptFastPath: 'decryptFastPath',
   dropClasses: 'dropClasses',
   dropCommands: 'dropCommands',
   dropUsers: 'dropUsers',
@@ -259,7 +263,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     problems.push('Give alarmEmail or alarmTopicArn, not both (subscribe the address to your topic instead).');
   }
 
-  const flag = (key: 'queries' | 'replay' | 'alerts'): boolean | undefined => {
+  const flag = (key: 'queries' | 'replay' | 'alerts' | 'decryptFastPath'): boolean | undefined => {
     const raw = read(key)?.toLowerCase();
     if (raw === undefined) return undefined;
     if (raw !== 'true' && raw !== 'false') {
@@ -270,6 +274,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   };
   const queries = flag('queries');
   const replay = flag('replay');
+  const decryptFastPath = flag('decryptFastPath');
   const alerts = flag('alerts');
   const alertRules = jsonSetting(node.tryGetContext('alertRules'), problems);
   const alertThresholds = thresholdsSetting(node.tryGetContext('alertThresholds'), problems);
@@ -310,6 +315,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     alarmTopicArn,
     queries,
     replay,
+    decryptFastPath,
     queryBytesScannedCutoffGb: whole('queryBytesScannedCutoffGb'),
     alerts,
     alertsDisabled: optionalList(read('alertsDisabled')),

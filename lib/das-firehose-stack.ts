@@ -57,6 +57,7 @@ export class DasFirehoseStack extends Stack {
       logRetention: settings.logRetentionDays,
       functionMemorySize: settings.functionMemoryMb,
       logLevel: settings.logLevel,
+      decryptFastPath: settings.decryptFastPath,
       alarmTopic,
       replay: settings.replay,
       queries:

@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BenchUsageError, parseBenchArgs } from '../local/bench/options';
+import { renderFloorReport, runFairFloor } from '../local/bench/fair-floor';
 import { renderReport } from '../local/bench/report';
 import { runBench } from '../local/bench/run';
 
@@ -28,7 +29,16 @@ async function main(): Promise<number> {
     throw error;
   }
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-  const report = await runBench(options, command, (line) => process.stderr.write(`bench: ${line}\n`));
+  const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  if (options.floor) {
+    const floor = await runFairFloor({ workloads: options.workloads, ...options.floor }, command, progress);
+    const json = JSON.stringify(floor);
+    await mkdir(dirname(options.out), { recursive: true });
+    await writeFile(options.out, `${json}\n`);
+    process.stdout.write(`${renderFloorReport(floor, options.markdown)}\n\nJSON also in ${options.out}\n${json}\n`);
+    return 0;
+  }
+  const report = await runBench(options, command, progress);
   const json = JSON.stringify(report);
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${json}\n`);

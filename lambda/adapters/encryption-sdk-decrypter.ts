@@ -5,10 +5,10 @@ import { CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
 import { PayloadError } from '../core/errors';
 import type { DataKey, PayloadDecrypter } from '../core/ports';
+import { DAS_KEY_NAME, DAS_KEY_NAMESPACE } from '../core/rds-message-layout';
 
-/** How RDS wraps each message's data key: a raw AES keyring with this namespace and name. */
-export const DAS_KEY_NAMESPACE = 'BC';
-export const DAS_KEY_NAME = 'DataKey';
+/** How RDS wraps each message's data key (defined with the rest of the profile RDS writes). */
+export { DAS_KEY_NAME, DAS_KEY_NAMESPACE };
 
 export interface EncryptionSdkDecrypterOptions {
   /** Largest ciphertext body accepted; Kinesis records are at most 1 MiB. @default 10 MiB */

@@ -132,6 +132,14 @@ export interface DasFirehosePipelineProps {
   readonly functionTimeout?: Duration;
 
   /**
+   * Whether the transformer opens messages of the exact format RDS writes with `node:crypto` (every
+   * check the Encryption SDK makes included; anything else goes to the SDK), or sends every message
+   * through the SDK (`false`, the function's `DECRYPT_FAST_PATH=off`).
+   * @default true
+   */
+  readonly decryptFastPath?: boolean;
+
+  /**
    * `POWERTOOLS_LOG_LEVEL` of the transformer (DEBUG, INFO, WARN, ERROR).
    * @default 'INFO'
    */

@@ -174,6 +174,7 @@ export function functionEnvironment(
     METRICS_NAMESPACE: props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',
   };
+  if (props.decryptFastPath === false) environment.DECRYPT_FAST_PATH = 'off';
   if (sources.length === 1 && first.resourceIdGiven) environment.RESOURCE_ID = first.resourceId;
   const lists: Array<[string, string[] | undefined]> = [
     ['DROP_CLASSES', props.dropClasses],

@@ -26,6 +26,11 @@ export interface BenchOptions {
   readonly markdown: boolean;
   /** Where the JSON goes besides the last stdout line. */
   readonly out: string;
+  /**
+   * Measure only the fair floor (`--floor`): each loop warm in a fresh process of its own, over this
+   * many records and passes (local/bench/fair-floor.ts). Undefined: the full bench.
+   */
+  readonly floor?: { readonly records: number; readonly passes: number; readonly warmup: number };
 }
 
 /** A transformer setting to try through `transformBatch` deps, e.g. `gzip=1` or `gzip=1,conc=32`. */
@@ -60,7 +65,13 @@ export const USAGE = `npm run bench -- [options]
   --memory-mb N          batch (MiB, pg-10) a fresh bundle process runs for its peak RSS (default 3)
   --phases N             time each step of the transform alone, N times (default 3, 0 to skip)
   --markdown             print the tables as Markdown
-  --out FILE             JSON report file (default bench-results/latest.json)
+  --out FILE             JSON report file (default bench-results/latest.json, with --floor bench-results/floor.json)
+
+  --floor                only the fair floor: SDK decrypt, SDK floor, primitives floor, the fast path and
+                         transformBatch without I/O, each warm in a fresh process of its own (pg-1, pg-10,
+                         mysql-10 unless --workloads); --warmup passes are discarded
+  --floor-records N      records per pass (default 1000)
+  --floor-passes N       measured passes; medians are quoted (default 9)
 `;
 
 export class BenchUsageError extends Error {}
@@ -82,7 +93,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'cold-runs': { type: 'string', default: '7' },
       variant: { type: 'string', multiple: true, default: [] },
       candidate: { type: 'string', multiple: true, default: [] },
-      out: { type: 'string', default: 'bench-results/latest.json' },
+      out: { type: 'string' },
+      floor: { type: 'boolean', default: false },
+      'floor-records': { type: 'string', default: '1000' },
+      'floor-passes': { type: 'string', default: '9' },
       phases: { type: 'string', default: '3' },
       'memory-mb': { type: 'string', default: '3' },
       markdown: { type: 'boolean', default: false },
@@ -107,7 +121,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     phaseRepetitions: integer(values.phases, 'phases', 0, 100),
     memoryMiB: number(values['memory-mb'], 'memory-mb', 0.05, 3),
     markdown: values.markdown,
-    out: values.out,
+    out: values.out ?? (values.floor ? 'bench-results/floor.json' : 'bench-results/latest.json'),
+    ...(values.floor
+      ? {
+          floor: {
+            records: integer(values['floor-records'], 'floor-records', 1, 100_000),
+            passes: integer(values['floor-passes'], 'floor-passes', 1, 1000),
+            warmup: integer(values.warmup, 'warmup', 0, 100),
+          },
+        }
+      : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-decrypter';
+import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter';
 import { readActivityPayload, type ActivityEvent } from '../../lambda/core/activity-payload';
 import { parseEnvelope, type DasEnvelope } from '../../lambda/core/das-envelope';
 import { eventFate } from '../../lambda/core/event-filter';
@@ -34,7 +35,8 @@ const NO_FILTERS = { classes: new Set<string>(), commands: new Set<string>(), us
  * would cost instead. No I/O: the data keys are given.
  */
 export async function measurePhases(workload: Workload, event: FirehoseTransformationEvent, repetitions: number): Promise<PhaseCost[]> {
-  const decrypter = new EncryptionSdkDecrypter();
+  const sdk = new EncryptionSdkDecrypter();
+  const fastPath = new RdsProfileDecrypter();
   const dataKeys: DataKey[] = workload.keys.map((key, index) => ({ id: `k${index}`, plaintext: Buffer.from(key.plaintext) }));
   const records = event.records;
   const samples = new Map<string, { inFloor: boolean; wall: number[]; cpu: number[] }>();
@@ -54,14 +56,16 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
 
   for (let repetition = 0; repetition < repetitions; repetition++) {
     const envelopes = await time('envelope: base64 + JSON.parse + base64', false, () => records.map((record) => parseEnvelope(record.data)));
-    const gzipped: Buffer[] = await time('Encryption SDK decrypt', true, async () => {
+    const decryptAll = async (decrypter: EncryptionSdkDecrypter | RdsProfileDecrypter): Promise<Buffer[]> => {
       const out: Buffer[] = [];
       for (const [index, envelope] of envelopes.entries()) {
         const keyIndex = workload.records[index]?.keyIndex ?? 0;
         out.push(await decrypter.decrypt((envelope as DasEnvelope).encryptedEvents, dataKeys[keyIndex] as DataKey));
       }
       return out;
-    });
+    };
+    const gzipped = await time('decrypt (shipped: the RDS-profile fast path)', true, () => decryptAll(fastPath));
+    await time('decrypt (alternative: Encryption SDK, DECRYPT_FAST_PATH=off)', true, () => decryptAll(sdk));
     const payloads = await time('gunzip + strict read, events cut out as written (shipped)', true, () =>
       gzipped.map((buffer) => {
         const events: ActivityEvent[] = [];

@@ -31,6 +31,13 @@ describe('loadConfig', () => {
     expect(named.alertSqlTextChars).toBe(200);
   });
 
+  it('opens RDS messages on the fast path unless DECRYPT_FAST_PATH=off', () => {
+    expect(loadConfig({ BUCKET_NAME: 'b' }).decryptFastPath).toBe(true);
+    expect(loadConfig({ BUCKET_NAME: 'b', DECRYPT_FAST_PATH: 'ON' }).decryptFastPath).toBe(true);
+    expect(loadConfig({ BUCKET_NAME: 'b', DECRYPT_FAST_PATH: ' off ' }).decryptFastPath).toBe(false);
+    expect(() => loadConfig({ BUCKET_NAME: 'b', DECRYPT_FAST_PATH: 'false' })).toThrow('e.g. DECRYPT_FAST_PATH=off; got "false"');
+  });
+
   it('takes one KMS key for every resource, or one per resource', () => {
     const one = loadConfig({ BUCKET_NAME: 'b', KMS_KEY_ARN: 'arn:aws:kms:us-east-1:1:key/k' }).kmsKeys;
     expect(kmsKeyFor(one, 'cluster-ANY')).toBe('arn:aws:kms:us-east-1:1:key/k');
@@ -50,6 +57,7 @@ describe('loadConfig', () => {
     [{ ALERT_CUSTOM_RULES: '[{id: "x"}]' }, `ALERT_CUSTOM_RULES is not JSON: give a JSON array of rules, e.g. ALERT_CUSTOM_RULES='[{"id":"audit-schema-touched"`],
     [{ ALERT_CUSTOM_RULES: '[{"id":"x","severity":"LOW","description":"d","when":{"statement":["DROP"]},"engines":["db2"]}]' }, 'ALERT_CUSTOM_RULES[0].engines must be a list of'],
     [{ ALERT_SQL_TEXT_CHARS: '5000' }, 'ALERT_SQL_TEXT_CHARS must be a positive whole number up to 4096'],
+    [{ DECRYPT_FAST_PATH: 'yes' }, 'DECRYPT_FAST_PATH must be on or off'],
   ])('rejects %p with a message that names the setting', (env, message) => {
     expect(() => loadConfig({ BUCKET_NAME: 'b', ...env })).toThrow(message);
   });

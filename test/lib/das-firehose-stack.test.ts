@@ -377,6 +377,7 @@ describe('DasFirehoseStack configured through context', () => {
       functionMemoryMb: '2048',
       logLevel: 'debug',
       alarmEmail: 'dba@example.com',
+      decryptFastPath: 'false',
     }));
     bucket = Object.values(template.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }))[0];
   });
@@ -397,11 +398,12 @@ describe('DasFirehoseStack configured through context', () => {
     });
   });
 
-  it('passes the resource ID, drop filters, log level and memory to the function', () => {
+  it('passes the resource ID, drop filters, log level, decryption path and memory to the function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       MemorySize: 2048,
       Environment: {
         Variables: Match.objectLike({
+          DECRYPT_FAST_PATH: 'off',
           RESOURCE_ID: 'db-ABCDEFGHIJKLMNOP',
           DROP_CLASSES: 'MISC',
           DROP_COMMANDS: 'select,show',

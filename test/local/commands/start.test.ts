@@ -146,6 +146,9 @@ describe('npm start (runStart)', () => {
     const log = await readFile(first.logFile, 'utf8');
     expect(log).toContain('"message":"record failed"');
     expect(log).not.toMatch(/insert into|select \*/i);
+    // Every valid record of the samples is opened by the fast path; the tampered one goes to the SDK, which refuses it.
+    const batches = log.split('\n').filter((line) => line.includes('"batch transformed"')).map((line) => JSON.parse(line) as { sdkDecrypts: number; failed: number });
+    expect(batches.map((batch) => batch.sdkDecrypts).sort()).toEqual([0, 0, 0, 0, 0, 1]);
   });
 });
 
