@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackEndpoint } from './loopback-endpoint';
 
 /**
  * An EventBridge stand-in on loopback for the one call this project makes, `PutEvents`, speaking its JSON
@@ -39,8 +39,11 @@ class EventBridgeError extends Error {
   }
 }
 
-export class LocalEventBridge {
-  private server?: Server;
+export class LocalEventBridge extends LoopbackEndpoint {
+  constructor() {
+    super('LocalEventBridge');
+  }
+
   readonly events: AcceptedEvent[] = [];
   private entryFaults: string[] = [];
   private requestFaults = 0;
@@ -50,28 +53,6 @@ export class LocalEventBridge {
   /** Told of every event accepted, e.g. to print alerts as they arrive. */
   onEvent?: (event: AcceptedEvent) => void;
 
-  async start(port = 0): Promise<string> {
-    this.server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    return this.endpoint;
-  }
-
-  get endpoint(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error('LocalEventBridge is not started');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
 
   /** PutEvents requests answered since start. */
   get putEventsCalls(): number {
@@ -94,7 +75,7 @@ export class LocalEventBridge {
     this.requestFaults = 0;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     let status = 200;

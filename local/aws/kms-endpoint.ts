@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackEndpoint } from './loopback-endpoint';
 import { DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL } from './dev-key';
 
 /**
@@ -60,8 +60,7 @@ class KmsError extends Error {
   }
 }
 
-export class LocalKms {
-  private server?: Server;
+export class LocalKms extends LoopbackEndpoint {
   private readonly keys: ReadonlyMap<string, Buffer>;
   private readonly counts: Record<KmsOperation, number> = { Decrypt: 0, Encrypt: 0, GenerateDataKey: 0 };
   private faults: KmsFault[] = [];
@@ -72,33 +71,11 @@ export class LocalKms {
   latencyMs: number;
 
   constructor(options: LocalKmsOptions = {}) {
+    super('LocalKms');
     this.keys = options.keys ?? new Map([[DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL]]);
     this.latencyMs = options.latencyMs ?? 0;
   }
 
-  /** Starts listening on 127.0.0.1 (a free port unless given) and resolves to the endpoint URL. */
-  async start(port = 0): Promise<string> {
-    this.server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    return this.endpoint;
-  }
-
-  get endpoint(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error('LocalKms is not started');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
 
   /** Requests answered per operation since start or the last reset. */
   calls(operation: KmsOperation = 'Decrypt'): number {
@@ -129,7 +106,7 @@ export class LocalKms {
     return [...this.keys.keys()].find((arn) => arn === keyId || arn.endsWith(`/${keyId}`));
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackEndpoint } from './loopback-endpoint';
 
 /**
  * A Lambda stand-in on loopback for the one call this project makes, `Invoke` (RequestResponse), so that
@@ -33,12 +33,16 @@ class LambdaError extends Error {
   }
 }
 
-export class LocalLambda {
-  private server?: Server;
+export class LocalLambda extends LoopbackEndpoint {
   private readonly functions = new Map<string, LocalFunction>();
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly region = 'us-east-1', private readonly account = '000000000000') {}
+  constructor(
+    private readonly region = 'us-east-1',
+    private readonly account = '000000000000',
+  ) {
+    super('LocalLambda');
+  }
 
   /** Adds a function under `name`. */
   register(name: string, fn: LocalFunction): void {
@@ -50,30 +54,8 @@ export class LocalLambda {
     return this.counts.get(name) ?? 0;
   }
 
-  async start(port = 0): Promise<string> {
-    this.server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    return this.endpoint;
-  }
 
-  get endpoint(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error('LocalLambda is not started');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of request) {
