@@ -8,10 +8,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BenchUsageError, parseBenchArgs } from '../local/bench/options';
-import { renderFloorReport, runFairFloor } from '../local/bench/fair-floor';
-import { renderReport } from '../local/bench/report';
-import { runBench } from '../local/bench/run';
+import { BenchUsageError, parseBenchArgs } from '../tools/bench/options';
+import { renderFloorReport, runFairFloor } from '../tools/bench/fair-floor';
+import { renderReport } from '../tools/bench/report';
+import { runBench } from '../tools/bench/run';
 
 async function main(): Promise<number> {
   let options;

@@ -10,7 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { intOption, parseOptions, runMain } from '../local/commands/cli';
-import { runDifferential, type Tally } from '../local/fuzz/differential';
+import { runDifferential, type Tally } from '../tools/fuzz/differential';
 
 const USAGE = `Usage: npm run differential -- [--messages N] [--mutations N] [--crafted N] [--seed N] [--out FILE]
 

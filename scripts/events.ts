@@ -5,7 +5,7 @@
  * with the options given, sealed with the local development key or, with --kms-key-id, a real KMS key.
  * See --help.
  */
-import { DEV_KMS_KEY_ARN } from '../local/aws/dev-key';
+import { DEV_KMS_KEY_ARN } from '../testkit/aws/dev-key';
 import { runMain } from '../local/commands/cli';
 import { EVENTS_USAGE, planEvents, writeEvents } from '../local/commands/events';
 

@@ -10,13 +10,13 @@
 import * as path from 'node:path';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { createHandler } from '../lambda/handler';
-import { bundledAsset } from '../local/bench/bundled-asset';
+import { bundledAsset } from '../testkit/bundled-asset';
 import { intOption, parseOptions, runMain } from '../local/commands/cli';
-import { PROFILES, streamArnFor } from '../local/das/das-synth';
-import { DEV_KMS_KEY_ARN } from '../local/aws/dev-key';
-import { runFuzz } from '../local/fuzz/run';
-import { LocalAws } from '../local/aws/local-aws';
-import { localHandlerEnv } from '../local/aws/local-env';
+import { PROFILES, streamArnFor } from '../testkit/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../testkit/aws/dev-key';
+import { runFuzz } from '../tools/fuzz/run';
+import { LocalAws } from '../testkit/aws/local-aws';
+import { localHandlerEnv } from '../testkit/aws/local-env';
 
 const USAGE = `Usage: npm run fuzz -- [--mutants N] [--seed N] [--batch-size N] [--source]
 
@@ -50,7 +50,7 @@ runMain('fuzz', async () => {
         kmsKeyArn: DEV_KMS_KEY_ARN,
       });
   try {
-    const env = { ...localHandlerEnv(aws), KMS_KEY_ARN: DEV_KMS_KEY_ARN };
+    const env = { ...localHandlerEnv(aws.env), KMS_KEY_ARN: DEV_KMS_KEY_ARN };
     for (const [name, value] of Object.entries(env)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;

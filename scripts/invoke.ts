@@ -12,7 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../lambda/config';
 import { ConfigError } from '../lambda/core/errors';
 import { resourceIdFromStreamArn } from '../lambda/core/resource';
-import { runLikeFirehose } from '../local/aws/firehose-delivery';
+import { runLikeFirehose } from '../testkit/aws/firehose-delivery';
 import { parseOptions, runMain, UsageError } from '../local/commands/cli';
 import { invokeTransformer, readEventFile } from '../local/commands/invoke';
 

@@ -8,14 +8,15 @@
  */
 import { join } from 'node:path';
 import { runMain } from '../local/commands/cli';
-import { DEV_KMS_KEY_ARN } from '../local/aws/dev-key';
-import { PROFILES } from '../local/das/das-synth';
-import { LocalAws, LOCAL_REPLAY_FUNCTION } from '../local/aws/local-aws';
-import { shellExports } from '../local/aws/local-env';
+import { DEV_KMS_KEY_ARN } from '../testkit/aws/dev-key';
+import { PROFILES } from '../testkit/das/das-synth';
+import { LocalAws } from '../testkit/aws/local-aws';
+import { LOCAL_REPLAY_FUNCTION, localFunctions } from '../local/commands/local-functions';
+import { shellExports } from '../testkit/aws/local-env';
 
 runMain('local', async () => {
   const s3Directory = join('.local', 's3');
-  const aws = await LocalAws.start({ s3Directory });
+  const aws = await LocalAws.start({ s3Directory, functions: localFunctions() });
   process.stdout.write(
     [
       `Local S3 (s3rver) at ${aws.s3Endpoint}, bucket ${aws.bucket}, files in ${s3Directory}/${aws.bucket}/`,
@@ -25,7 +26,7 @@ runMain('local', async () => {
       '',
       'In another shell, paste:',
       '',
-      ...shellExports(aws).map((line) => `  ${line}`),
+      ...shellExports(aws.env).map((line) => `  ${line}`),
       '',
       'then, for example:',
       '',

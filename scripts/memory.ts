@@ -6,7 +6,7 @@
  * process with the heap limit Lambda gives a function of that memory. Not part of npm test.
  */
 import { intOption, parseOptions, runMain } from '../local/commands/cli';
-import { measureMemory } from '../local/bench/memory';
+import { measureMemory } from '../tools/bench/memory';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../lib/defaults';
 
 runMain('memory', async () => {

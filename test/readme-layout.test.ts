@@ -17,7 +17,7 @@ describe("the README's project layout", () => {
   });
 
   it('names every folder of lib/, lambda/ and local/', () => {
-    const folders = ['lib', 'lambda', 'local'].flatMap((top) =>
+    const folders = ['lib', 'lambda', 'local', 'testkit', 'tools'].flatMap((top) =>
       readdirSync(join(ROOT, top), { withFileTypes: true })
         .filter((entry) => entry.isDirectory())
         .map((entry) => `${top}/${entry.name}/`),

@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { auditLogTree, formatTree, hourText, selectionPrefix, type LogSelection } from '../audit-log/tree';
 import { formatNdjson, formatTable, selectedEvents } from '../audit-log/events';
 import { isUtcDate, parseOptions, UsageError } from './cli';
-import { LocalS3 } from '../aws/s3-server';
+import { LocalS3 } from '../../testkit/aws/s3-server';
 
 /** What `npm run browse -- --help` prints. */
 export const BROWSE_USAGE = `Usage: npm run browse -- [where] [what]

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { isResourceId } from '../../lambda/core/resource';
 import { intOption, parseOptions, shareOption, UsageError } from './cli';
-import { ENGINES, type Engine } from '../das/das-synth';
+import { ENGINES, type Engine } from '../../testkit/das/das-synth';
 import {
   batchFor,
   devKeySource,
@@ -13,7 +13,7 @@ import {
   SAMPLES,
   type DataKeySource,
   type SampleSpec,
-} from '../das/sample-events';
+} from '../../testkit/das/sample-events';
 
 /** What `npm run events -- --help` prints. */
 export const EVENTS_USAGE = `Usage: npm run events -- [options]

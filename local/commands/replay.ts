@@ -6,8 +6,9 @@ import { utcHour, type ReplayOptions, type ReplayProgress, type ReplayReport } f
 import { ConfigError } from '../../lambda/core/errors';
 import type { ReplayRequest as FunctionRequest } from '../../lambda/replay-handler';
 import { createReplayer } from '../../lambda/replayer';
-import { LocalAws, withEnv } from '../aws/local-aws';
-import { localHandlerEnv } from '../aws/local-env';
+import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
+import { localFunctions } from './local-functions';
+import { localHandlerEnv } from '../../testkit/aws/local-env';
 import { captureOutput } from './capture-output';
 import { CommandError, parseOptions, UsageError } from './cli';
 
@@ -118,9 +119,9 @@ export async function runReplay(command: ReplayCommand, progress?: ReplayProgres
   if (where.kind === 'function') return replayInFunction(where.name, command, progress);
   if (where.kind === 'bucket') return replayHere({ ...process.env, BUCKET_NAME: where.bucket }, command.options, progress);
   // The local bucket, with the servers npm start uses; the transformer's log lines go to a file, as npm start's do.
-  const aws = await LocalAws.start({ s3Directory: where.directory });
+  const aws = await LocalAws.start({ s3Directory: where.directory, functions: localFunctions() });
   try {
-    const env = localHandlerEnv(aws);
+    const env = localHandlerEnv(aws.env);
     const { value, lines } = await captureOutput(() =>
       withEnv(env, () => replayHere(env, command.options, progress)).then(
         (report) => ({ report }),

@@ -7,9 +7,9 @@ import { captureOutput } from './capture-output';
 import { UsageError } from './cli';
 import { invokeTransformer, readEventFile } from './invoke';
 import { resourceIdFromStreamArn } from '../../lambda/core/resource';
-import { runLikeFirehose, type FirehoseDelivery } from '../aws/firehose-delivery';
-import { LocalAws, withEnv } from '../aws/local-aws';
-import { localHandlerEnv } from '../aws/local-env';
+import { runLikeFirehose, type FirehoseDelivery } from '../../testkit/aws/firehose-delivery';
+import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
+import { localHandlerEnv } from '../../testkit/aws/local-env';
 
 /**
  * `npm start`: every sample event file through the shipped handler, on a local S3-compatible server
@@ -97,7 +97,7 @@ export async function runStart(options: StartOptions = {}): Promise<StartResult>
     credentials: { accessKeyId: aws.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY as string },
   });
   try {
-    const env = localHandlerEnv(aws);
+    const env = localHandlerEnv(aws.env);
     const results: FileResult[] = [];
     for (const [index, file] of files.entries()) {
       const started = Date.now();

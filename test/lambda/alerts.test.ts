@@ -1,7 +1,7 @@
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts';
-import { syntheticEvents } from '../../local/das/activity-events';
-import { firehoseEvent, mintDasRecord, PROFILES } from '../../local/das/das-synth';
+import { syntheticEvents } from '../../testkit/das/activity-events';
+import { firehoseEvent, mintDasRecord, PROFILES } from '../../testkit/das/das-synth';
 import { MAX_ALERTS_PER_BATCH } from '../../lambda/core/alerts';
 import { capturingLogs, quietly } from '../support/logs';
 import { invokeLocal, LocalAws, mintBatch, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { syntheticEvents } from '../../local/das/activity-events';
+import { syntheticEvents } from '../../testkit/das/activity-events';
 import {
   activityJson,
   envelopeJson,
@@ -11,7 +11,7 @@ import {
   sealPayload,
   SIGNED_SUITE,
   UNSIGNED_SUITE,
-} from '../../local/das/das-synth';
+} from '../../testkit/das/das-synth';
 import { commandFolder } from '../../lambda/core/partition';
 import { capturingLogs } from '../support/logs';
 import { invokeLocal, LocalAws, mintBatch, okLines, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';

@@ -2,10 +2,10 @@ import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { createHandler } from '../../lambda/handler';
-import { syntheticEvents } from '../../local/das/activity-events';
-import { envelopeJson, firehoseEvent, mintDasRecord, PROFILES, sealPayload, UNSIGNED_SUITE, type Engine, type MintKey } from '../../local/das/das-synth';
-import { DEV_KMS_KEY_ARN } from '../../local/aws/dev-key';
-import { batchViolations, type Expectation } from '../../local/fuzz/invariants';
+import { syntheticEvents } from '../../testkit/das/activity-events';
+import { envelopeJson, firehoseEvent, mintDasRecord, PROFILES, sealPayload, UNSIGNED_SUITE, type Engine, type MintKey } from '../../testkit/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
+import { batchViolations, type Expectation } from '../../testkit/fuzz/invariants';
 import { capturingLogs } from '../support/logs';
 import { LocalAws, startLocalAws, storedLines, withEnv } from '../support/local-aws';
 

@@ -7,9 +7,9 @@ import type { ReplayOptions, ReplayReport } from '../../lambda/core/replay';
 import { createReplayer } from '../../lambda/replayer';
 import { createTransformer } from '../../lambda/transformer';
 import { listObjects } from '../../local/audit-log/reader';
-import { DEV_KMS_KEY_ARN } from '../../local/aws/dev-key';
-import { runLikeFirehose } from '../../local/aws/firehose-delivery';
-import { PROFILES } from '../../local/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
+import { runLikeFirehose } from '../../testkit/aws/firehose-delivery';
+import { PROFILES } from '../../testkit/das/das-synth';
 import { quietly } from '../support/logs';
 import { LocalAws, mintBatch, s3ClientFor, startLocalAws, storedLines, withEnv } from '../support/local-aws';
 

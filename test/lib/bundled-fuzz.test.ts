@@ -1,9 +1,9 @@
 import * as path from 'path';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { PROFILES, streamArnFor } from '../../local/das/das-synth';
-import { DEV_KMS_KEY_ARN } from '../../local/aws/dev-key';
-import { runFuzz, type FuzzReport } from '../../local/fuzz/run';
-import { bundledAsset, literalEnvironment, type BundledAsset } from '../../local/bench/bundled-asset';
+import { PROFILES, streamArnFor } from '../../testkit/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
+import { runFuzz, type FuzzReport } from '../../tools/fuzz/run';
+import { bundledAsset, literalEnvironment, type BundledAsset } from '../../testkit/bundled-asset';
 import { capturingLogs } from '../support/logs';
 import { LocalAws, startLocalAws } from '../support/local-aws';
 

@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as path from 'path';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { PROFILES, streamArnFor, type Engine } from '../../local/das/das-synth';
-import { DEV_KMS_KEY_ARN } from '../../local/aws/dev-key';
+import { PROFILES, streamArnFor, type Engine } from '../../testkit/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
 import { LocalAws, mintBatch, okLines, startLocalAws, storedObjects } from '../support/local-aws';
-import { bundledAsset, literalEnvironment, type BundledAsset } from '../../local/bench/bundled-asset';
+import { bundledAsset, literalEnvironment, type BundledAsset } from '../../testkit/bundled-asset';
 
 /** Modules the AWS SDK requires only if present (SigV4a signing); absent in Lambda as well. */
 const OPTIONAL_SDK_MODULES = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];

@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { settingsFromContext } from '../../lib/context';
 import { DasFirehoseStack } from '../../lib/das-firehose-stack';
-import { cdkJsonContext } from '../../local/bench/bundled-asset';
+import { cdkJsonContext } from '../../testkit/bundled-asset';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 

@@ -2,10 +2,10 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { createHandler } from '../../lambda/handler';
-import { syntheticEvents } from '../../local/das/activity-events';
+import { syntheticEvents } from '../../testkit/das/activity-events';
 import { listObjects, readEvents } from '../../local/audit-log/reader';
-import { firehoseEvent, mintDasRecord, PROFILES, type Engine, type MintKey } from '../../local/das/das-synth';
-import { LocalAws, withEnv, type LocalAwsOptions } from '../../local/aws/local-aws';
+import { firehoseEvent, mintDasRecord, PROFILES, type Engine, type MintKey } from '../../testkit/das/das-synth';
+import { LocalAws, withEnv, type LocalAwsOptions } from '../../testkit/aws/local-aws';
 
 export { LocalAws, withEnv };
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EncryptionSdkDecrypter } from '../../../lambda/adapters/encryption-sdk-decrypter';
 import { PayloadError } from '../../../lambda/core/errors';
 import type { DataKey } from '../../../lambda/core/ports';
-import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../../local/das/das-synth';
+import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../../testkit/das/das-synth';
 
 const newKey = (): DataKey => ({ id: 'k', plaintext: new Uint8Array(randomBytes(32)) });
 const seal = (plaintext: Buffer, key: DataKey, suite = UNSIGNED_SUITE, frameLength = 4096) =>

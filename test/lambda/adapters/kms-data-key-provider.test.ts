@@ -3,8 +3,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsDataKeyProvider } from '../../../lambda/adapters/kms-data-key-provider';
 import { encryptionContextFor } from '../../../lambda/core/resource';
 import type { DataKey, DataKeyAnswer } from '../../../lambda/core/ports';
-import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
-import { LocalKms } from '../../../local/aws/kms-endpoint';
+import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
+import { LocalKms } from '../../../testkit/aws/kms-endpoint';
 
 const OTHER_KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/11111111-1111-4111-8111-111111111111';
 const cluster = 'cluster-ABCDEFGHIJKLMNOP';

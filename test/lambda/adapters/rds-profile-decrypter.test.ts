@@ -4,8 +4,8 @@ import { EncryptionSdkDecrypter } from '../../../lambda/adapters/encryption-sdk-
 import { RdsProfileDecrypter } from '../../../lambda/adapters/rds-profile-decrypter';
 import type { DataKey } from '../../../lambda/core/ports';
 import { readRdsMessageLayout } from '../../../lambda/core/rds-message-layout';
-import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../../local/das/das-synth';
-import { runDifferential } from '../../../local/fuzz/differential';
+import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../../testkit/das/das-synth';
+import { runDifferential } from '../../../tools/fuzz/differential';
 
 const newKey = (): DataKey => ({ id: 'k', plaintext: new Uint8Array(randomBytes(32)) });
 const seal = (plaintext: Buffer, key: DataKey, suite: AlgorithmSuiteIdentifier = UNSIGNED_SUITE, frameLength = 4096) =>

@@ -2,8 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { readActivityPayload, type ActivityEvent } from '../../../lambda/core/activity-payload';
 import { activeRules, BUILT_IN_RULES, disabledRuleProblems, parseCustomRules, RuleMatcher, type AlertRule } from '../../../lambda/core/alert-rules';
 import { alertId, alertsOf, matchEvent } from '../../../lambda/core/alerts';
-import { syntheticEvents } from '../../../local/das/activity-events';
-import { activityJson, ENGINES, PROFILES, type Engine } from '../../../local/das/das-synth';
+import { syntheticEvents } from '../../../testkit/das/activity-events';
+import { activityJson, ENGINES, PROFILES, type Engine } from '../../../testkit/das/das-synth';
 import reference from '../../fixtures/reference-events.json';
 
 /**

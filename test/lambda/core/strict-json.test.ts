@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactJson, JsonRefusal, JsonText, MAX_JSON_DEPTH, StrictJsonReader, type FieldValue } from '../../../lambda/core/strict-json';
-import { seeded } from '../../../local/fuzz/mutations';
-import { unambiguous } from '../../../local/fuzz/reference-reader';
+import { seeded } from '../../../testkit/fuzz/mutations';
+import { unambiguous } from '../../../testkit/fuzz/reference-reader';
 
 /** Reads a whole text with the strict reader, validating everything; returns the refusal, if any. */
 function refusal(text: string): JsonRefusal | undefined {

@@ -12,8 +12,8 @@ import type {
 } from '../../../lambda/core/ports';
 import { transformBatch, type TransformDeps } from '../../../lambda/core/transform-batch';
 import type { TransformSettings } from '../../../lambda/core/settings';
-import { firehoseEvent, PROFILES } from '../../../local/das/das-synth';
-import { syntheticEvents } from '../../../local/das/activity-events';
+import { firehoseEvent, PROFILES } from '../../../testkit/das/das-synth';
+import { syntheticEvents } from '../../../testkit/das/activity-events';
 
 /**
  * transformBatch through in-memory ports, so that what the core decides (answers, order, budget,

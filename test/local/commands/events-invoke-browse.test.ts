@@ -7,14 +7,14 @@ import { gunzipSync } from 'node:zlib';
 import type { FirehoseTransformationResult } from 'aws-lambda';
 import { commandFolder } from '../../../lambda/core/partition';
 import { browse, parseBrowse } from '../../../local/commands/browse';
-import { PROFILES } from '../../../local/das/das-synth';
-import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
+import { PROFILES } from '../../../testkit/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
 import { planEvents, writeEvents } from '../../../local/commands/events';
 import { invokeTransformer, readEventFile } from '../../../local/commands/invoke';
-import { LocalAws, withEnv } from '../../../local/aws/local-aws';
+import { LocalAws, withEnv } from '../../../testkit/aws/local-aws';
 import { captureOutput } from '../../../local/commands/capture-output';
-import { localHandlerEnv } from '../../../local/aws/local-env';
-import type { SampleEvent } from '../../../local/das/sample-events';
+import { localHandlerEnv } from '../../../testkit/aws/local-env';
+import type { SampleEvent } from '../../../testkit/das/sample-events';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '../../..');
@@ -49,7 +49,7 @@ describe('npm run events, then npm run invoke, then npm run browse', () => {
     const event = JSON.parse(await readFile(out, 'utf8')) as SampleEvent;
 
     const { stdout } = await run(TSX, [join(ROOT, 'scripts/invoke.ts'), out], {
-      env: { PATH: process.env.PATH!, ...defined(localHandlerEnv(aws)) },
+      env: { PATH: process.env.PATH!, ...defined(localHandlerEnv(aws.env)) },
     });
     const response = JSON.parse(stdout) as FirehoseTransformationResult;
     expect(response.records.map((record) => record.recordId)).toEqual(event.records.map((record) => record.recordId));
@@ -84,13 +84,13 @@ describe('npm run events, then npm run invoke, then npm run browse', () => {
     const out = join(dir, 'through-kms.json');
     aws.kms.resetCalls();
     const plan = planEvents(['--kms-key-id', DEV_KMS_KEY_ARN, '--resource-id', resourceId, '--engine', 'aurora-mysql', '--records', '3', '--out', out])!;
-    await withEnv(localHandlerEnv(aws), () => writeEvents(plan));
+    await withEnv(localHandlerEnv(aws.env), () => writeEvents(plan));
     expect(aws.kms.calls('GenerateDataKey')).toBe(1);
 
     const event = await readEventFile(out);
     expect((event as unknown as SampleEvent).about.kmsKey).toContain(`"aws:rds:dbc-id":"${resourceId}"`);
     expect((event as unknown as { sourceKinesisStreamArn: string }).sourceKinesisStreamArn).toMatch(new RegExp(`stream/aws-rds-das-${resourceId}$`));
-    const env = localHandlerEnv(aws);
+    const env = localHandlerEnv(aws.env);
     const { value: outcome } = await captureOutput(() => withEnv(env, () => invokeTransformer(event, env)));
     const response = outcome.result;
     expect(response.records.map((record) => record.result)).toEqual(['Ok', 'Ok', 'Ok']);

@@ -3,11 +3,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
+import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
 import { planEvents, writeEvents } from '../../../local/commands/events';
 import { UsageError } from '../../../local/commands/cli';
 import { readEventFile } from '../../../local/commands/invoke';
-import { MALFORMED_KINDS, SAMPLES, type SampleEvent } from '../../../local/das/sample-events';
+import { MALFORMED_KINDS, SAMPLES, type SampleEvent } from '../../../testkit/das/sample-events';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '../../..');

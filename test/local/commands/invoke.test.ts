@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listObjects, readEvents } from '../../../local/audit-log/reader';
-import { PROFILES } from '../../../local/das/das-synth';
+import { PROFILES } from '../../../testkit/das/das-synth';
 import { LocalAws, mintBatch, s3ClientFor, startLocalAws } from '../../support/local-aws';
 
 const run = promisify(execFile);

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ReplayReport } from '../../../lambda/core/replay';
-import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
-import { LOCAL_REPLAY_FUNCTION } from '../../../local/aws/local-aws';
-import { runLikeFirehose } from '../../../local/aws/firehose-delivery';
+import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
+import { LOCAL_REPLAY_FUNCTION, localFunctions } from '../../../local/commands/local-functions';
+import { runLikeFirehose } from '../../../testkit/aws/firehose-delivery';
 import { UsageError } from '../../../local/commands/cli';
 import { invokeTransformer } from '../../../local/commands/invoke';
 import { formatReplayReport, parseReplay, runReplay, type ReplayCommand } from '../../../local/commands/replay';
 import { runStart } from '../../../local/commands/start';
-import { PROFILES } from '../../../local/das/das-synth';
+import { PROFILES } from '../../../testkit/das/das-synth';
 import { quietly } from '../../support/logs';
 import { mintBatch, s3ClientFor, startLocalAws, storedLines, withEnv, type LocalAws } from '../../support/local-aws';
 
@@ -49,7 +49,7 @@ describe('npm run replay -- --function (the replay function, on the local Lambda
 
   beforeAll(async () => {
     // A minute's timeout leaves no time past the first object: each call re-drives one object, and the command calls again.
-    aws = await startLocalAws({ replayTimeoutMs: 60_000 });
+    aws = await startLocalAws({ functions: localFunctions({ replayTimeoutMs: 60_000 }) });
     s3 = s3ClientFor(aws);
     aws.kms.deniedKeys.add(DEV_KMS_KEY_ARN);
     for (const batch of [1, 2, 3]) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { SAMPLES } from '../../../local/das/sample-events';
+import { SAMPLES } from '../../../testkit/das/sample-events';
 import { formatStartReport, runStart, type StartResult } from '../../../local/commands/start';
 
 const run = promisify(execFile);

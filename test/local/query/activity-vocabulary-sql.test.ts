@@ -13,7 +13,7 @@ import {
   type VocabularyField,
 } from '../../../lambda/core/activity-vocabulary';
 import { sqlKind } from '../../../lib/das-firehose-pipeline/named-queries';
-import { seededRandom } from '../../../local/das/seeded-random';
+import { seededRandom } from '../../../testkit/das/seeded-random';
 import { findLocalAuditLog, type LocalAuditLog } from '../../../local/query/local-audit-log';
 import { LocalQueryEngine } from '../../../local/query/run-query';
 

@@ -4,9 +4,9 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { NAMED_QUERIES, namedQuery } from '../../../lib/das-firehose-pipeline/named-queries';
 import { runStart } from '../../../local/commands/start';
-import { syntheticEvents } from '../../../local/das/activity-events';
-import { encryptionContextFor, firehoseEvent, mintDasRecord, PROFILES } from '../../../local/das/das-synth';
-import { devKeySource, SAMPLES } from '../../../local/das/sample-events';
+import { syntheticEvents } from '../../../testkit/das/activity-events';
+import { encryptionContextFor, firehoseEvent, mintDasRecord, PROFILES } from '../../../testkit/das/das-synth';
+import { devKeySource, SAMPLES } from '../../../testkit/das/sample-events';
 import { findLocalAuditLog, type LocalAuditLog } from '../../../local/query/local-audit-log';
 import { LocalQueryEngine } from '../../../local/query/run-query';
 

@@ -1,9 +1,9 @@
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
-import { syntheticEvents } from '../das/activity-events';
-import { envelopeJson, firehoseEvent, mintDasRecord, PROFILES, type Engine, type MintKey } from '../das/das-synth';
-import { DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL } from '../aws/dev-key';
-import { sealDataKey } from '../aws/kms-endpoint';
+import { syntheticEvents } from '../../testkit/das/activity-events';
+import { envelopeJson, firehoseEvent, mintDasRecord, PROFILES, type Engine, type MintKey } from '../../testkit/das/das-synth';
+import { DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL } from '../../testkit/aws/dev-key';
+import { sealDataKey } from '../../testkit/aws/kms-endpoint';
 import { encryptionContextFor } from '../../lambda/core/resource';
 
 /** One benchmark workload: what the batch holds. */

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { firehoseErrorOutputPrefix, firehoseOkPrefix } from '../../../lib/bucket-layout';
-import { deliverOkRecords, expandPrefix } from '../../../local/aws/firehose-delivery';
+import { deliverOkRecords, expandPrefix } from '../../../testkit/aws/firehose-delivery';
 import { s3ClientFor, startLocalAws, type LocalAws } from '../../support/local-aws';
 
 const AT = new Date(Date.UTC(2026, 10, 21, 7, 5, 9));

@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultProxy } from '../../../local/aws/fault-proxy';
+import { FaultProxy } from '../../../testkit/aws/fault-proxy';
 
 /** A loopback upstream that echoes method, path and body length. */
 async function echoServer(): Promise<{ server: Server; url: string }> {

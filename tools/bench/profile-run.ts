@@ -2,7 +2,7 @@
  * Profiles the shipped handler on one workload: main-thread CPU by function and by package, taken with
  * the V8 profiler only while the handler runs (minting and setup excluded).
  *
- *   npx tsx local/bench/profile-run.ts [workload=pg-10] [runs=8] [--floor] [--tree DIR] [--save FILE.cpuprofile]
+ *   npx tsx tools/bench/profile-run.ts [workload=pg-10] [runs=8] [--floor] [--tree DIR] [--save FILE.cpuprofile]
  *
  * --floor profiles the floor (bench/floor.ts) instead of the handler, for a like-for-like comparison;
  * --tree runs another checkout's lambda/handler.ts (a candidate change).

@@ -193,7 +193,7 @@ export async function mintSampleEvent(spec: SampleSpec, keys: DataKeySource): Pr
       `${spec.records} records of ${spec.eventsPerRecord} events, heartbeat share ${spec.heartbeatShare}, ` +
       `${bad.size} malformed on purpose.`,
     kmsKey: keys.local
-      ? `LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN} (local/aws/dev-key.ts): public, protects nothing; only the local KMS endpoint of npm start and npm run local decrypts these records`
+      ? `LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN} (testkit/aws/dev-key.ts): public, protects nothing; only the local KMS endpoint of npm start and npm run local decrypts these records`
       : `${keys.keyId}: data keys from KMS GenerateDataKey under the encryption context ${JSON.stringify(context)}`,
     resourceId: profile.resourceId,
     madeWith: spec.command,

@@ -3,12 +3,12 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { mapConcurrent } from '../../lambda/core/concurrency';
 import { batchObjectName } from '../../lambda/core/partition';
-import { syntheticEvents } from '../das/activity-events';
-import { firehoseEvent, mintDasRecord, PROFILES, type Engine } from '../das/das-synth';
-import type { LocalAws } from '../aws/local-aws';
-import { batchViolations } from './invariants';
-import { mutant, seeded, type Layer } from './mutations';
-import { referenceOutcome, type ReferenceOutcome } from './reference-reader';
+import { syntheticEvents } from '../../testkit/das/activity-events';
+import { firehoseEvent, mintDasRecord, PROFILES, type Engine } from '../../testkit/das/das-synth';
+import type { LocalAws } from '../../testkit/aws/local-aws';
+import { batchViolations } from '../../testkit/fuzz/invariants';
+import { mutant, seeded, type Layer } from '../../testkit/fuzz/mutations';
+import { referenceOutcome, type ReferenceOutcome } from '../../testkit/fuzz/reference-reader';
 
 export type Handler = (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult>;
 

@@ -17,7 +17,7 @@ import { loadConfig } from '../../lambda/config';
 import type { DataKey, PayloadDecrypter, StoredObject } from '../../lambda/core/ports';
 import { DAS_KEY_NAME, DAS_KEY_NAMESPACE, readRdsMessageLayout, SUITE_HKDF_SHA256, type RdsMessageLayout } from '../../lambda/core/rds-message-layout';
 import { transformBatch } from '../../lambda/core/transform-batch';
-import { envelopeJson, firehoseEvent } from '../das/das-synth';
+import { envelopeJson, firehoseEvent } from '../../testkit/das/das-synth';
 import type { FloorMode, FloorPass, FloorWorkloadFile } from './fair-floor';
 
 const [file, mode, warmupText, passesText] = process.argv.slice(2) as [string, FloorMode, string, string];

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syntheticEvents } from '../das/activity-events';
-import { mintDasRecord, PROFILES } from '../das/das-synth';
+import { syntheticEvents } from '../../testkit/das/activity-events';
+import { mintDasRecord, PROFILES } from '../../testkit/das/das-synth';
 import { median, renderTable, round } from './stats';
 import { WORKLOADS, type WorkloadSpec } from './workloads';
 

@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { settingsFromContext } from '../../lib/context';
-import { DasFirehoseStack } from '../../lib/das-firehose-stack';
+import { settingsFromContext } from '../lib/context';
+import { DasFirehoseStack } from '../lib/das-firehose-stack';
 
 export interface BundledAsset {
   /** The folder the CLI would zip and upload as the function's code. */
@@ -45,7 +45,7 @@ export function bundledAsset(context: Record<string, string>): BundledAsset {
 
 /** The feature flags and other context cdk.json gives the CLI, so the app is synthesized as `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   return cdkJson.context ?? {};
 }
 

@@ -4,16 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_KMS_KEY_ARN, DEV_REGION } from './dev-key';
 import { encryptionContextFor, type MintKey } from '../das/das-synth';
-import { createReplayHandler } from '../../lambda/replay-handler';
 import { LocalEventBridge } from './eventbridge-endpoint';
 import { FaultProxy } from './fault-proxy';
-import { LocalLambda } from './lambda-endpoint';
+import { LocalLambda, type LocalFunction } from './lambda-endpoint';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
 import { localHandlerEnv } from './local-env';
 import { LocalS3 } from './s3-server';
 
-/** The name the local Lambda endpoint gives the replay function (the stack's is in its ReplayFunctionName output). */
-export const LOCAL_REPLAY_FUNCTION = 'das-firehose-local-replay';
+/**
+ * A function the local Lambda endpoint hosts, built from the environment that points the SDK at the
+ * local endpoints (the caller decides what runs there: the world does not import the app).
+ */
+export interface HostedFunction {
+  readonly create: (env: Record<string, string | undefined>) => LocalFunction['handler'];
+  /** @default 15 minutes, as in the stack */
+  readonly timeoutMs?: number;
+}
 
 export interface LocalAwsOptions extends LocalKmsOptions {
   /** @default das-firehose-local */
@@ -25,8 +31,8 @@ export interface LocalAwsOptions extends LocalKmsOptions {
    * make S3 fail on demand. @default false
    */
   readonly s3Faults?: boolean;
-  /** The replay function's timeout on the local Lambda endpoint. @default 15 minutes, as in the stack */
-  readonly replayTimeoutMs?: number;
+  /** The functions the local Lambda endpoint hosts, by name. @default none */
+  readonly functions?: Readonly<Record<string, HostedFunction>>;
 }
 
 /**
@@ -36,7 +42,7 @@ export interface LocalAwsOptions extends LocalKmsOptions {
 export class LocalAws {
   readonly bucket: string;
   readonly kms: LocalKms;
-  /** Hosts the replay function, as the stack deploys it, for `npm run replay -- --function`. */
+  /** Hosts the functions given at start (the replay function, for `npm run replay -- --function`). */
   readonly lambda = new LocalLambda();
   /** Receives the alerts the transformer publishes (the default bus, or any other: like EventBridge, it takes any name). */
   readonly eventBridge = new LocalEventBridge();
@@ -58,13 +64,15 @@ export class LocalAws {
       local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
       await local.s3Proxy.start();
     }
-    // The replay function runs with the handler's settings (the same as the transformer's, as in the stack).
-    const env = localHandlerEnv(local);
-    const handler = createReplayHandler(env);
-    local.lambda.register(LOCAL_REPLAY_FUNCTION, {
-      handler: (payload, context) => withEnv(env, () => handler(payload as Parameters<typeof handler>[0], context)),
-      ...(options.replayTimeoutMs !== undefined ? { timeoutMs: options.replayTimeoutMs } : {}),
-    });
+    // Hosted functions run with the handler's settings (the same as the transformer's, as in the stack).
+    const env = localHandlerEnv(local.env);
+    for (const [name, hosted] of Object.entries(options.functions ?? {})) {
+      const handler = hosted.create(env);
+      local.lambda.register(name, {
+        handler: (payload, context) => withEnv(env, () => handler(payload, context)),
+        ...(hosted.timeoutMs !== undefined ? { timeoutMs: hosted.timeoutMs } : {}),
+      });
+    }
     return local;
   }
 

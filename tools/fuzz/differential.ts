@@ -3,8 +3,8 @@ import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-dec
 import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter';
 import type { DataKey } from '../../lambda/core/ports';
 import { readRdsMessageLayout, type RdsMessageLayout } from '../../lambda/core/rds-message-layout';
-import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../das/das-synth';
-import { seededRandom, type Random } from '../das/seeded-random';
+import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../testkit/das/das-synth';
+import { seededRandom, type Random } from '../../testkit/das/seeded-random';
 
 /**
  * The differential check of the decryption fast path (issue 13): messages the Encryption SDK itself

@@ -4,8 +4,8 @@
  * benchmark's event loop nor counts in its CPU time, as regional services would not.
  * Driven over IPC by {@link BenchServers}.
  */
-import { LocalAws } from '../aws/local-aws';
-import { FaultProxy } from '../aws/fault-proxy';
+import { LocalAws } from '../../testkit/aws/local-aws';
+import { FaultProxy } from '../../testkit/aws/fault-proxy';
 import type { ServerReply, ServerRequest } from './servers';
 
 async function main(): Promise<void> {

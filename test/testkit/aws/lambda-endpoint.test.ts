@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { LocalLambda } from '../../../local/aws/lambda-endpoint';
+import { LocalLambda } from '../../../testkit/aws/lambda-endpoint';
 
 /**
  * The local Lambda endpoint answers Invoke as Lambda does, through the real @aws-sdk/client-lambda, and

@@ -28,7 +28,7 @@ export interface BenchOptions {
   readonly out: string;
   /**
    * Measure only the fair floor (`--floor`): each loop warm in a fresh process of its own, over this
-   * many records and passes (local/bench/fair-floor.ts). Undefined: the full bench.
+   * many records and passes (tools/bench/fair-floor.ts). Undefined: the full bench.
    */
   readonly floor?: { readonly records: number; readonly passes: number; readonly warmup: number };
 }

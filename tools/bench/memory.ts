@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { DEFAULT_MAX_EVENTS_PER_RECORD, defaultRecordCap } from '../../lambda/config';
-import { syntheticEvents } from '../das/activity-events';
-import { bundledAsset, literalEnvironment } from './bundled-asset';
-import { envelopeJson, firehoseEvent, PROFILES, sealPayload, streamArnFor, UNSIGNED_SUITE } from '../das/das-synth';
-import { DEV_KMS_KEY_ARN } from '../aws/dev-key';
-import { LocalAws } from '../aws/local-aws';
-import { localHandlerEnv } from '../aws/local-env';
+import { syntheticEvents } from '../../testkit/das/activity-events';
+import { bundledAsset, literalEnvironment } from '../../testkit/bundled-asset';
+import { envelopeJson, firehoseEvent, PROFILES, sealPayload, streamArnFor, UNSIGNED_SUITE } from '../../testkit/das/das-synth';
+import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
+import { LocalAws } from '../../testkit/aws/local-aws';
+import { localHandlerEnv } from '../../testkit/aws/local-env';
 
 /**
  * Peak memory of the transformer on the worst batches one can build within Firehose's limits (a
@@ -144,7 +144,7 @@ export async function measureMemory(functionMemoryMb: number, progress: (line: s
       const env = {
         ...process.env,
         ...literalEnvironment(asset.environment),
-        ...Object.fromEntries(Object.entries(localHandlerEnv(aws)).filter(([, value]) => value !== undefined)),
+        ...Object.fromEntries(Object.entries(localHandlerEnv(aws.env)).filter(([, value]) => value !== undefined)),
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functionMemoryMb),
         POWERTOOLS_LOG_LEVEL: 'ERROR',
         DAS_ASSET_INDEX: join(asset.directory, 'index.js'),

@@ -9,7 +9,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createHandler } from '../../lambda/handler';
 import { createTransformer } from '../../lambda/transformer';
-import { SIGNED_SUITE } from '../das/das-synth';
+import { SIGNED_SUITE } from '../../testkit/das/das-synth';
 import { measureColdStart, type ColdStartResult } from './cold-start';
 import { Floor, type FloorSample } from './floor';
 import type { BenchOptions, Variant } from './options';

@@ -1,5 +1,3 @@
-import type { LocalAws } from './local-aws';
-
 /**
  * Settings from the developer's shell that would send the handler or the SDK somewhere other than
  * the local servers, or change what the samples show: a profile (the SDK skips the environment's
@@ -41,20 +39,20 @@ const AMBIENT = [
  * the local endpoints, BUCKET_NAME, INFO logs (their failure lines feed the report), and the ambient
  * settings above unset (undefined means "unset" for `withEnv`).
  */
-export function localHandlerEnv(aws: LocalAws): Record<string, string | undefined> {
+export function localHandlerEnv(endpoints: Readonly<Record<string, string>>): Record<string, string | undefined> {
   return {
     ...Object.fromEntries(AMBIENT.map((name) => [name, undefined])),
-    ...aws.env,
-    AWS_DEFAULT_REGION: aws.env.AWS_REGION,
+    ...endpoints,
+    AWS_DEFAULT_REGION: endpoints.AWS_REGION,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     POWERTOOLS_SERVICE_NAME: 'das-firehose',
   };
 }
 
 /** `export`/`unset` lines a developer pastes into a shell to use the local servers. */
-export function shellExports(aws: LocalAws): string[] {
+export function shellExports(endpoints: Readonly<Record<string, string>>): string[] {
   return [
     'unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL KMS_KEY_ARN RESOURCE_ID',
-    ...Object.entries({ ...aws.env, AWS_DEFAULT_REGION: aws.env.AWS_REGION }).map(([name, value]) => `export ${name}=${value}`),
+    ...Object.entries({ ...endpoints, AWS_DEFAULT_REGION: endpoints.AWS_REGION as string }).map(([name, value]) => `export ${name}=${value}`),
   ];
 }

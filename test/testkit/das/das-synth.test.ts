@@ -1,8 +1,8 @@
 import realRecords from '../../fixtures/real-records.json';
 import referenceEvents from '../../fixtures/reference-events.json';
-import { syntheticEvents } from '../../../local/das/activity-events';
-import { ENGINES, mintDasRecord, PROFILES, SIGNED_SUITE, UNSIGNED_SUITE, type Engine } from '../../../local/das/das-synth';
-import { LocalAws } from '../../../local/aws/local-aws';
+import { syntheticEvents } from '../../../testkit/das/activity-events';
+import { ENGINES, mintDasRecord, PROFILES, SIGNED_SUITE, UNSIGNED_SUITE, type Engine } from '../../../testkit/das/das-synth';
+import { LocalAws } from '../../../testkit/aws/local-aws';
 import { headerFacts } from '../../support/message-header';
 
 let aws: LocalAws;

@@ -1,8 +1,8 @@
-import { formatBytes, formatMs, median, quantile, renderTable, round, spread } from '../../../local/bench/stats';
-import { parseBenchArgs, parseVariant } from '../../../local/bench/options';
-import { sampleIndexes } from '../../../local/bench/per-event';
-import { groupOf } from '../../../local/bench/workloads';
-import { packageOf } from '../../../local/bench/cold-start';
+import { formatBytes, formatMs, median, quantile, renderTable, round, spread } from '../../../tools/bench/stats';
+import { parseBenchArgs, parseVariant } from '../../../tools/bench/options';
+import { sampleIndexes } from '../../../tools/bench/per-event';
+import { groupOf } from '../../../tools/bench/workloads';
+import { packageOf } from '../../../tools/bench/cold-start';
 
 describe('median', () => {
   it('takes the middle value of an odd count, whatever the order', () => {

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DEV_KMS_KEY_ARN } from '../../../local/aws/dev-key';
-import { LocalKms } from '../../../local/aws/kms-endpoint';
+import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
+import { LocalKms } from '../../../testkit/aws/kms-endpoint';
 
 /**
  * The local KMS endpoint must refuse what KMS refuses for the calls this project makes, or a test could

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ProxyTraffic } from '../aws/fault-proxy';
+import type { ProxyTraffic } from '../../testkit/aws/fault-proxy';
 
 export type ServerRequest = { readonly id: number } & ({ type: 'counts' } | { type: 'reset' } | { type: 'stop' });
 
