@@ -26,7 +26,7 @@ export function bundledAsset(context: Record<string, string>): BundledAsset {
   const stack = new DasFirehoseStack(app, 'DasFirehose', { settings: settingsFromContext(app.node) });
   const assembly = app.synth();
   const artifact = assembly.getStackByName(stack.stackName);
-  const template = artifact.template as { Resources: Record<string, { Type: string; Properties: any }> };
+  const template = artifact.template as { Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, string> } } }> };
   const [fn] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
   const manifest = artifact.dependencies.find((dependency) => dependency instanceof cxapi.AssetManifestArtifact);
   const files = JSON.parse(fs.readFileSync((manifest as cxapi.AssetManifestArtifact).file, 'utf8')).files as Record<

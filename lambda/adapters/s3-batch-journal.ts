@@ -1,10 +1,10 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { journalKey } from '../core/journal';
+import { journalKeys } from '../core/journal';
 import type { BatchJournal, JournalEntry } from '../core/ports';
 
 /**
  * Keeps the batch journal as one small JSON object per invocation under `journal/` in the audit
- * bucket, next to what it describes (see `journalKey`).
+ * bucket, next to what it describes, under each hour its records arrived in (see `journalKeys`).
  */
 export class S3BatchJournal implements BatchJournal {
   private puts = 0;
@@ -20,15 +20,15 @@ export class S3BatchJournal implements BatchJournal {
   }
 
   async write(entry: JournalEntry, signal?: AbortSignal): Promise<void> {
-    this.puts += 1;
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: journalKey(entry),
-        Body: JSON.stringify(entry),
-        ContentType: 'application/json',
+    const body = JSON.stringify(entry);
+    await Promise.all(
+      journalKeys(entry).map((key) => {
+        this.puts += 1;
+        return this.s3.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+          signal ? { abortSignal: signal } : {},
+        );
       }),
-      signal ? { abortSignal: signal } : {},
     );
   }
 }

@@ -43,7 +43,10 @@ function journalEntry(text: string): JournalEntry | undefined {
     ) {
       return undefined;
     }
-    return { name: value.name, resourceId: value.resourceId, startedAt: value.startedAt, records };
+    // Entries written before they were filed by arrival carry no arrivalHours: they are found by the hour
+    // they sit in, which the reader is asked for.
+    const arrivalHours = Array.isArray(value.arrivalHours) ? value.arrivalHours.filter((hour): hour is number => typeof hour === 'number') : [];
+    return { name: value.name, resourceId: value.resourceId, startedAt: value.startedAt, arrivalHours, records };
   } catch {
     return undefined;
   }

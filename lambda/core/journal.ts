@@ -4,13 +4,27 @@ import type { JournalEntry } from './ports';
 /** Where the batch journal lives in the audit bucket: neither the audit log nor Firehose's output. */
 export const JOURNAL_PREFIX = 'journal/';
 
+const HOUR_MS = 3_600_000;
+
 /**
- * `journal/<resourceId>/<YYYY>/<MM>/<DD>/<HH>/<batch name>.json`, by the UTC hour the invocation
- * started: a re-drive finds the entry of a failed record between the record's arrival and the time
- * Firehose stopped retrying it, both of which the error output keeps.
+ * `journal/<resourceId>/<YYYY>/<MM>/<DD>/<HH>/<batch name>.json`, once for each UTC hour in which a
+ * record of the batch arrived (nearly always one). Filed by arrival, which Firehose's error output keeps
+ * for every record (`arrivalTimestamp`), rather than by when the invocation ran: a re-drive finds the
+ * entry of a failed record in exactly one folder, however far behind its stream Firehose was and however
+ * late the re-drive comes.
  */
-export function journalKey(entry: Pick<JournalEntry, 'resourceId' | 'startedAt' | 'name'>): string {
-  return `${journalHourPrefix(entry.resourceId, entry.startedAt)}${entry.name}.json`;
+export function journalKeys(entry: Pick<JournalEntry, 'resourceId' | 'arrivalHours' | 'name'>): string[] {
+  return entry.arrivalHours.map((hour) => `${journalHourPrefix(entry.resourceId, hour)}${entry.name}.json`);
+}
+
+/** The start of the UTC hour a time falls in (ms since the epoch). */
+export function utcHourOf(millis: number): number {
+  return Math.floor(millis / HOUR_MS) * HOUR_MS;
+}
+
+/** The distinct UTC hours (their starts, ascending) the times fall in. */
+export function arrivalHoursOf(arrivals: readonly number[]): number[] {
+  return [...new Set(arrivals.map(utcHourOf))].sort((a, b) => a - b);
 }
 
 /** The journal folder of one resource and UTC hour. */

@@ -79,11 +79,16 @@ export interface JournalEntry {
   readonly resourceId: string;
   /** When the invocation started (ms since the epoch). */
   readonly startedAt: number;
+  /**
+   * The UTC hours (their starts) in which the batch's records arrived, by `approximateArrivalTimestamp`:
+   * the entry is filed under each, where a re-drive looks for a record by the arrival the error output keeps.
+   */
+  readonly arrivalHours: readonly number[];
   readonly records: ReadonlyArray<{ readonly recordId: string; readonly sha256: string }>;
 }
 
 export interface BatchJournal {
-  /** Makes the entry durable; rejects (failing the batch before anything is stored) otherwise. */
+  /** Makes the entry durable under each of its arrival hours; rejects (failing the batch before anything is stored) otherwise. */
   write(entry: JournalEntry, signal?: AbortSignal): Promise<void>;
 }
 
@@ -99,7 +104,7 @@ export interface AlertPublisher {
 
 /** The journal, read back by a re-drive. */
 export interface JournalReader {
-  /** The entries of one database written in one UTC hour (`hour`: its start, ms since the epoch). */
+  /** The entries of one database filed under one UTC hour of arrival (`hour`: its start, ms since the epoch). */
   entries(resourceId: string, hour: number): Promise<JournalEntry[]>;
 }
 

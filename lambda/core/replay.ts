@@ -102,9 +102,12 @@ export type ReplayProgress = (done: number, total: number, report: ReplayReport)
 
 const DEFAULT_MAX_BATCH_RECORDS = 500;
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
-/** How far past a record's arrival the journal is searched when the error output gives no end time. */
-const JOURNAL_SEARCH_HOURS = 2;
-const MAX_JOURNAL_SPAN_HOURS = 48;
+/**
+ * Entries written by versions that filed them under the invocation's hour rather than the records'
+ * arrival are looked for between the record's arrival and the end of Firehose's last attempt, at most this
+ * long. Such entries expire with the journal (90 days by default), and this search with them.
+ */
+const MAX_LEGACY_SPAN_HOURS = 48;
 const HOUR_MS = 3_600_000;
 const MAX_KEPT_LISTED = 50;
 
@@ -356,31 +359,45 @@ class ResourceReplay {
     this.pending.set(entry.name, pending);
   }
 
-  /** The journal entry of the batch a record was in, if an attempt of it got as far as writing one. */
+  /**
+   * The journal entry of the batch a record was in, if an attempt of it got as far as writing one. The
+   * transformer files each entry under every hour its records arrived in, so the record's own arrival
+   * (kept by the error output; else the hour Firehose filed the object under, that of its oldest record)
+   * names the one folder to read: how late the delivery or the re-drive came does not matter.
+   */
   private async batchOf(line: RecordLine, objectHour: number | undefined): Promise<JournalEntry | undefined> {
-    const from = floorHour(line.record.arrivalTimestamp ?? objectHour ?? this.now());
-    const to = floorHour(line.record.attemptEndingTimestamp ?? (line.record.arrivalTimestamp ?? objectHour ?? this.now()) + JOURNAL_SEARCH_HOURS * HOUR_MS);
-    const last = Math.min(Math.max(to, from), from + MAX_JOURNAL_SPAN_HOURS * HOUR_MS);
-    for (let hour = from; hour <= last; hour += HOUR_MS) {
-      if (this.journalHours.has(hour)) continue;
-      this.journalHours.add(hour);
-      let entries: JournalEntry[];
-      try {
-        entries = await this.deps.journal.entries(this.resourceId, hour);
-      } catch (error) {
-        throw new OutsideFailure(`reading the journal failed: ${describe(error)}`);
-      }
-      for (const entry of entries) {
-        for (const { sha256 } of entry.records) {
-          const list = this.journalByDigest.get(sha256) ?? [];
-          if (!list.some((known) => known.name === entry.name)) list.push(entry);
-          this.journalByDigest.set(sha256, list);
-        }
-      }
+    const arrival = line.record.arrivalTimestamp ?? objectHour;
+    if (arrival === undefined) return undefined;
+    const hour = floorHour(arrival);
+    await this.readJournalHour(hour);
+    let candidates = this.journalByDigest.get(line.digest);
+    const ended = line.record.attemptEndingTimestamp;
+    if (!candidates && ended !== undefined) {
+      // An entry of an earlier version, filed under the hour its invocation ran in.
+      const last = Math.min(floorHour(ended), hour + MAX_LEGACY_SPAN_HOURS * HOUR_MS);
+      for (let later = hour + HOUR_MS; later <= last; later += HOUR_MS) await this.readJournalHour(later);
+      candidates = this.journalByDigest.get(line.digest);
     }
-    const candidates = this.journalByDigest.get(line.digest);
     // The same batch retried keeps its name; of different batches, the earliest is the one the record was first in.
     return candidates?.reduce((first, entry) => (entry.startedAt < first.startedAt ? entry : first));
+  }
+
+  private async readJournalHour(hour: number): Promise<void> {
+    if (this.journalHours.has(hour)) return;
+    this.journalHours.add(hour);
+    let entries: JournalEntry[];
+    try {
+      entries = await this.deps.journal.entries(this.resourceId, hour);
+    } catch (error) {
+      throw new OutsideFailure(`reading the journal failed: ${describe(error)}`);
+    }
+    for (const entry of entries) {
+      for (const { sha256 } of entry.records) {
+        const list = this.journalByDigest.get(sha256) ?? [];
+        if (!list.some((known) => known.name === entry.name)) list.push(entry);
+        this.journalByDigest.set(sha256, list);
+      }
+    }
   }
 
   /** Records replayed on their own: in chunks of the object's lines, copies of a record sharing its fate. */

@@ -11,7 +11,7 @@ import { RuleMatcher } from './alert-rules';
 import { AlertBudget, alertsOf, type Alert } from './alerts';
 import { mapConcurrent } from './concurrency';
 import { parseEnvelope, type DasEnvelope } from './das-envelope';
-import { recordDigest } from './journal';
+import { arrivalHoursOf, recordDigest } from './journal';
 import { gzipLines } from './ndjson';
 import { batchObjectName, objectKey } from './partition';
 import {
@@ -128,6 +128,8 @@ export async function transformBatch(
   const context = encryptionContextFor(resourceId);
   const keyId = kmsKeyFor(deps.settings.kmsKeys, resourceId);
   const name = batchObjectName(resourceId, event.records.map((record) => record.recordId));
+  const arrivalOf = (record: FirehoseTransformationEventRecord): number =>
+    Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
   const stop = deadlineSignal(options.deadline, now);
 
   const settings: RecordSettings = {
@@ -149,6 +151,7 @@ export async function transformBatch(
         name,
         resourceId,
         startedAt,
+        arrivalHours: arrivalHoursOf(event.records.map(arrivalOf)),
         records: event.records.map((record) => ({ recordId: record.recordId, sha256: recordDigest(record.data) })),
       },
       stop.signal,
@@ -183,8 +186,7 @@ export async function transformBatch(
         await turns.wait(index);
         // Reading is the long part of a record: check the deadline again once it is this record's turn.
         stop.signal.throwIfAborted();
-        const arrival = Number.isFinite(record.approximateArrivalTimestamp) ? record.approximateArrivalTimestamp : invokedAt;
-        const outcome = await isolated(() => readOpenedRecord(opened.gzipped, arrival, settings, budget));
+        const outcome = await isolated(() => readOpenedRecord(opened.gzipped, arrivalOf(record), settings, budget));
         if (outcome.kind === 'ok') startJournal();
         return outcome;
       } finally {

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
 import { nagArnOf } from './transform-function';
-import type { ResolvedSource } from './validation';
+import type { ResolvedSource } from './resolved';
 
 /** What every delivery stream of the pipeline shares. */
 export interface DeliveryTargets {

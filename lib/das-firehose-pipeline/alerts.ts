@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
-import type { ResolvedAlerts } from './validation';
+import type { ResolvedAlerts } from './resolved';
 
 /** The severities the ready-made rule sends to the alarm topic. */
 export const NOTIFIED_SEVERITIES = ['HIGH', 'CRITICAL'] as const;

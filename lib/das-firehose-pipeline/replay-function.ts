@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
 import { bundledFunction, decryptStatements, nagArnOf } from './transform-function';
-import type { ResolvedSource } from './validation';
+import type { ResolvedSource } from './resolved';
 
 /** The replay function as the pipeline has it. */
 export interface ReplayFunction {

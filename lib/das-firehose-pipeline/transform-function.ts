@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { encryptionContextFor } from '../../lambda/core/resource';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
-import type { ResolvedSource } from './validation';
+import type { ResolvedSource } from './resolved';
 
 /** The transformer as the pipeline has it. */
 export interface TransformFunction {

@@ -1,39 +1,14 @@
 import { SizeRoundingBehavior, Token, Tokenization } from 'aws-cdk-lib';
-import type * as events from 'aws-cdk-lib/aws-events';
-import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 // The transformer's own rules and its reading of stream names and resource IDs: one definition for both sides.
-import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems, parseCustomRules, type AlertRule } from '../../lambda/core/alert-rules';
+import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems, parseCustomRules } from '../../lambda/core/alert-rules';
 import { isResourceId, resourceIdFromStreamName } from '../../lambda/core/resource';
 import * as defaults from '../defaults';
 import { alertEnvironment } from './alerts';
-import type { AlertsOptions, CustomAlertRule, DasFirehosePipelineProps } from './props';
+import type { AlertsOptions, DasFirehosePipelineProps } from './props';
+import type { ResolvedAlerts, ResolvedSource } from './resolved';
 import { functionEnvironment } from './transform-function';
 
-/** An activity stream with its resource ID settled. */
-export interface ResolvedSource {
-  readonly stream: kinesis.IStream;
-  readonly key: kms.IKey;
-  readonly resourceId: string;
-  /** Whether the resource ID was given rather than read from the stream name. */
-  readonly resourceIdGiven: boolean;
-}
-
-/** The alerting settings, checked and settled. */
-export interface ResolvedAlerts {
-  /** The rules in force, in the transformer's order (none with `alerts: false`). */
-  readonly rules: readonly AlertRule[];
-  /** Built-in rule ids turned off (every one with `alerts: false`, since the transformer's rules are on by default). */
-  readonly disabledRules: readonly string[];
-  readonly privilegedUsers: readonly string[];
-  readonly customRules: readonly CustomAlertRule[];
-  /** Per rule in force, the matches in 5 minutes that raise its alarm; 0 for none. */
-  readonly thresholds: ReadonlyMap<string, number>;
-  readonly sqlTextChars: number;
-  /** The bus the caller chose; the account's default bus when absent. */
-  readonly eventBus?: events.IEventBus;
-  readonly notifyHighSeverity: boolean;
-}
+export type { ResolvedAlerts, ResolvedSource } from './resolved';
 
 /** Props the pipeline cannot build from, with every problem found (not only the first). */
 export class PipelinePropsError extends Error {

@@ -190,6 +190,7 @@ function withKmsHint(source: DataKeySource): DataKeySource {
         throw new Error(
           `KMS GenerateDataKey with ${source.keyId} failed (${text}). Check the SDK's credentials (AWS_PROFILE, ` +
             'AWS_ACCESS_KEY_ID…), that the key exists in that region, and that you may call kms:GenerateDataKey on it',
+          { cause: error },
         );
       }
     },

@@ -138,6 +138,29 @@ describe('npm run replay, end to end on loopback', () => {
     expect(await keys('events/')).toEqual(expect.arrayContaining(leftovers));
   });
 
+  it('finds a failed batch in the journal by its records\' arrival, however late Firehose ran it and however late the re-drive comes', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 4, eventsPerRecord: 12, seed: 3 });
+    // The batch straddles an hour: its entry is filed under both arrival hours.
+    const hourEnd = Date.UTC(2026, 10, 21, 13);
+    event.records.forEach((record, index) => (record.approximateArrivalTimestamp = hourEnd + (index < 2 ? -1_000 : 1_000) * (index + 1)));
+    aws.s3Proxy!.inject({ kind: 'slow-down', method: 'PUT', pathIncludes: 'command=UPDATE/' });
+    aws.s3Proxy!.inject({ kind: 'internal-error', method: 'DELETE' });
+    // Firehose ran the batch three days after the records arrived (it had fallen behind its stream).
+    const transformer = await withEnv(aws.env, async () => createTransformer(aws.env));
+    const late = () => hourEnd + 3 * 24 * 3_600_000;
+    const run = await quietly(() =>
+      runLikeFirehose({ s3, bucket: aws.bucket, resourceId: RESOURCE }, event, () => withEnv(aws.env, () => transformer.transform(event, { now: late }))),
+    );
+    expect(run.answer).toBeUndefined();
+    expect((await keys('journal/')).map((key) => key.split('/').slice(2, 6).join('/'))).toEqual(['2026/11/21/12', '2026/11/21/13']);
+    aws.s3Proxy!.heal();
+
+    // And the re-drive comes more than a year later.
+    const report = await replay({ now: () => hourEnd + 400 * 24 * 3_600_000 });
+    expect(report).toMatchObject({ complete: true, records: { ok: 4, stillFailing: 0, held: 0 }, batches: { standalone: 0, rebuiltFromJournal: 1 } });
+    await expectEachEventOnce(events);
+  });
+
   it('holds a failed batch whose records are not all in the error output read, and replays it once they are', async () => {
     const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 3, eventsPerRecord: 12, seed: 4 });
     aws.s3Proxy!.inject({ kind: 'slow-down', method: 'PUT', pathIncludes: 'command=UPDATE/' });

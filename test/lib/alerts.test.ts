@@ -10,7 +10,7 @@ import { DasFirehosePipeline, type DasFirehosePipelineProps } from '../../lib/da
 import { DasFirehoseStack } from '../../lib/das-firehose-stack';
 import { KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;  
 
 const BASE = { dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN };
 const DEFAULT_BUS_ARN = {

@@ -8,7 +8,7 @@ import { KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
 
 /** The replay function and its role, read from the template: what `npm run replay -- --function` runs with. */
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;  
 
 function render(value: Json): string {
   if (typeof value === 'string') return value;

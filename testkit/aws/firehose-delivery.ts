@@ -118,6 +118,13 @@ export async function runLikeFirehose<T extends TransformerAnswer>(
   options: { readonly retries?: number; readonly lambdaArn?: string } = {},
 ): Promise<FirehoseRun<T>> {
   const retries = options.retries ?? FIREHOSE_RETRIES;
+  // Firehose stamps every record with its arrival before invoking the transformer, and its error output
+  // keeps that stamp: a hand-written event without one gets it here, so both sides agree on it (the
+  // transformer files its journal by arrival, and the re-drive looks it up by the error output's).
+  const received = Date.now();
+  for (const record of event.records) {
+    if (!Number.isFinite(record.approximateArrivalTimestamp)) record.approximateArrivalTimestamp = received;
+  }
   let error: unknown;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     let answer: T;

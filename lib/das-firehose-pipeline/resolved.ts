@@ -1,0 +1,37 @@
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { AlertRule } from '../../lambda/core/alert-rules';
+import type { CustomAlertRule } from './props';
+
+/**
+ * What validation settles from the props, for the parts that build from it (the function's environment,
+ * the decrypt statements, the alerting resources): in a file of its own, so that those parts and the
+ * validation that calls them do not import each other.
+ */
+
+/** An activity stream with its resource ID settled. */
+export interface ResolvedSource {
+  readonly stream: kinesis.IStream;
+  readonly key: kms.IKey;
+  readonly resourceId: string;
+  /** Whether the resource ID was given rather than read from the stream name. */
+  readonly resourceIdGiven: boolean;
+}
+
+/** The alerting settings, checked and settled. */
+export interface ResolvedAlerts {
+  /** The rules in force, in the transformer's order (none with `alerts: false`). */
+  readonly rules: readonly AlertRule[];
+  /** Built-in rule ids turned off (every one with `alerts: false`, since the transformer's rules are on by default). */
+  readonly disabledRules: readonly string[];
+  readonly privilegedUsers: readonly string[];
+  readonly customRules: readonly CustomAlertRule[];
+  /** Per rule in force, the matches in 5 minutes that raise its alarm; 0 for none. */
+  readonly thresholds: ReadonlyMap<string, number>;
+  readonly sqlTextChars: number;
+  /** The bus the caller chose; the account's default bus when absent. */
+  readonly eventBus?: events.IEventBus;
+  readonly notifyHighSeverity: boolean;
+}
+
