@@ -1,6 +1,7 @@
 /**
  * Import direction, checked in `npm test` (`depcruise`): the architecture the folders show.
- * - lambda/core/ is the pure core: it imports nothing outside itself (node: built-ins aside);
+ * - lambda/core/ is the pure core: it imports nothing outside itself (node: built-ins aside), and its
+ *   flows (transform, alerts, replay) share lambda/core/shared/, which imports none of them;
  * - lambda/ (the product's runtime) imports nothing from lib/, bin/ or the tooling;
  * - lib/ and bin/ (the CDK side) import nothing from the tooling;
  * - testkit/ (what tests and local commands import) never imports the commands, the tools or the tests;
@@ -21,6 +22,15 @@ module.exports = {
       from: { path: '^lambda/core/' },
       to: { pathNot: ['^lambda/core/', '^node:', '^(crypto|zlib|buffer|events|util|stream)$', '@types/aws-lambda', 'node_modules/@types/'], dependencyTypesNot: ['core'] },
     },
+    {
+      name: 'core-flows',
+      severity: 'error',
+      comment: 'lambda/core/shared serves every flow and imports none; alerts imports only shared; replay drives transform, never the reverse.',
+      from: { path: '^lambda/core/shared/' },
+      to: { path: '^lambda/core/(transform|alerts|replay)/' },
+    },
+    { name: 'alerts-on-shared', severity: 'error', from: { path: '^lambda/core/alerts/' }, to: { path: '^lambda/core/(transform|replay)/' } },
+    { name: 'transform-not-replay', severity: 'error', from: { path: '^lambda/core/transform/' }, to: { path: '^lambda/core/replay/' } },
     { name: 'lambda-not-lib', severity: 'error', from: { path: '^lambda/' }, to: { path: '^(lib|bin)/' } },
     { name: 'product-not-tooling', severity: 'error', comment: 'Product code never depends on tooling.', from: { path: PRODUCT }, to: { path: TOOLING } },
     { name: 'testkit-not-commands', severity: 'error', from: { path: '^testkit/' }, to: { path: '^(local|tools|scripts|test)/' } },

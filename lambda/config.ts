@@ -1,8 +1,8 @@
 import { constants as bufferLimits } from 'node:buffer';
-import { ConfigError } from './core/errors';
-import { isResourceId } from './core/resource';
-import { activeRules, disabledRuleProblems, parseCustomRules, RULE_EXAMPLE } from './core/alert-rules';
-import type { KmsKeySelection, TransformSettings } from './core/settings';
+import { ConfigError } from './core/shared/errors';
+import { isResourceId } from './core/shared/resource';
+import { activeRules, disabledRuleProblems, parseCustomRules, RULE_EXAMPLE } from './core/alerts/alert-rules';
+import type { KmsKeySelection, TransformSettings } from './core/transform/settings';
 
 /** Everything the transformer reads from its environment: the core's settings and the adapters'. */
 export interface Config extends TransformSettings {

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { utcHour, type ReplayReport } from './core/replay';
-import { isResourceId } from './core/resource';
+import { utcHour, type ReplayReport } from './core/replay/replay';
+import { isResourceId } from './core/shared/resource';
 import { deadlineFor } from './deadline';
 import { createReplayer, type Replayer } from './replayer';
 

@@ -2,8 +2,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3ErrorOutput } from './adapters/s3-error-output';
 import { S3JournalReader } from './adapters/s3-journal-reader';
-import { ERROR_OUTPUT_ROOT } from './core/error-output';
-import { replayErrorOutput, type ReplayOptions, type ReplayProgress, type ReplayReport } from './core/replay';
+import { ERROR_OUTPUT_ROOT } from './core/replay/error-output';
+import { replayErrorOutput, type ReplayOptions, type ReplayProgress, type ReplayReport } from './core/replay/replay';
 import { createTransformer, type Transformer } from './transformer';
 
 type Env = Readonly<Record<string, string | undefined>>;

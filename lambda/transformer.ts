@@ -11,7 +11,7 @@ import { KmsDataKeyProvider } from './adapters/kms-data-key-provider';
 import { RdsProfileDecrypter } from './adapters/rds-profile-decrypter';
 import { S3BatchJournal } from './adapters/s3-batch-journal';
 import { S3EventStore } from './adapters/s3-event-store';
-import { transformBatch, type BatchOutcome, type BatchSummary, type TransformDeps, type TransformOptions } from './core/transform-batch';
+import { transformBatch, type BatchOutcome, type BatchSummary, type TransformDeps, type TransformOptions } from './core/transform/transform-batch';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,4 +1,4 @@
-import { ERROR_OUTPUT_ROOT, OK_ROOT, resourceFolder } from '../lambda/core/firehose-layout';
+import { ERROR_OUTPUT_ROOT, OK_ROOT, resourceFolder } from '../lambda/core/shared/firehose-layout';
 
 /**
  * Where everything sits in the audit bucket, as plain strings: shared by the stack (Firehose prefixes,
@@ -9,20 +9,20 @@ import { ERROR_OUTPUT_ROOT, OK_ROOT, resourceFolder } from '../lambda/core/fireh
 /** The key prefix the transformer writes the browsable audit log under. */
 export const EVENTS_PREFIX = 'events/';
 
-/** The transformer's journal of batches (see lambda/core/journal.ts). */
-export { JOURNAL_PREFIX } from '../lambda/core/journal';
+/** The transformer's journal of batches (see lambda/core/shared/journal.ts). */
+export { JOURNAL_PREFIX } from '../lambda/core/shared/journal';
 
 /** Everything Firehose itself writes sits under this prefix; the transformer may not write there. */
-export { FIREHOSE_ROOT as FIREHOSE_PREFIX } from '../lambda/core/firehose-layout';
+export { FIREHOSE_ROOT as FIREHOSE_PREFIX } from '../lambda/core/shared/firehose-layout';
 
 /** Where Firehose delivers the Ok records (gzip members of NDJSON), below a folder per database. */
-export { OK_ROOT as FIREHOSE_OK_ROOT } from '../lambda/core/firehose-layout';
+export { OK_ROOT as FIREHOSE_OK_ROOT } from '../lambda/core/shared/firehose-layout';
 
 /** Where Firehose puts records that failed processing or delivery, below a folder per database. */
-export { ERROR_OUTPUT_ROOT as FIREHOSE_FAILED_ROOT } from '../lambda/core/firehose-layout';
+export { ERROR_OUTPUT_ROOT as FIREHOSE_FAILED_ROOT } from '../lambda/core/shared/firehose-layout';
 
 /** Where `npm run replay` moves the error output it re-drove, with when and how (same path below it). */
-export { REPLAYED_ROOT as FIREHOSE_REPLAYED_ROOT } from '../lambda/core/firehose-layout';
+export { REPLAYED_ROOT as FIREHOSE_REPLAYED_ROOT } from '../lambda/core/shared/firehose-layout';
 
 /**
  * The UTC date and hour Firehose stamps an object with: that of the oldest record it holds, by arrival.
@@ -45,5 +45,5 @@ export function firehoseErrorOutputPrefix(resourceId: string): string {
   return `${ERROR_OUTPUT_ROOT}${resourceFolder(resourceId)}type=!{firehose:error-output-type}/${HOUR_PATH}`;
 }
 
-/** The extension of Firehose's Ok objects (see lambda/core/firehose-layout.ts for why). */
-export { OK_FILE_EXTENSION as FIREHOSE_FILE_EXTENSION } from '../lambda/core/firehose-layout';
+/** The extension of Firehose's Ok objects (see lambda/core/shared/firehose-layout.ts for why). */
+export { OK_FILE_EXTENSION as FIREHOSE_FILE_EXTENSION } from '../lambda/core/shared/firehose-layout';

@@ -1,6 +1,6 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { RULE_EXAMPLE } from '../lambda/core/alert-rules';
+import { RULE_EXAMPLE } from '../lambda/core/alerts/alert-rules';
 import type { PropName } from './das-firehose-pipeline';
 import * as defaults from './defaults';
 

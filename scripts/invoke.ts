@@ -10,8 +10,8 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../lambda/config';
-import { ConfigError } from '../lambda/core/errors';
-import { resourceIdFromStreamArn } from '../lambda/core/resource';
+import { ConfigError } from '../lambda/core/shared/errors';
+import { resourceIdFromStreamArn } from '../lambda/core/shared/resource';
 import { runLikeFirehose } from '../testkit/aws/firehose-delivery';
 import { parseOptions, runMain, UsageError } from '../local/commands/cli';
 import { invokeTransformer, readEventFile } from '../local/commands/invoke';

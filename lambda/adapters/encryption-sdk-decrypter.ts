@@ -3,9 +3,9 @@
 import { buildDecrypt } from '@aws-crypto/decrypt-node';
 import { CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
-import { PayloadError } from '../core/errors';
-import type { DataKey, PayloadDecrypter } from '../core/ports';
-import { DAS_KEY_NAME, DAS_KEY_NAMESPACE } from '../core/rds-message-layout';
+import { PayloadError } from '../core/shared/errors';
+import type { DataKey, PayloadDecrypter } from '../core/transform/ports';
+import { DAS_KEY_NAME, DAS_KEY_NAMESPACE } from '../core/transform/rds-message-layout';
 
 /** How RDS wraps each message's data key (defined with the rest of the profile RDS writes). */
 export { DAS_KEY_NAME, DAS_KEY_NAMESPACE };

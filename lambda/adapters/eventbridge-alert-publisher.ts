@@ -1,9 +1,9 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { engineOf } from '../core/activity-vocabulary';
-import { ALERT_DETAIL_TYPE, ALERT_SOURCE, type Alert } from '../core/alerts';
-import { mapConcurrent } from '../core/concurrency';
-import { parseLogTime } from '../core/partition';
-import type { AlertPublisher } from '../core/ports';
+import { engineOf } from '../core/alerts/activity-vocabulary';
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE, type Alert } from '../core/alerts/alerts';
+import { mapConcurrent } from '../core/shared/concurrency';
+import { parseLogTime } from '../core/shared/partition';
+import type { AlertPublisher } from '../core/transform/ports';
 
 
 /** PutEvents takes at most 10 entries and 256 KB a request. */

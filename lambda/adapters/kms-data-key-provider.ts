@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DecryptCommand, KMSServiceException, type KMSClient } from '@aws-sdk/client-kms';
 import { LRUCache } from '@aws-lambda-powertools/commons/utils/lru-cache';
-import type { DataKeyAnswer, DataKeyProvider, EncryptionContext } from '../core/ports';
+import type { EncryptionContext } from '../core/shared/ports';
+import type { DataKeyAnswer, DataKeyProvider } from '../core/transform/ports';
 
 export interface KmsDataKeyProviderOptions {
   /** Decrypt requests in flight at once: a batch of many distinct blobs must not fire them all together. @default 8 */

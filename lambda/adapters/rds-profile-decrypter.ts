@@ -4,8 +4,8 @@ import {
   SUITE_HKDF_SHA256,
   type FrameLayout,
   type RdsMessageLayout,
-} from '../core/rds-message-layout';
-import type { DataKey, PayloadDecrypter } from '../core/ports';
+} from '../core/transform/rds-message-layout';
+import type { DataKey, PayloadDecrypter } from '../core/transform/ports';
 import { EncryptionSdkDecrypter } from './encryption-sdk-decrypter';
 
 export interface RdsProfileDecrypterOptions {

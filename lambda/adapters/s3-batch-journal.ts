@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { journalKeys } from '../core/journal';
-import type { BatchJournal, JournalEntry } from '../core/ports';
+import { journalKeys } from '../core/shared/journal';
+import type { JournalEntry } from '../core/shared/ports';
+import type { BatchJournal } from '../core/transform/ports';
 
 /**
  * Keeps the batch journal as one small JSON object per invocation under `journal/` in the audit

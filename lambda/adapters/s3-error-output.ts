@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ERROR_OUTPUT_ROOT, replayedKey } from '../core/error-output';
-import type { ErrorOutputObject, ErrorOutputStore, ReplayMark } from '../core/ports';
+import { ERROR_OUTPUT_ROOT, replayedKey } from '../core/replay/error-output';
+import type { ErrorOutputObject, ErrorOutputStore, ReplayMark } from '../core/replay/ports';
 
 /**
  * Firehose's output in the audit bucket, for a re-drive: error output objects under `firehose/failed/`,

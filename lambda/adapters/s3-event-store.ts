@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../core/concurrency';
-import type { EventStore, StoredObject } from '../core/ports';
+import { mapConcurrent } from '../core/shared/concurrency';
+import type { EventStore, StoredObject } from '../core/transform/ports';
 
 export interface S3EventStoreOptions {
   /** PUTs in flight at once. @default 64 */

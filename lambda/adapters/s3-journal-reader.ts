@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { journalHourPrefix } from '../core/journal';
-import type { JournalEntry, JournalReader } from '../core/ports';
+import { journalHourPrefix } from '../core/shared/journal';
+import type { JournalEntry } from '../core/shared/ports';
+import type { JournalReader } from '../core/replay/ports';
 
 /** The batch journal read back from `journal/<resourceId>/YYYY/MM/DD/HH/`, one hour at a time. */
 export class S3JournalReader implements JournalReader {

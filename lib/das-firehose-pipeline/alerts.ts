@@ -7,7 +7,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 // What the transformer puts on the bus, from the publisher itself: the rule below matches exactly that.
-import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts';
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts/alerts';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
 import type { ResolvedAlerts } from './resolved';

@@ -8,7 +8,7 @@ import {
   type ActivityKind,
   type Condition,
   type EngineName,
-} from '../../lambda/core/activity-vocabulary';
+} from '../../lambda/core/alerts/activity-vocabulary';
 import { EVENTS_TABLE } from './audit-tables';
 
 /**

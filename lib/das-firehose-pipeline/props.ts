@@ -308,7 +308,7 @@ export interface AlertsOptions {
   readonly privilegedUsers?: string[];
 
   /**
-   * Rules of your own, in the transformer's rule language (see `lambda/core/alert-rules.ts`).
+   * Rules of your own, in the transformer's rule language (see `lambda/core/alerts/alert-rules.ts`).
    * @example [{ id: 'audit-schema-touched', severity: 'HIGH', description: 'Someone touched the audit schema',
    *   when: { field: 'objectName', startsWith: ['audit.'] } }]
    * @default - none

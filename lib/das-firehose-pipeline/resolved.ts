@@ -1,7 +1,7 @@
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { AlertRule } from '../../lambda/core/alert-rules';
+import type { AlertRule } from '../../lambda/core/alerts/alert-rules';
 import type { CustomAlertRule } from './props';
 
 /**

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { encryptionContextFor } from '../../lambda/core/resource';
+import { encryptionContextFor } from '../../lambda/core/shared/resource';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
 import type { ResolvedSource } from './resolved';

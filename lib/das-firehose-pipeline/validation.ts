@@ -1,7 +1,7 @@
 import { SizeRoundingBehavior, Token, Tokenization } from 'aws-cdk-lib';
 // The transformer's own rules and its reading of stream names and resource IDs: one definition for both sides.
-import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems, parseCustomRules } from '../../lambda/core/alert-rules';
-import { isResourceId, resourceIdFromStreamName } from '../../lambda/core/resource';
+import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems, parseCustomRules } from '../../lambda/core/alerts/alert-rules';
+import { isResourceId, resourceIdFromStreamName } from '../../lambda/core/shared/resource';
 import * as defaults from '../defaults';
 import { alertEnvironment } from './alerts';
 import type { AlertsOptions, DasFirehosePipelineProps } from './props';

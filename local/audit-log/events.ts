@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../../lambda/core/concurrency';
+import { mapConcurrent } from '../../lambda/core/shared/concurrency';
 import { readEvents } from './reader';
 import { formatTextTable } from './text-table';
 import { selectedObjects, type LogSelection } from './tree';

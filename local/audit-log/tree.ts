@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../../lambda/core/concurrency';
-import { commandFolder } from '../../lambda/core/partition';
+import { mapConcurrent } from '../../lambda/core/shared/concurrency';
+import { commandFolder } from '../../lambda/core/shared/partition';
 import { listObjects, readEvents, type AuditObject } from './reader';
 
 /**

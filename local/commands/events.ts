@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { isResourceId } from '../../lambda/core/resource';
+import { isResourceId } from '../../lambda/core/shared/resource';
 import { intOption, parseOptions, shareOption, UsageError } from './cli';
 import { ENGINES, type Engine } from '../../testkit/das/das-synth';
 import {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { createTransformer, type TransformerOutcome } from '../../lambda/transformer';
-import { ConfigError } from '../../lambda/core/errors';
+import { ConfigError } from '../../lambda/core/shared/errors';
 
 import { UsageError } from './cli';
 

@@ -1,9 +1,9 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { isResourceId } from '../../lambda/core/resource';
-import { utcHour, type ReplayOptions, type ReplayProgress, type ReplayReport } from '../../lambda/core/replay';
-import { ConfigError } from '../../lambda/core/errors';
+import { isResourceId } from '../../lambda/core/shared/resource';
+import { utcHour, type ReplayOptions, type ReplayProgress, type ReplayReport } from '../../lambda/core/replay/replay';
+import { ConfigError } from '../../lambda/core/shared/errors';
 import type { ReplayRequest as FunctionRequest } from '../../lambda/replay-handler';
 import { createReplayer } from '../../lambda/replayer';
 import { LocalAws, withEnv } from '../../testkit/aws/local-aws';

@@ -6,7 +6,7 @@ import { auditLogTree, formatTree, type AuditLogTree } from '../audit-log/tree';
 import { captureOutput } from './capture-output';
 import { UsageError } from './cli';
 import { invokeTransformer, readEventFile } from './invoke';
-import { resourceIdFromStreamArn } from '../../lambda/core/resource';
+import { resourceIdFromStreamArn } from '../../lambda/core/shared/resource';
 import { runLikeFirehose, type FirehoseDelivery } from '../../testkit/aws/firehose-delivery';
 import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
 import { localHandlerEnv } from '../../testkit/aws/local-env';

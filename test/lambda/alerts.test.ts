@@ -1,8 +1,8 @@
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts';
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts/alerts';
 import { syntheticEvents } from '../../testkit/das/activity-events';
 import { firehoseEvent, mintDasRecord, PROFILES } from '../../testkit/das/das-synth';
-import { MAX_ALERTS_PER_BATCH } from '../../lambda/core/alerts';
+import { MAX_ALERTS_PER_BATCH } from '../../lambda/core/alerts/alerts';
 import { capturingLogs, quietly } from '../support/logs';
 import { invokeLocal, LocalAws, mintBatch, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../lambda/config';
-import { kmsKeyFor } from '../../lambda/core/settings';
-import { ConfigError } from '../../lambda/core/errors';
+import { kmsKeyFor } from '../../lambda/core/transform/settings';
+import { ConfigError } from '../../lambda/core/shared/errors';
 
 describe('loadConfig', () => {
   it('stops without BUCKET_NAME, naming it and showing an example', () => {

@@ -12,7 +12,7 @@ import {
   SIGNED_SUITE,
   UNSIGNED_SUITE,
 } from '../../testkit/das/das-synth';
-import { commandFolder } from '../../lambda/core/partition';
+import { commandFolder } from '../../lambda/core/shared/partition';
 import { capturingLogs } from '../support/logs';
 import { invokeLocal, LocalAws, mintBatch, okLines, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';
 

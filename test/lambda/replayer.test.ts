@@ -2,8 +2,8 @@ import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { gunzipSync } from 'node:zlib';
-import { PROCESSING_FAILED_STATUS } from '../../lambda/core/error-output';
-import type { ReplayOptions, ReplayReport } from '../../lambda/core/replay';
+import { PROCESSING_FAILED_STATUS } from '../../lambda/core/replay/error-output';
+import type { ReplayOptions, ReplayReport } from '../../lambda/core/replay/replay';
 import { createReplayer } from '../../lambda/replayer';
 import { createTransformer } from '../../lambda/transformer';
 import { listObjects } from '../../local/audit-log/reader';

@@ -4,7 +4,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { loadConfig } from '../../lambda/config';
-import { BUILT_IN_RULE_IDS } from '../../lambda/core/alert-rules';
+import { BUILT_IN_RULE_IDS } from '../../lambda/core/alerts/alert-rules';
 import { ContextError, settingsFromContext } from '../../lib/context';
 import { DasFirehosePipeline, type DasFirehosePipelineProps } from '../../lib/das-firehose-pipeline';
 import { DasFirehoseStack } from '../../lib/das-firehose-stack';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { FIREHOSE_FILE_EXTENSION, firehoseErrorOutputPrefix, firehoseOkPrefix } from '../../lib/bucket-layout';
-import { PROCESSING_FAILED_STATUS } from '../../lambda/core/error-output';
+import { PROCESSING_FAILED_STATUS } from '../../lambda/core/replay/error-output';
 
 /**
  * What Firehose does around the transformer, done locally, from Firehose's documentation ("Handle failure

@@ -8,7 +8,7 @@ import {
 } from '@aws-crypto/client-node';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { DAS_KEY_NAME, DAS_KEY_NAMESPACE } from '../../lambda/adapters/encryption-sdk-decrypter';
-import { encryptionContextFor } from '../../lambda/core/resource';
+import { encryptionContextFor } from '../../lambda/core/shared/resource';
 
 /**
  * Mints Database Activity Stream records the way RDS does (see shared DAS-NOTES and the header test

@@ -14,9 +14,9 @@ import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/ra
 import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-decrypter';
 import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter';
 import { loadConfig } from '../../lambda/config';
-import type { DataKey, PayloadDecrypter, StoredObject } from '../../lambda/core/ports';
-import { DAS_KEY_NAME, DAS_KEY_NAMESPACE, readRdsMessageLayout, SUITE_HKDF_SHA256, type RdsMessageLayout } from '../../lambda/core/rds-message-layout';
-import { transformBatch } from '../../lambda/core/transform-batch';
+import type { DataKey, PayloadDecrypter, StoredObject } from '../../lambda/core/transform/ports';
+import { DAS_KEY_NAME, DAS_KEY_NAMESPACE, readRdsMessageLayout, SUITE_HKDF_SHA256, type RdsMessageLayout } from '../../lambda/core/transform/rds-message-layout';
+import { transformBatch } from '../../lambda/core/transform/transform-batch';
 import { envelopeJson, firehoseEvent } from '../../testkit/das/das-synth';
 import type { FloorMode, FloorPass, FloorWorkloadFile } from './fair-floor';
 

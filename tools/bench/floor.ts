@@ -10,7 +10,7 @@ import {
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DAS_KEY_NAME, DAS_KEY_NAMESPACE } from '../../lambda/adapters/encryption-sdk-decrypter';
-import { encryptionContextFor } from '../../lambda/core/resource';
+import { encryptionContextFor } from '../../lambda/core/shared/resource';
 import type { Workload } from './workloads';
 
 /** One measurement of the floor, in milliseconds of wall time. */

@@ -9,7 +9,7 @@ import {
 } from '@aws-crypto/client-node';
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { encryptionContextFor } from '../../lambda/core/resource';
+import { encryptionContextFor } from '../../lambda/core/shared/resource';
 import type { Workload } from './workloads';
 
 /** The per-event strategy measured on a subset of a batch, and extrapolated to the whole batch. */

@@ -4,7 +4,7 @@ import { syntheticEvents } from '../../testkit/das/activity-events';
 import { envelopeJson, firehoseEvent, mintDasRecord, PROFILES, type Engine, type MintKey } from '../../testkit/das/das-synth';
 import { DEV_KMS_KEY_ARN, DEV_KMS_KEY_MATERIAL } from '../../testkit/aws/dev-key';
 import { sealDataKey } from '../../testkit/aws/kms-endpoint';
-import { encryptionContextFor } from '../../lambda/core/resource';
+import { encryptionContextFor } from '../../lambda/core/shared/resource';
 
 /** One benchmark workload: what the batch holds. */
 export interface WorkloadSpec {
@@ -133,7 +133,7 @@ function mintKey(resourceId: string): MintKey {
 
 /**
  * The (command, date, hour) group of a kept event, written from issue 2's rules independently of
- * lambda/core/partition.ts, so the PUT count is checked against the spec rather than against itself.
+ * lambda/core/shared/partition.ts, so the PUT count is checked against the spec rather than against itself.
  */
 export function groupOf(event: Record<string, unknown>): string {
   const raw = typeof event.command === 'string' ? event.command : '';

@@ -1,8 +1,8 @@
 import { createCipheriv, generateKeyPairSync, hkdfSync, sign } from 'node:crypto';
 import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-decrypter';
 import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter';
-import type { DataKey } from '../../lambda/core/ports';
-import { readRdsMessageLayout, type RdsMessageLayout } from '../../lambda/core/rds-message-layout';
+import type { DataKey } from '../../lambda/core/transform/ports';
+import { readRdsMessageLayout, type RdsMessageLayout } from '../../lambda/core/transform/rds-message-layout';
 import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../testkit/das/das-synth';
 import { seededRandom, type Random } from '../../testkit/das/seeded-random';
 

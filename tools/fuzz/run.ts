@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { mapConcurrent } from '../../lambda/core/concurrency';
-import { batchObjectName } from '../../lambda/core/partition';
+import { mapConcurrent } from '../../lambda/core/shared/concurrency';
+import { batchObjectName } from '../../lambda/core/shared/partition';
 import { syntheticEvents } from '../../testkit/das/activity-events';
 import { firehoseEvent, mintDasRecord, PROFILES, type Engine } from '../../testkit/das/das-synth';
 import type { LocalAws } from '../../testkit/aws/local-aws';

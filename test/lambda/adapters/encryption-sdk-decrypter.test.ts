@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EncryptionSdkDecrypter } from '../../../lambda/adapters/encryption-sdk-decrypter';
-import { PayloadError } from '../../../lambda/core/errors';
-import type { DataKey } from '../../../lambda/core/ports';
+import { PayloadError } from '../../../lambda/core/shared/errors';
+import type { DataKey } from '../../../lambda/core/transform/ports';
 import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../../testkit/das/das-synth';
 
 const newKey = (): DataKey => ({ id: 'k', plaintext: new Uint8Array(randomBytes(32)) });

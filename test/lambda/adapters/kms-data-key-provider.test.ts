@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsDataKeyProvider } from '../../../lambda/adapters/kms-data-key-provider';
-import { encryptionContextFor } from '../../../lambda/core/resource';
-import type { DataKey, DataKeyAnswer } from '../../../lambda/core/ports';
+import { encryptionContextFor } from '../../../lambda/core/shared/resource';
+import type { DataKey, DataKeyAnswer } from '../../../lambda/core/transform/ports';
 import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
 import { LocalKms } from '../../../testkit/aws/kms-endpoint';
 

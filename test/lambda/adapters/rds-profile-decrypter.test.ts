@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { AlgorithmSuiteIdentifier } from '@aws-crypto/client-node';
 import { EncryptionSdkDecrypter } from '../../../lambda/adapters/encryption-sdk-decrypter';
 import { RdsProfileDecrypter } from '../../../lambda/adapters/rds-profile-decrypter';
-import type { DataKey } from '../../../lambda/core/ports';
-import { readRdsMessageLayout } from '../../../lambda/core/rds-message-layout';
+import type { DataKey } from '../../../lambda/core/transform/ports';
+import { readRdsMessageLayout } from '../../../lambda/core/transform/rds-message-layout';
 import { sealPayload, SIGNED_SUITE, UNSIGNED_SUITE } from '../../../testkit/das/das-synth';
 
 const newKey = (): DataKey => ({ id: 'k', plaintext: new Uint8Array(randomBytes(32)) });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import type { FirehoseTransformationResult } from 'aws-lambda';
-import { commandFolder } from '../../../lambda/core/partition';
+import { commandFolder } from '../../../lambda/core/shared/partition';
 import { browse, parseBrowse } from '../../../local/commands/browse';
 import { PROFILES } from '../../../testkit/das/das-synth';
 import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ReplayReport } from '../../../lambda/core/replay';
+import type { ReplayReport } from '../../../lambda/core/replay/replay';
 import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
 import { LOCAL_REPLAY_FUNCTION, localFunctions } from '../../../local/commands/local-functions';
 import { runLikeFirehose } from '../../../testkit/aws/firehose-delivery';

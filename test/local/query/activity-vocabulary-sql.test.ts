@@ -11,7 +11,7 @@ import {
   PRIVILEGE_CHANGE,
   type ActivityKind,
   type VocabularyField,
-} from '../../../lambda/core/activity-vocabulary';
+} from '../../../lambda/core/alerts/activity-vocabulary';
 import { sqlKind } from '../../../lib/das-firehose-pipeline/named-queries';
 import { seededRandom } from '../../../testkit/das/seeded-random';
 import { findLocalAuditLog, type LocalAuditLog } from '../../../local/query/local-audit-log';

@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../../../lambda/core/concurrency';
+import { mapConcurrent } from '../../../lambda/core/shared/concurrency';
 import { listObjects } from '../../../local/audit-log/reader';
 import { LocalAws, s3ClientFor, startLocalAws } from '../../support/local-aws';
 

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
-import { recordDigest } from './journal';
-import { isResourceId } from './resource';
-import { JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
+import { recordDigest } from '../shared/journal';
+import { isResourceId } from '../shared/resource';
+import { JsonRefusal, StrictJsonReader, type FieldValue } from '../shared/strict-json';
 
 /**
  * Firehose's error output, read back for a re-drive. For each record it could not process, Firehose
@@ -17,7 +17,7 @@ import { JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
  * Firehose's format-conversion errors write it, `ErrorCode`).
  */
 
-export { ERROR_OUTPUT_ROOT, REPLAYED_ROOT, replayedKey } from './firehose-layout';
+export { ERROR_OUTPUT_ROOT, REPLAYED_ROOT, replayedKey } from '../shared/firehose-layout';
 
 /** The error code of a record the transformer itself answered ProcessingFailed. */
 export const PROCESSING_FAILED_STATUS = 'Lambda.ProcessingFailedStatus';

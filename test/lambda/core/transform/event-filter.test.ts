@@ -1,5 +1,5 @@
-import { eventFate, type DropFilters } from '../../../lambda/core/event-filter';
-import { event } from '../../support/activity-event';
+import { eventFate, type DropFilters } from '../../../../lambda/core/transform/event-filter';
+import { event } from '../../../support/activity-event';
 
 const none: DropFilters = { classes: new Set(), commands: new Set(), users: new Set() };
 const filters = (classes: string[], commands: string[], users: string[]): DropFilters => ({

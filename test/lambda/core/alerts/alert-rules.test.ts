@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
-import { readActivityPayload, type ActivityEvent } from '../../../lambda/core/activity-payload';
-import { activeRules, BUILT_IN_RULES, disabledRuleProblems, parseCustomRules, RuleMatcher, type AlertRule } from '../../../lambda/core/alert-rules';
-import { alertId, alertsOf, matchEvent } from '../../../lambda/core/alerts';
-import { syntheticEvents } from '../../../testkit/das/activity-events';
-import { activityJson, ENGINES, PROFILES, type Engine } from '../../../testkit/das/das-synth';
-import reference from '../../fixtures/reference-events.json';
+import { readActivityPayload, type ActivityEvent } from '../../../../lambda/core/shared/activity-payload';
+import { activeRules, BUILT_IN_RULES, disabledRuleProblems, parseCustomRules, RuleMatcher, type AlertRule } from '../../../../lambda/core/alerts/alert-rules';
+import { alertId, alertsOf, matchEvent } from '../../../../lambda/core/alerts/alerts';
+import { syntheticEvents } from '../../../../testkit/das/activity-events';
+import { activityJson, ENGINES, PROFILES, type Engine } from '../../../../testkit/das/das-synth';
+import reference from '../../../fixtures/reference-events.json';
 
 /**
  * The alert rules against events as the transformer reads them (gzip activity JSON through the core's

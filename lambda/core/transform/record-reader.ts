@@ -1,10 +1,10 @@
-import { PayloadTooLargeError, RecordError } from './errors';
-import { readActivityPayload, type ActivityEvent, type PayloadLimits } from './activity-payload';
+import { PayloadTooLargeError, RecordError } from '../shared/errors';
+import { readActivityPayload, type ActivityEvent, type PayloadLimits } from '../shared/activity-payload';
 import { eventFate, type DropFilters } from './event-filter';
-import { eventLines, gzipLinesSync } from './ndjson';
-import { partitionKey, partitionOf } from './partition';
-import type { RuleMatcher } from './alert-rules';
-import { matchEvent, type AlertBudget, type AlertMatch } from './alerts';
+import { eventLines, gzipLinesSync } from '../shared/ndjson';
+import { partitionKey, partitionOf } from '../shared/partition';
+import type { RuleMatcher } from '../alerts/alert-rules';
+import { matchEvent, type AlertBudget, type AlertMatch } from '../alerts/alerts';
 
 /** A record that cannot be read, and why (safe to log: never content). */
 export interface Failed {

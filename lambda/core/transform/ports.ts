@@ -1,4 +1,7 @@
-import type { Alert } from './alerts';
+import type { Alert } from '../alerts/alerts';
+import type { EncryptionContext, JournalEntry } from '../shared/ports';
+
+export type { EncryptionContext, JournalEntry } from '../shared/ports';
 
 /**
  * What the pure core needs from the outside world. Adapters in `adapters/` implement these
@@ -10,10 +13,6 @@ import type { Alert } from './alerts';
  * (a blob KMS refuses, a message that does not decrypt) is answered as a value or thrown by a purely
  * local step, and fails that record alone.
  */
-
-/** The KMS encryption context RDS binds a data key to: `aws:rds:dbc-id` or `aws:rds:db-id`. */
-export type EncryptionContext = Readonly<Record<string, string>>;
-
 /** A plaintext data key, identified by the KMS blob it came from. */
 export interface DataKey {
   /** Stable identity of the key blob (a digest, never key material). */
@@ -67,31 +66,10 @@ export interface EventStore {
    */
   removeAll(keys: readonly string[], signal?: AbortSignal): Promise<string[]>;
 }
-
-/**
- * What a batch was about to store, written before any of it is: which records (by ID and by a digest
- * of their data, the only identity Firehose's error output keeps) make up the batch whose objects are
- * named `name`. A re-drive of the error output uses it to rebuild the batch exactly, so that events a
- * failed invocation left behind are overwritten with the same bytes instead of stored twice.
- */
-export interface JournalEntry {
-  readonly name: string;
-  readonly resourceId: string;
-  /** When the invocation started (ms since the epoch). */
-  readonly startedAt: number;
-  /**
-   * The UTC hours (their starts) in which the batch's records arrived, by `approximateArrivalTimestamp`:
-   * the entry is filed under each, where a re-drive looks for a record by the arrival the error output keeps.
-   */
-  readonly arrivalHours: readonly number[];
-  readonly records: ReadonlyArray<{ readonly recordId: string; readonly sha256: string }>;
-}
-
 export interface BatchJournal {
   /** Makes the entry durable under each of its arrival hours; rejects (failing the batch before anything is stored) otherwise. */
   write(entry: JournalEntry, signal?: AbortSignal): Promise<void>;
 }
-
 /** Where alerts go: an EventBridge bus, in the account. */
 export interface AlertPublisher {
   /**
@@ -100,48 +78,4 @@ export interface AlertPublisher {
    * never silently lost (and the retry raises the same alert ids).
    */
   publish(alerts: readonly Alert[], signal?: AbortSignal): Promise<void>;
-}
-
-/** The journal, read back by a re-drive. */
-export interface JournalReader {
-  /** The entries of one database filed under one UTC hour of arrival (`hour`: its start, ms since the epoch). */
-  entries(resourceId: string, hour: number): Promise<JournalEntry[]>;
-}
-
-/** One object of Firehose's error output (`firehose/failed/…`). */
-export interface ErrorOutputObject {
-  readonly key: string;
-  readonly size: number;
-}
-
-/** A line of an error output object that a re-drive has processed for good (Ok or Dropped). */
-export interface ReplayMark {
-  /** The line's position in its object. */
-  readonly line: number;
-  readonly result: 'Ok' | 'Dropped';
-  readonly replayedAt: string;
-  /** The error record as Firehose wrote it: the marker is the evidence of what was re-driven. */
-  readonly record: string;
-}
-
-/**
- * Firehose's error output, as a re-drive reads and retires it. An object whose every line has been
- * replayed moves out of the error prefix, so that a second re-drive finds nothing to do and what stays
- * is exactly what still fails. Every method rejects only when S3 could not answer.
- */
-export interface ErrorOutputStore {
-  /** Every error output object, in key order (the database's folder, then time). */
-  list(): Promise<ErrorOutputObject[]>;
-  read(key: string): Promise<Buffer>;
-  /** The lines of the object replayed by earlier re-drives. */
-  marks(key: string): Promise<ReplayMark[]>;
-  /** Records every line of the object replayed so far (the earlier marks and the new ones). */
-  mark(key: string, marks: readonly ReplayMark[]): Promise<void>;
-  /** Removes the object from the error output: called once its marks cover every line. */
-  retire(key: string): Promise<void>;
-  /**
-   * Writes the copy of replayed Ok records that Firehose would have delivered under `firehose/ok/`, had
-   * they not failed, so that the time-partitioned copy (the `events` table) has them too.
-   */
-  putOkCopy(key: string, body: Buffer): Promise<void>;
 }

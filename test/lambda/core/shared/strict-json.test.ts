@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compactJson, JsonRefusal, JsonText, MAX_JSON_DEPTH, StrictJsonReader, type FieldValue } from '../../../lambda/core/strict-json';
-import { seeded } from '../../../testkit/fuzz/mutations';
-import { unambiguous } from '../../../testkit/fuzz/reference-reader';
+import { compactJson, JsonRefusal, JsonText, MAX_JSON_DEPTH, StrictJsonReader, type FieldValue } from '../../../../lambda/core/shared/strict-json';
+import { seeded } from '../../../../testkit/fuzz/mutations';
+import { unambiguous } from '../../../../testkit/fuzz/reference-reader';
 
 /** Reads a whole text with the strict reader, validating everything; returns the refusal, if any. */
 function refusal(text: string): JsonRefusal | undefined {
@@ -30,7 +30,7 @@ function member(json: string, name: string): FieldValue | undefined {
   return found;
 }
 
-const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/reference-events.json'), 'utf8')) as {
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../../fixtures/reference-events.json'), 'utf8')) as {
   events: Array<{ event: Record<string, unknown> }>;
 };
 const realistic = JSON.stringify({ type: 'DatabaseActivityMonitoringRecord', databaseActivityEventList: fixture.events.map((item) => item.event) });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { EVENT_FIELDS, fieldText, readEventFields, type ActivityEvent } from './activity-payload';
+import { EVENT_FIELDS, fieldText, readEventFields, type ActivityEvent } from '../shared/activity-payload';
 import type { FieldReader } from './activity-vocabulary';
 import type { AlertRule, RuleMatcher, Severity } from './alert-rules';
-import { objectKey } from './partition';
+import { objectKey } from '../shared/partition';
 
 /**
  * Alerts: what a matched rule says about one event. Everything in an alert is what an on-call person

@@ -1,6 +1,6 @@
-import { EnvelopeError } from '../../../lambda/core/errors';
-import { parseEnvelope } from '../../../lambda/core/das-envelope';
-import realRecords from '../../fixtures/real-records.json';
+import { EnvelopeError } from '../../../../lambda/core/shared/errors';
+import { parseEnvelope } from '../../../../lambda/core/transform/das-envelope';
+import realRecords from '../../../fixtures/real-records.json';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 

@@ -5,15 +5,15 @@ import type {
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
-import { BatchFailure, ConfigError } from './errors';
+import { BatchFailure, ConfigError } from '../shared/errors';
 import type { AlertPublisher, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
-import { RuleMatcher } from './alert-rules';
-import { AlertBudget, alertsOf, type Alert } from './alerts';
-import { mapConcurrent } from './concurrency';
+import { RuleMatcher } from '../alerts/alert-rules';
+import { AlertBudget, alertsOf, type Alert } from '../alerts/alerts';
+import { mapConcurrent } from '../shared/concurrency';
 import { parseEnvelope, type DasEnvelope } from './das-envelope';
-import { arrivalHoursOf, recordDigest } from './journal';
-import { gzipLines } from './ndjson';
-import { batchObjectName, objectKey } from './partition';
+import { arrivalHoursOf, recordDigest } from '../shared/journal';
+import { gzipLines } from '../shared/ndjson';
+import { batchObjectName, objectKey } from '../shared/partition';
 import {
   DecompressionBudget,
   failureReason,
@@ -23,7 +23,7 @@ import {
   type RecordOutcome,
   type RecordSettings,
 } from './record-reader';
-import { encryptionContextFor, resourceIdFromStreamArn } from './resource';
+import { encryptionContextFor, resourceIdFromStreamArn } from '../shared/resource';
 import { kmsKeyFor, type TransformSettings } from './settings';
 
 /**

@@ -1,4 +1,4 @@
-import { mapConcurrent } from '../../../lambda/core/concurrency';
+import { mapConcurrent } from '../../../../lambda/core/shared/concurrency';
 
 describe('mapConcurrent', () => {
   it('keeps results in input order and never runs more than the limit at once', async () => {

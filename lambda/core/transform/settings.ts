@@ -1,5 +1,5 @@
-import { ConfigError } from './errors';
-import type { AlertRule } from './alert-rules';
+import { ConfigError } from '../shared/errors';
+import type { AlertRule } from '../alerts/alert-rules';
 import type { DropFilters } from './event-filter';
 
 /** The KMS key(s) `Decrypt` may use: one for every resource, or one per resource ID. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { ErrorOutputError, errorObjectLocation, PROCESSING_FAILED_STATUS, readErrorOutput, type ErrorLine } from './error-output';
-import { OK_FILE_EXTENSION, okFolder } from './firehose-layout';
-import { batchObjectName } from './partition';
-import type { ErrorOutputObject, ErrorOutputStore, JournalEntry, JournalReader, ReplayMark } from './ports';
-import type { BatchOutcome, TransformOptions } from './transform-batch';
+import { OK_FILE_EXTENSION, okFolder } from '../shared/firehose-layout';
+import { batchObjectName } from '../shared/partition';
+import type { JournalEntry } from '../shared/ports';
+import type { ErrorOutputObject, ErrorOutputStore, JournalReader, ReplayMark } from './ports';
+import type { BatchOutcome, TransformOptions } from '../transform/transform-batch';
 
 /**
  * The re-drive of Firehose's error output: every record Firehose could not get processed goes through

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { errorObjectLocation, ErrorOutputError, readErrorOutput } from '../../../lambda/core/error-output';
-import { recordDigest } from '../../../lambda/core/journal';
+import { errorObjectLocation, ErrorOutputError, readErrorOutput } from '../../../../lambda/core/replay/error-output';
+import { recordDigest } from '../../../../lambda/core/shared/journal';
 
 const DATA = Buffer.from('{"type":"DatabaseActivityMonitoringRecords"}').toString('base64');
 

@@ -1,5 +1,5 @@
-import { event } from '../../support/activity-event';
-import { batchObjectName, commandFolder, objectKey, parseLogTime, partitionKey, partitionOf } from '../../../lambda/core/partition';
+import { event } from '../../../support/activity-event';
+import { batchObjectName, commandFolder, objectKey, parseLogTime, partitionKey, partitionOf } from '../../../../lambda/core/shared/partition';
 
 describe('commandFolder', () => {
   it.each([

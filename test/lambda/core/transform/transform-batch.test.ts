@@ -1,19 +1,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import type {
-  BatchJournal,
-  DataKey,
-  DataKeyAnswer,
-  DataKeyProvider,
-  EventStore,
-  JournalEntry,
-  PayloadDecrypter,
-  StoredObject,
-} from '../../../lambda/core/ports';
-import { transformBatch, type TransformDeps } from '../../../lambda/core/transform-batch';
-import type { TransformSettings } from '../../../lambda/core/settings';
-import { firehoseEvent, PROFILES } from '../../../testkit/das/das-synth';
-import { syntheticEvents } from '../../../testkit/das/activity-events';
+import type { JournalEntry } from '../../../../lambda/core/shared/ports';
+import type { BatchJournal, DataKey, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../../../../lambda/core/transform/ports';
+import { transformBatch, type TransformDeps } from '../../../../lambda/core/transform/transform-batch';
+import type { TransformSettings } from '../../../../lambda/core/transform/settings';
+import { firehoseEvent, PROFILES } from '../../../../testkit/das/das-synth';
+import { syntheticEvents } from '../../../../testkit/das/activity-events';
 
 /**
  * transformBatch through in-memory ports, so that what the core decides (answers, order, budget,

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { eventLines, gzipLines, gzipLinesSync, ndjsonBytes } from '../../../lambda/core/ndjson';
-import { event } from '../../support/activity-event';
+import { eventLines, gzipLines, gzipLinesSync, ndjsonBytes } from '../../../../lambda/core/shared/ndjson';
+import { event } from '../../../support/activity-event';
 
 const ids = { clusterId: 'cluster-A', instanceId: 'db-B' };
 const raw = (text: string, fields: Record<string, unknown> = {}) => ({ ...event(fields), text });

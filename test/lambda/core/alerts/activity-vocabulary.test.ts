@@ -6,7 +6,7 @@ import {
   PRIVILEGE_CHANGE,
   statementPattern,
   type VocabularyField,
-} from '../../../lambda/core/activity-vocabulary';
+} from '../../../../lambda/core/alerts/activity-vocabulary';
 
 /** An event's fields as the alert rules read them. */
 function read(fields: Partial<Record<VocabularyField, string | null>>) {

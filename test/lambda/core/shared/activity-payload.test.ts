@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { readActivityPayload, type ActivityEvent } from '../../../lambda/core/activity-payload';
-import { PayloadError, PayloadTooLargeError } from '../../../lambda/core/errors';
-import { JsonText } from '../../../lambda/core/strict-json';
+import { readActivityPayload, type ActivityEvent } from '../../../../lambda/core/shared/activity-payload';
+import { PayloadError, PayloadTooLargeError } from '../../../../lambda/core/shared/errors';
+import { JsonText } from '../../../../lambda/core/shared/strict-json';
 
 const limits = { maxDecompressedBytes: 1024 * 1024, maxEvents: 1000 };
 function read(json: string | Buffer, override = limits) {

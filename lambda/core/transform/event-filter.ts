@@ -1,5 +1,5 @@
-import type { ActivityEvent } from './activity-payload';
-import { commandFolder } from './partition';
+import type { ActivityEvent } from '../shared/activity-payload';
+import { commandFolder } from '../shared/partition';
 
 /** Which events to leave out of the audit log, besides heartbeats. Values are lower-cased. */
 export interface DropFilters {

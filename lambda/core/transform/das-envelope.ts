@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { EnvelopeError } from './errors';
-import { JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
+import { EnvelopeError } from '../shared/errors';
+import { JsonRefusal, StrictJsonReader, type FieldValue } from '../shared/strict-json';
 
 /** The JSON RDS puts on the Kinesis stream for each batch of activity. */
 export interface DasEnvelope {
