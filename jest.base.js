@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   // Type checking runs once, in `npm test` (tsc --noEmit); swc only strips types, which is what makes runs fast.
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
-  setupFiles: ['<rootDir>/test/support/quiet-sdk-warning.ts'],
+  setupFiles: ['<rootDir>/test/support/quiet.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60000,

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -129,5 +129,11 @@ function notifyRule(scope: Construct, eventBus: events.IEventBus, topic: sns.ITo
     },
   });
   rule.addTarget(new targets.SnsTopic(topic, { message: events.RuleTargetInput.fromText(message) }));
+  // The rule and the topic are deployed together (or the topic is imported into the stack's own account
+  // and region): the warning is about cross-environment targets, which this is not.
+  Annotations.of(rule).acknowledgeWarning(
+    '@aws-cdk/aws-events:ruleUnresolvedEnvironment',
+    'The rule and its topic target are in the same stack, account and region',
+  );
   return rule;
 }

@@ -6,7 +6,7 @@ import { syntheticEvents } from '../../testkit/das/activity-events';
 import { envelopeJson, firehoseEvent, mintDasRecord, PROFILES, sealPayload, UNSIGNED_SUITE, type Engine, type MintKey } from '../../testkit/das/das-synth';
 import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
 import { batchViolations, type Expectation } from '../../testkit/fuzz/invariants';
-import { capturingLogs } from '../support/logs';
+import { capturingLogs, LOGGED } from '../support/logs';
 import { LocalAws, startLocalAws, storedLines, withEnv } from '../support/local-aws';
 
 const PG = PROFILES['aurora-postgresql'];
@@ -43,7 +43,8 @@ async function firehoseInvokes(
   event: FirehoseTransformationEvent,
   options: { env?: Record<string, string>; settings?: Record<string, string>; attempts?: number; remainingMs?: number; between?: (attempt: number) => void | Promise<void> } = {},
 ): Promise<Attempts> {
-  const env = { ...(options.env ?? aws.env), ...options.settings };
+  // Logged: the attempts' log lines are part of what these tests read.
+  const env = { ...(options.env ?? aws.env), ...LOGGED, ...options.settings };
   const handler = await withEnv(env, async () => createHandler(env));
   const errors: Error[] = [];
   const logs: string[] = [];
