@@ -1,6 +1,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { RULE_EXAMPLE } from '../lambda/core/alerts/alert-rules';
+import { SETTINGS, type SettingName, type SettingValue } from '../lambda/settings/definitions';
+import { contextText, type Setting, type SettingDoc } from '../lambda/settings/kinds';
 import type { PropName } from './das-firehose-pipeline';
 import * as defaults from './defaults';
 
@@ -67,13 +68,9 @@ export interface DasFirehoseSettings {
 }
 
 /** The context keys the app reads, with what each means. README.md (Deploy → Configuration (CDK context)) shows the same table. */
-export const CONTEXT_KEYS = {
+const STACK_CONTEXT_KEYS = {
   dasStreamArn: 'Required. The activity stream\'s Kinesis stream ARN (…:stream/aws-rds-das-<resourceId>); a comma list for several databases.',
   kmsKeyArn: 'Required. The KMS key ARN the activity stream was started with; one for all streams, or a comma list with one per stream.',
-  resourceId: 'Optional, single stream only. The cluster-… or db-… resource ID, when the stream name does not carry it.',
-  dropClasses: 'Optional. Comma list of event classes to leave out of the audit log.',
-  dropCommands: 'Optional. Comma list of commands to leave out (e.g. SELECT).',
-  dropUsers: 'Optional. Comma list of database users to leave out (e.g. rdsadmin).',
   transitionAfterDays: 'Optional. Days before audit objects move to Glacier Instant Retrieval. Default 90.',
   expireAfterDays: 'Optional. Days before audit objects expire. Default: never.',
   noncurrentExpireAfterDays: 'Optional. Days overwritten or deleted versions are kept. Default 30.',
@@ -83,29 +80,48 @@ export const CONTEXT_KEYS = {
   objectLockMode: 'Optional. GOVERNANCE (default) or COMPLIANCE; needs objectLockDays.',
   logRetentionDays: 'Optional. Retention of the function and Firehose log groups, a CloudWatch Logs value. Default 90.',
   functionMemoryMb: `Optional. Transformer memory in MB, ${defaults.MIN_FUNCTION_MEMORY_MB} or more. Default ${defaults.DEFAULT_FUNCTION_MEMORY_MB}.`,
-  logLevel: 'Optional. Transformer log level: DEBUG, INFO, WARN or ERROR. Default INFO.',
   alarmEmail: 'Optional. E-mail address the alarms notify (creates an SNS topic).',
   alarmTopicArn: 'Optional. Existing SNS topic ARN the alarms notify.',
   queries: 'Optional. false leaves out the Athena tables, workgroup and named queries. Default true.',
   replay: 'Optional. false leaves out the replay function that re-drives the error output. Default true.',
-  decryptFastPath: 'Optional. false sends every record through the AWS Encryption SDK instead of the verified fast path. Default true.',
   queryBytesScannedCutoffGb: 'Optional. The most one Athena query may scan, in GiB (at least 1). Default 100.',
   alerts: 'Optional. false turns the alert rules off: no EventBridge events, alert alarms or high-severity e-mails. Default true.',
-  alertsDisabled: 'Optional. Comma list of built-in alert rules to turn off: privilege-change, failed-login, destructive-ddl, privileged-user-activity.',
-  privilegedUsers: 'Optional. Comma list of database users whose every event raises privileged-user-activity (e.g. the master user).',
-  alertRules: 'Optional. JSON array of alert rules of your own: [{"id","description","severity","engines"?,"when"}].',
   alertThresholds: 'Optional. Matches in 5 minutes that raise a rule\'s alarm, as rule=count pairs (0: no alarm). Default failed-login=5, others 1.',
   alertEventBus: 'Optional. Where alerts go: default (the account\'s default bus), create (a new bus), or a bus name or ARN. Default default.',
-  alertSqlTextChars: `Optional. Characters of SQL text each alert carries, 0 to ${defaults.MAX_ALERT_SQL_TEXT_CHARS}. Default 0 (none).`,
 } as const;
 
-export type ContextKey = keyof typeof CONTEXT_KEYS;
+/** The transformer's settings that the app takes from context, by context key (lambda/settings/definitions.ts). */
+const SETTING_OF_CONTEXT_KEY: Readonly<Record<string, SettingName>> = Object.fromEntries(
+  (Object.keys(SETTINGS) as SettingName[]).flatMap((name) => {
+    const key = (SETTINGS[name] as SettingDoc).context;
+    return key === undefined ? [] : [[key, name]];
+  }),
+);
+
+/**
+ * The context keys the app reads, with what each means: the stack's own, and the transformer's settings
+ * described by their definitions. docs/configuration.md shows the same keys.
+ */
+export const CONTEXT_KEYS: Readonly<Record<string, string>> = {
+  ...STACK_CONTEXT_KEYS,
+  ...Object.fromEntries(
+    Object.entries(SETTING_OF_CONTEXT_KEY).map(([key, name]) => {
+      const setting = SETTINGS[name] as SettingDoc;
+      return [key, `Optional. ${setting.description}. Default: ${setting.defaultText}.`];
+    }),
+  ),
+};
+
+export type ContextKey = string;
 
 /**
  * The context key that sets each construct prop, so that the construct's own messages name what the
  * user of the app typed.
  */
 export const CONTEXT_KEY_OF: Partial<Record<PropName, ContextKey>> = {
+  ...Object.fromEntries(
+    Object.entries(SETTING_OF_CONTEXT_KEY).map(([key, name]) => [(SETTINGS[name] as SettingDoc).prop, key]),
+  ),
   activityStreams: 'dasStreamArn',
   transitionAfter: 'transitionAfterDays',
   expireAfter: 'expireAfterDays',
@@ -115,21 +131,12 @@ export const CONTEXT_KEY_OF: Partial<Record<PropName, ContextKey>> = {
   objectLockRetention: 'objectLockDays',
   logRetention: 'logRetentionDays',
   functionMemorySize: 'functionMemoryMb',
-  logLevel: 'logLevel',
   alarmTopic: 'alarmTopicArn',
   queries: 'queries',
   replay: 'replay',
-  decryptFastPath: 'decryptFastPath',
-  dropClasses: 'dropClasses',
-  dropCommands: 'dropCommands',
-  dropUsers: 'dropUsers',
   alerts: 'alerts',
-  'alerts.disabledRules': 'alertsDisabled',
-  'alerts.privilegedUsers': 'privilegedUsers',
-  'alerts.customRules': 'alertRules',
   'alerts.thresholds': 'alertThresholds',
   'alerts.eventBus': 'alertEventBus',
-  'alerts.sqlTextChars': 'alertSqlTextChars',
 };
 
 /** Missing or malformed context. The message names the keys and shows an example command. */
@@ -160,11 +167,25 @@ const APP_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
  */
 export function settingsFromContext(node: Node): DasFirehoseSettings {
   const problems: string[] = [...unknownKeys(node.getAllContext())];
-  const read = (key: ContextKey): string | undefined => contextString(node.tryGetContext(key));
+  const read = (key: ContextKey): string | undefined => contextText(node.tryGetContext(key));
 
   const streamArns = list(read('dasStreamArn'));
   const keyArns = list(read('kmsKeyArn'));
-  const resourceId = read('resourceId');
+  // A transformer setting, read with its definition's parser.
+  const setting = <K extends SettingName>(name: K): SettingValue<K> | undefined => {
+    const definition = SETTINGS[name] as Setting<SettingValue<K>>;
+    if (definition.context === undefined || definition.fromContext === undefined) return undefined;
+    const raw = node.tryGetContext(definition.context) as unknown;
+    if (contextText(raw) === undefined && typeof raw !== 'object') return undefined;
+    const reading = definition.fromContext(raw);
+    if ('problem' in reading) {
+      problems.push(reading.problem);
+      return undefined;
+    }
+    return reading.value;
+  };
+  const nonEmpty = (values: readonly string[] | undefined): string[] | undefined => (values && values.length > 0 ? [...values] : undefined);
+  const resourceId = setting('resourceId');
 
   if (streamArns.length === 0) {
     problems.push(
@@ -263,7 +284,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     problems.push('Give alarmEmail or alarmTopicArn, not both (subscribe the address to your topic instead).');
   }
 
-  const flag = (key: 'queries' | 'replay' | 'alerts' | 'decryptFastPath'): boolean | undefined => {
+  const flag = (key: 'queries' | 'replay' | 'alerts'): boolean | undefined => {
     const raw = read(key)?.toLowerCase();
     if (raw === undefined) return undefined;
     if (raw !== 'true' && raw !== 'false') {
@@ -274,21 +295,18 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   };
   const queries = flag('queries');
   const replay = flag('replay');
-  const decryptFastPath = flag('decryptFastPath');
+  const decryptFastPath = setting('decryptFastPath');
   const alerts = flag('alerts');
-  const alertRules = jsonSetting(node.tryGetContext('alertRules'), problems);
+  const alertRules = setting('alertCustomRules');
   const alertThresholds = thresholdsSetting(node.tryGetContext('alertThresholds'), problems);
   const alertEventBus = eventBusSetting(read('alertEventBus'), [...regions][0], problems);
-  let alertSqlTextChars: number | undefined;
-  const rawSqlTextChars = read('alertSqlTextChars');
-  if (rawSqlTextChars !== undefined) {
-    if (/^\d+$/.test(rawSqlTextChars)) alertSqlTextChars = Number(rawSqlTextChars);
-    else problems.push(`alertSqlTextChars must be a whole number of characters; got "${rawSqlTextChars}".`);
-  }
+  const alertSqlTextChars = setting('alertSqlTextChars');
   if (alerts === false) {
-    const alertKeys = (['alertsDisabled', 'privilegedUsers', 'alertRules', 'alertThresholds', 'alertEventBus', 'alertSqlTextChars'] as const).filter(
-      (key) => read(key) !== undefined,
-    );
+    const alertKeys = [
+      ...(['alertsDisabled', 'privilegedUsers', 'alertCustomRules', 'alertSqlTextChars'] as const).map((name) => SETTINGS[name].context as string),
+      'alertThresholds',
+      'alertEventBus',
+    ].filter((key) => contextText(node.tryGetContext(key)) !== undefined);
     if (alertKeys.length > 0) problems.push(`${alertKeys.join(', ')} ${alertKeys.length === 1 ? 'sets' : 'set'} alerting, which alerts=false turns off; leave ${alertKeys.length === 1 ? 'it' : 'them'} out.`);
   }
 
@@ -299,9 +317,9 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
       ...(resourceId !== undefined ? { resourceId } : {}),
     })),
     region: [...regions][0] ?? '',
-    dropClasses: optionalList(read('dropClasses')),
-    dropCommands: optionalList(read('dropCommands')),
-    dropUsers: optionalList(read('dropUsers')),
+    dropClasses: nonEmpty(setting('dropClasses')),
+    dropCommands: nonEmpty(setting('dropCommands')),
+    dropUsers: nonEmpty(setting('dropUsers')),
     transitionAfterDays: whole('transitionAfterDays'),
     expireAfterDays: whole('expireAfterDays'),
     noncurrentExpireAfterDays: whole('noncurrentExpireAfterDays'),
@@ -310,7 +328,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     objectLock: objectLockDays !== undefined ? { mode: (objectLockMode ?? 'GOVERNANCE') as ObjectLockSettings['mode'], days: objectLockDays } : undefined,
     logRetentionDays,
     functionMemoryMb: whole('functionMemoryMb'),
-    logLevel: read('logLevel'),
+    logLevel: setting('logLevel'),
     alarmEmail,
     alarmTopicArn,
     queries,
@@ -318,8 +336,8 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     decryptFastPath,
     queryBytesScannedCutoffGb: whole('queryBytesScannedCutoffGb'),
     alerts,
-    alertsDisabled: optionalList(read('alertsDisabled')),
-    privilegedUsers: optionalList(read('privilegedUsers')),
+    alertsDisabled: nonEmpty(setting('alertsDisabled')),
+    privilegedUsers: nonEmpty(setting('privilegedUsers')),
     alertRules,
     alertThresholds,
     alertEventBus,
@@ -375,33 +393,10 @@ export function contextErrorMessage(problems: readonly string[]): string {
     'Give the activity stream and its key on the command line, for example:',
     `  npx cdk synth -c dasStreamArn=${EXAMPLE_STREAM_ARN} -c kmsKeyArn=${EXAMPLE_KEY_ARN}`,
     'Several databases: comma-separated dasStreamArn, and one kmsKeyArn for all or one per stream.',
-    'Every context key is described in README.md, under Deploy → Configuration (CDK context).',
+    'Every context key is described in docs/configuration.md.',
   ].join('\n');
 }
 
-/** Context from `-c key=value` is a string; from cdk.json it may be a number or a list. */
-function contextString(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
-  const trimmed = text.trim();
-  return trimmed.length > 0 ? trimmed : undefined;
-}
-
-/**
- * `alertRules`: a JSON array as text (`-c alertRules='[…]'`), or already an array in cdk.json. Only
- * the JSON is checked here; the rules themselves are the construct's to check.
- */
-function jsonSetting(value: unknown, problems: string[]): unknown {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') return value;
-  if (value.trim() === '') return undefined;
-  try {
-    return JSON.parse(value);
-  } catch (error) {
-    problems.push(`alertRules is not JSON (${(error as Error).message}): give a JSON array of rules, e.g. -c alertRules='${RULE_EXAMPLE}'.`);
-    return undefined;
-  }
-}
 
 /**
  * `alertThresholds`: `rule=count` pairs (`failed-login=10,destructive-ddl=1`), or an object of them in
@@ -415,7 +410,7 @@ function thresholdsSetting(value: unknown, problems: string[]): Record<string, n
     if (bad.length > 0) problems.push(`alertThresholds must give each rule a whole number; got ${bad.map(([rule, count]) => `${rule}=${JSON.stringify(count)}`).join(', ')}.`);
     return Object.fromEntries(entries.filter(([, count]) => typeof count === 'number')) as Record<string, number>;
   }
-  const pairs = list(contextString(value));
+  const pairs = list(contextText(value));
   if (pairs.length === 0) return undefined;
   const thresholds: Record<string, number> = {};
   for (const pair of pairs) {
@@ -455,9 +450,4 @@ function list(value: string | undefined): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
-}
-
-function optionalList(value: string | undefined): string[] | undefined {
-  const items = list(value);
-  return items.length > 0 ? items : undefined;
 }

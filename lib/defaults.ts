@@ -35,7 +35,7 @@ export const MAX_FUNCTION_TIMEOUT = Duration.minutes(5);
 /** `POWERTOOLS_SERVICE_NAME` of the transformer's log lines. */
 export const SERVICE_NAME = 'das-firehose';
 
-/** `POWERTOOLS_LOG_LEVEL` of the transformer. */
+/** Log level of the transformer and the replay function. */
 export const DEFAULT_LOG_LEVEL = 'INFO';
 
 /** Retention of the function's and the delivery streams' CloudWatch log groups. */
@@ -135,7 +135,7 @@ export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** esbuild target matching {@link FUNCTION_RUNTIME}. */
 export const FUNCTION_ESBUILD_TARGET = 'node24';
 
-/** CloudWatch namespace of the transformer's metrics (`METRICS_NAMESPACE`), which the alert alarms watch. */
+/** CloudWatch namespace of the transformer's metrics, which the alert alarms watch. */
 export const DEFAULT_METRICS_NAMESPACE = 'DasFirehose';
 
 /** The window an alert rule's matches are counted over, for its alarm. */
@@ -154,8 +154,8 @@ export const DEFAULT_ALERT_THRESHOLD = 1;
  */
 export const DEFAULT_ALERT_THRESHOLDS: Readonly<Record<string, number>> = { 'failed-login': 5 };
 
-/** The most SQL text an alert may carry, in characters (as the transformer's `ALERT_SQL_TEXT_CHARS`). */
-export const MAX_ALERT_SQL_TEXT_CHARS = 4096;
+/** The most SQL text an alert may carry, in characters: the transformer's own limit. */
+export { MAX_ALERT_SQL_TEXT_CHARS } from '../lambda/settings/definitions';
 
 /** Lambda's limit on a function's environment: keys and values together, in bytes. */
 export const MAX_FUNCTION_ENVIRONMENT_BYTES = 4096;

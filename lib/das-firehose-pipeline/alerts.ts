@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 // What the transformer puts on the bus, from the publisher itself: the rule below matches exactly that.
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts/alerts';
+import type { SettingValues } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
 import type { ResolvedAlerts } from './resolved';
@@ -24,20 +25,21 @@ export interface PipelineAlerts {
 }
 
 /**
- * The variables that tell the transformer (and the replay function) which rules are in force and where
- * their matches go. The transformer's built-in rules are on unless `ALERTS_DISABLED` names them, so with
- * alerting off every one is named: a function with no rule makes no EventBridge call.
+ * The settings that tell the transformer (and the replay function) which rules are in force and where
+ * their matches go. The transformer's built-in rules are on unless disabled, so with alerting off every
+ * one is disabled: a function with no rule makes no EventBridge call.
  */
-export function alertEnvironment(alerts: ResolvedAlerts, eventBusArn: string | undefined): Record<string, string> {
-  const environment: Record<string, string> = {};
-  if (alerts.disabledRules.length > 0) environment.ALERTS_DISABLED = alerts.disabledRules.join(',');
-  if (alerts.rules.length === 0) return environment;
-  if (alerts.privilegedUsers.length > 0) environment.PRIVILEGED_USERS = alerts.privilegedUsers.join(',');
-  if (alerts.customRules.length > 0) environment.ALERT_CUSTOM_RULES = JSON.stringify(alerts.customRules);
-  if (alerts.sqlTextChars > 0) environment.ALERT_SQL_TEXT_CHARS = String(alerts.sqlTextChars);
-  // The ARN rather than the name: PutEvents reaches a bus of another account by its ARN only.
-  if (eventBusArn !== undefined) environment.ALERT_EVENT_BUS = eventBusArn;
-  return environment;
+export function alertSettings(alerts: ResolvedAlerts, eventBusArn: string | undefined): SettingValues {
+  const values: SettingValues = { alertsDisabled: alerts.disabledRules };
+  if (alerts.rules.length === 0) return values;
+  return {
+    ...values,
+    privilegedUsers: alerts.privilegedUsers,
+    ...(alerts.customRules.length > 0 ? { alertCustomRules: alerts.customRules } : {}),
+    ...(alerts.sqlTextChars > 0 ? { alertSqlTextChars: alerts.sqlTextChars } : {}),
+    // The ARN rather than the name: PutEvents reaches a bus of another account by its ARN only.
+    ...(eventBusArn !== undefined ? { alertEventBus: eventBusArn } : {}),
+  };
 }
 
 /** The bus alerts go to: the caller's, or the account's default bus in the stack's region. */

@@ -10,7 +10,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import { activityStreamDelivery } from './activity-stream-delivery';
-import { alertEnvironment, alertEventBus, pipelineAlerts } from './alerts';
+import { alertSettings, alertEventBus, pipelineAlerts } from './alerts';
 import { pipelineAlarms } from './alarms';
 import { auditBucket } from './audit-bucket';
 import { auditQueries, type AuditQueries } from './audit-queries';
@@ -95,7 +95,7 @@ export class DasFirehosePipeline extends Construct {
     const alerting = alerts.rules.length > 0;
     this.alertEventBus = alerting ? alertEventBus(this, alerts) : undefined;
     // One environment for both functions: the replay function runs the transformer, alerts included.
-    const environment = functionEnvironment(props, sources, this.bucket.bucketName, alertEnvironment(alerts, this.alertEventBus?.eventBusArn));
+    const environment = functionEnvironment(props, sources, this.bucket.bucketName, alertSettings(alerts, this.alertEventBus?.eventBusArn));
 
     const fn = transformFunction(this, props, sources, this.bucket, environment);
     this.transformFunction = fn.function;

@@ -27,7 +27,7 @@ export interface ActivityStreamSource {
    * The database's resource ID: `cluster-…` (Aurora, DbClusterResourceId) or `db-…` (RDS for
    * Oracle and SQL Server, DbiResourceId). It decides the KMS encryption context the function may use.
    * Give it only when the stream is not named `aws-rds-das-<resourceId>`; it is then passed to the
-   * function as `RESOURCE_ID`, which needs a pipeline with a single stream.
+   * function as its resource ID setting, which needs a pipeline with a single stream.
    *
    * @default - read from the stream name `aws-rds-das-<resourceId>`
    */
@@ -134,13 +134,13 @@ export interface DasFirehosePipelineProps {
   /**
    * Whether the transformer opens messages of the exact format RDS writes with `node:crypto` (every
    * check the Encryption SDK makes included; anything else goes to the SDK), or sends every message
-   * through the SDK (`false`, the function's `DECRYPT_FAST_PATH=off`).
+   * through the SDK (`false`).
    * @default true
    */
   readonly decryptFastPath?: boolean;
 
   /**
-   * `POWERTOOLS_LOG_LEVEL` of the transformer (DEBUG, INFO, WARN, ERROR).
+   * Log level of the transformer and the replay function (DEBUG, INFO, WARN, ERROR).
    * @default 'INFO'
    */
   readonly logLevel?: string;
@@ -152,19 +152,19 @@ export interface DasFirehosePipelineProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Event classes to leave out of the audit log (`DROP_CLASSES`), e.g. `['MISC']`. Case-insensitive.
+   * Event classes to leave out of the audit log, e.g. `['MISC']`. Case-insensitive.
    * @default - no class is dropped
    */
   readonly dropClasses?: string[];
 
   /**
-   * Commands to leave out of the audit log (`DROP_COMMANDS`), e.g. `['SELECT']`. Case-insensitive.
+   * Commands to leave out of the audit log, e.g. `['SELECT']`. Case-insensitive.
    * @default - no command is dropped
    */
   readonly dropCommands?: string[];
 
   /**
-   * Database users whose events are left out (`DROP_USERS`), e.g. `['rdsadmin']`. Case-insensitive.
+   * Database users whose events are left out, e.g. `['rdsadmin']`. Case-insensitive.
    * @default - no user is dropped
    */
   readonly dropUsers?: string[];
@@ -345,7 +345,7 @@ export interface AlertsOptions {
 }
 
 /**
- * An operator's alert rule, as the transformer reads it (`ALERT_CUSTOM_RULES`). `when` is a condition:
+ * An operator's alert rule, as the transformer reads it (its custom rules setting). `when` is a condition:
  * `{ field, in }`, `{ field, startsWith }`, `{ statement }`, `{ failed }`, `{ succeeded }`, `{ present }`,
  * `{ absent }`, `{ all }` or `{ any }`, or an object of one condition per engine
  * (`postgresql`, `mysql`, `oracle`, `sqlserver`).

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { encryptionContextFor } from '../../lambda/core/shared/resource';
+import { settingsEnvironment, type SettingValues } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
 import type { ResolvedSource } from './resolved';
@@ -153,39 +154,38 @@ export function decryptStatements(sources: readonly ResolvedSource[]): iam.Polic
 }
 
 /**
- * The environment of the transformer and of the replay function (the same code, the same settings):
- * the bucket, the keys, the Powertools and metrics settings, the drop lists, and `alertVariables`
- * (see `alertEnvironment`).
+ * The environment of the transformer and of the replay function (the same code, the same settings),
+ * written from the settings' definitions (lambda/settings/definitions.ts): the bucket, the keys, the
+ * log level and metrics namespace, the drop lists, and the alert settings (see `alertSettings`).
  */
 export function functionEnvironment(
   props: DasFirehosePipelineProps,
   sources: readonly ResolvedSource[],
   bucketName: string,
-  alertVariables: Record<string, string>,
+  alerts: SettingValues,
 ): Record<string, string> {
   const keyArns = new Set(sources.map((source) => source.key.keyArn));
   const first = sources[0] as ResolvedSource;
-  const environment: Record<string, string> = {
-    BUCKET_NAME: bucketName,
-    // One key for every database, or <resourceId>=<keyArn> pairs when they stream with different keys.
-    KMS_KEY_ARN: keyArns.size === 1 ? first.key.keyArn : sources.map((source) => `${source.resourceId}=${source.key.keyArn}`).join(','),
+  return {
     POWERTOOLS_SERVICE_NAME: defaults.SERVICE_NAME,
-    POWERTOOLS_LOG_LEVEL: (props.logLevel ?? defaults.DEFAULT_LOG_LEVEL).toUpperCase(),
-    METRICS_NAMESPACE: props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',
+    ...settingsEnvironment({
+      bucketName,
+      // One key for every database, or <resourceId>=<keyArn> pairs when they stream with different keys.
+      kmsKeys:
+        keyArns.size === 1
+          ? { default: first.key.keyArn, byResource: new Map() }
+          : { byResource: new Map(sources.map((source) => [source.resourceId, source.key.keyArn])) },
+      resourceId: sources.length === 1 && first.resourceIdGiven ? first.resourceId : undefined,
+      logLevel: (props.logLevel ?? defaults.DEFAULT_LOG_LEVEL).toUpperCase(),
+      metricsNamespace: props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE,
+      decryptFastPath: props.decryptFastPath ?? true,
+      dropClasses: props.dropClasses ?? [],
+      dropCommands: props.dropCommands ?? [],
+      dropUsers: props.dropUsers ?? [],
+      ...alerts,
+    }),
   };
-  if (props.decryptFastPath === false) environment.DECRYPT_FAST_PATH = 'off';
-  if (sources.length === 1 && first.resourceIdGiven) environment.RESOURCE_ID = first.resourceId;
-  const lists: Array<[string, string[] | undefined]> = [
-    ['DROP_CLASSES', props.dropClasses],
-    ['DROP_COMMANDS', props.dropCommands],
-    ['DROP_USERS', props.dropUsers],
-  ];
-  for (const [name, values] of lists) {
-    const cleaned = (values ?? []).map((value) => value.trim()).filter((value) => value.length > 0);
-    if (cleaned.length > 0) environment[name] = cleaned.join(',');
-  }
-  return { ...environment, ...alertVariables };
 }
 
 /**

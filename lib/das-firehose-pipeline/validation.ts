@@ -2,8 +2,9 @@ import { SizeRoundingBehavior, Token, Tokenization } from 'aws-cdk-lib';
 // The transformer's own rules and its reading of stream names and resource IDs: one definition for both sides.
 import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems, parseCustomRules } from '../../lambda/core/alerts/alert-rules';
 import { isResourceId, resourceIdFromStreamName } from '../../lambda/core/shared/resource';
+import { SETTINGS, settingOfVariable } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
-import { alertEnvironment } from './alerts';
+import { alertSettings } from './alerts';
 import type { AlertsOptions, DasFirehosePipelineProps } from './props';
 import type { ResolvedAlerts, ResolvedSource } from './resolved';
 import { functionEnvironment } from './transform-function';
@@ -215,7 +216,7 @@ function checkEnvironmentSize(props: DasFirehosePipelineProps, sources: readonly
     props,
     sources,
     'b'.repeat(LONGEST.bucketName),
-    alertEnvironment(alerts, busArn === undefined || Token.isUnresolved(busArn) ? 'a'.repeat(LONGEST.eventBusArn) : busArn),
+    alertSettings(alerts, busArn === undefined || Token.isUnresolved(busArn) ? 'a'.repeat(LONGEST.eventBusArn) : busArn),
   );
   const bytesOf = (value: string): number => {
     const tokens = Tokenization.reverseString(value).tokens.length;
@@ -224,19 +225,17 @@ function checkEnvironmentSize(props: DasFirehosePipelineProps, sources: readonly
   const sizes = Object.entries(environment).map(([key, value]) => ({ key, bytes: Buffer.byteLength(key) + bytesOf(value) }));
   const total = sizes.reduce((sum, entry) => sum + entry.bytes, 0);
   if (total <= defaults.MAX_FUNCTION_ENVIRONMENT_BYTES) return;
-  const setBy: Record<string, string> = {
-    ALERT_CUSTOM_RULES: name('alerts.customRules'),
-    PRIVILEGED_USERS: name('alerts.privilegedUsers'),
-    DROP_USERS: name('dropUsers'),
-    DROP_COMMANDS: name('dropCommands'),
-    DROP_CLASSES: name('dropClasses'),
-    KMS_KEY_ARN: name('activityStreams'),
+  // Which prop sets each variable, from the settings' definitions: the message names what to shorten.
+  const setBy = (variable: string): string | undefined => {
+    const setting = settingOfVariable(variable);
+    const prop = setting === undefined ? undefined : SETTINGS[setting].prop;
+    return prop === undefined || prop === 'bucket' ? undefined : name(prop as PropName);
   };
   const largest = sizes
-    .filter((entry) => setBy[entry.key] !== undefined)
+    .filter((entry) => setBy(entry.key) !== undefined)
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, 3)
-    .map((entry) => `${setBy[entry.key]} ${entry.bytes} bytes`);
+    .map((entry) => `${setBy(entry.key)} ${entry.bytes} bytes`);
   problems.push(
     `The function's environment would take up to ${total} bytes, more than the ${defaults.MAX_FUNCTION_ENVIRONMENT_BYTES} Lambda allows ` +
       `(largest: ${largest.join(', ')}). Shorten the longest: fewer or shorter custom rules and descriptions, shorter lists.`,

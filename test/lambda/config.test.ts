@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     [{ ALERTS_DISABLED: 'failed-logins' }, 'ALERTS_DISABLED names no built-in rule: failed-logins; the built-in rules are privilege-change, failed-login'],
     [{ ALERT_CUSTOM_RULES: '[{id: "x"}]' }, `ALERT_CUSTOM_RULES is not JSON: give a JSON array of rules, e.g. ALERT_CUSTOM_RULES='[{"id":"audit-schema-touched"`],
     [{ ALERT_CUSTOM_RULES: '[{"id":"x","severity":"LOW","description":"d","when":{"statement":["DROP"]},"engines":["db2"]}]' }, 'ALERT_CUSTOM_RULES[0].engines must be a list of'],
-    [{ ALERT_SQL_TEXT_CHARS: '5000' }, 'ALERT_SQL_TEXT_CHARS must be a positive whole number up to 4096'],
+    [{ ALERT_SQL_TEXT_CHARS: '5000' }, 'ALERT_SQL_TEXT_CHARS must be a whole number up to 4096'],
     [{ DECRYPT_FAST_PATH: 'yes' }, 'DECRYPT_FAST_PATH must be on or off'],
   ])('rejects %p with a message that names the setting', (env, message) => {
     expect(() => loadConfig({ BUCKET_NAME: 'b', ...env })).toThrow(message);

@@ -288,7 +288,7 @@ describe('handler, against a local KMS endpoint and S3 server', () => {
   it('attributes the batch by RESOURCE_ID when the event names no DAS stream, and says so when neither is there', async () => {
     const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 1, eventsPerRecord: 1 });
     delete (event as { sourceKinesisStreamArn?: string }).sourceKinesisStreamArn;
-    await expect(capturingLogs(() => invokeLocal(aws, event))).rejects.toThrow('RESOURCE_ID is not set');
+    await expect(capturingLogs(() => invokeLocal(aws, event))).rejects.toThrow('no resource ID is configured');
     const { value: result } = await capturingLogs(() => invokeLocal(aws, event, { RESOURCE_ID: PG.resourceId }));
     expect(result.records[0]!.result).toBe('Ok');
   });

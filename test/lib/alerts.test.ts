@@ -277,7 +277,7 @@ describe('alert settings refused at synth', () => {
 
   it('refuses SQL text beyond 4096 characters, a malformed bus, and alert settings with alerts=false', () => {
     expect(contextError({ ...BASE, alertSqlTextChars: '5000' })).toContain('alertSqlTextChars must be a whole number of characters from 0 (no SQL text) to 4096; got 5000.');
-    expect(contextError({ ...BASE, alertSqlTextChars: 'all' })).toContain('alertSqlTextChars must be a whole number of characters; got "all".');
+    expect(contextError({ ...BASE, alertSqlTextChars: 'all' })).toContain('alertSqlTextChars must be a whole number up to 4096; got "all".');
     expect(contextError({ ...BASE, alertEventBus: 'arn:aws:sns:us-east-1:123456789012:topic' })).toContain('alertEventBus must be default, create, an event bus name or an event bus ARN');
     expect(contextError({ ...BASE, alertEventBus: 'arn:aws:events:eu-west-1:123456789012:event-bus/x' })).toContain('is in eu-west-1, but the stack deploys in us-east-1');
     expect(contextError({ ...BASE, alerts: 'false', privilegedUsers: 'admin' })).toContain('privilegedUsers sets alerting, which alerts=false turns off; leave it out.');

@@ -160,7 +160,7 @@ const ENGINE_NAMES = Object.keys(ENGINES) as EngineName[];
 const MAX_WORDS = 200;
 
 /**
- * Reads operators' rules from JSON (the stack's setting, and the function's `ALERT_CUSTOM_RULES`):
+ * Reads operators' rules from JSON (the stack's setting, and the function's custom rules setting):
  *
  *     [{ "id": "audit-schema-touched", "severity": "HIGH",
  *        "description": "Someone touched the audit schema",

@@ -38,7 +38,7 @@ export function kmsKeyFor(keys: KmsKeySelection, resourceId: string): string | u
   const keyId = keys.byResource.get(resourceId);
   if (!keyId) {
     throw new ConfigError(
-      `KMS_KEY_ARN lists a key per resource but none for ${resourceId}: add ${resourceId}=<keyArn> to it`,
+      `the KMS key setting lists a key per resource but none for ${resourceId}: add ${resourceId}=<keyArn> to it`,
     );
   }
   return keyId;

@@ -382,7 +382,8 @@ function batchResourceId(event: FirehoseTransformationEvent, override: string | 
   if (fromArn) return fromArn;
   throw new ConfigError(
     'Cannot tell which database this batch comes from: the event has no sourceKinesisStreamArn ending in ' +
-      'stream/aws-rds-das-<resourceId> and RESOURCE_ID is not set, e.g. RESOURCE_ID=cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+      'stream/aws-rds-das-<resourceId> and no resource ID is configured: set the transformer\'s resource ID setting ' +
+      '(docs/configuration.md), e.g. to cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
   );
 }
 
@@ -430,7 +431,7 @@ interface DeadlineSignal {
 /** An AbortSignal that fires at the deadline (never, without one). */
 function deadlineSignal(deadline: number | undefined, now: () => number): DeadlineSignal {
   const controller = new AbortController();
-  // Every request in flight listens to it (up to S3_CONCURRENCY PUTs at once, and the alerts), each
+  // Every request in flight listens to it (as many PUTs at once as the store allows, and the alerts), each
   // listener removed when its request ends: many at once is expected, not a leak.
   setMaxListeners(0, controller.signal);
   if (deadline === undefined) return { signal: controller.signal, clear: () => undefined };
