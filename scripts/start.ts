@@ -6,14 +6,20 @@
  * holding the local development key, both on loopback; then prints what happened per file and the
  * audit log's folders by command. No AWS account or credentials involved.
  */
-import { runMain } from '../local/commands/cli';
-import { formatStartReport, runStart, type StartProgress } from '../local/commands/start';
+import { parseOptions, runMain } from '../local/commands/cli';
+import { formatStartReport, runStart, START_USAGE, type StartProgress } from '../local/commands/start';
 
 // Taken before the handler runs: its output is captured while it runs, progress must still show.
 const writeErr = process.stderr.write.bind(process.stderr);
 const writeOut = process.stdout.write.bind(process.stdout);
 
 runMain('start', async () => {
+  // Options first: --help, or a mistyped option, must not clear .local/s3.
+  const { values } = parseOptions(process.argv.slice(2), { help: { type: 'boolean' } }, 'start');
+  if (values.help) {
+    writeOut(START_USAGE);
+    return;
+  }
   writeOut(
     'das-firehose: the sample events in events/ through the real handler, on loopback: an S3-compatible server\n' +
       '(files in .local/s3/, cleared first), a KMS endpoint holding the LOCAL DEVELOPMENT KEY, and an EventBridge\n' +
