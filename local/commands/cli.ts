@@ -152,7 +152,8 @@ export function errorReport(command: string, error: unknown, env: Readonly<Recor
   if (error instanceof UsageError) {
     const lines = error.message.split('\n').map((line) => `${command}: ${line}`);
     if (error.pointToHelp && !error.message.includes('--help') && lines.length === 1) {
-      lines[0] = `${(lines[0] as string).replace(/[.:;\s]+$/, '')}. See ${helpCommand(command)}`;
+      const line = (lines[0] as string).replace(/[,:;\s]+$/, '');
+      lines[0] = `${line}${/[.?!]$/.test(line) ? '' : '.'} See ${helpCommand(command)}`;
     }
     return { lines, exitCode: 2 };
   }

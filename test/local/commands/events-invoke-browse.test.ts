@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import type { FirehoseTransformationResult } from 'aws-lambda';
 import { commandFolder } from '../../../lambda/core/shared/partition';
 import { browse, parseBrowse } from '../../../local/commands/browse';
+import { UsageError } from '../../../local/commands/cli';
 import { PROFILES } from '../../../testkit/das/das-synth';
 import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
 import { planEvents, writeEvents } from '../../../local/commands/events';
@@ -97,10 +98,11 @@ describe('npm run events, then npm run invoke, then npm run browse', () => {
     expect(okEvents(response).every((item) => item.clusterId === resourceId)).toBe(true);
   });
 
-  it('says where to look when there is no local audit log yet', async () => {
-    const result = await browse(parseBrowse(['--dir', join(dir, 'nothing-here')])!);
-    expect(result.out).toBe('');
-    expect(result.note).toContain('run npm start');
+  it('refuses, saying where to look, a folder that is missing or holds no local audit log yet (exit 2, as query does)', async () => {
+    await expect(browse(parseBrowse(['--dir', join(dir, 'nothing-here')])!)).rejects.toThrow(
+      new UsageError(`there is no folder ${join(dir, 'nothing-here')}: give --dir the folder npm run local keeps its files in (default .local/s3), or run npm start first`),
+    );
+    await expect(browse(parseBrowse(['--dir', dir])!)).rejects.toThrow(`no local audit log in ${join(dir, 'das-firehose-local')} yet: run npm start first`);
   });
 });
 
