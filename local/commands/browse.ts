@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { auditLogTree, formatTree, hourText, selectionPrefix, type LogSelection } from '../audit-log/tree';
 import { formatNdjson, formatTable, selectedEvents } from '../audit-log/events';
 import { isUtcDate, parseOptions, UsageError } from './cli';
+import { commandFolder } from '../../lambda/core/shared/partition';
 import { LocalS3 } from '../../testkit/aws/s3-server';
 
 /** What `npm run browse -- --help` prints. */
@@ -168,7 +169,7 @@ async function browseWith(s3: S3Client, bucket: string, where: string, request: 
 /** What the listing is narrowed to, said in its heading so a filter never passes unnoticed. */
 function narrowed(selection: LogSelection): string {
   const parts = [
-    selection.command !== undefined ? `command ${selection.command}` : '',
+    selection.command !== undefined ? `command ${commandFolder(selection.command)}` : '',
     selection.date !== undefined ? `${selection.date}${selection.hour !== undefined ? ` hour ${hourText(selection.hour)}` : ''} (UTC)` : '',
   ].filter(Boolean);
   return parts.length > 0 ? `, only ${parts.join(', ')}` : '';

@@ -68,6 +68,13 @@ describe('npm run events, then npm run invoke, then npm run browse', () => {
     }
     expect(listing.out).toContain(`Total: ${expected.size} command folders, ${expected.size} objects, ${kept.length} events.`);
 
+    // --date (and --hour) without --command narrow the listing, and its heading says so.
+    const day = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--date', '2026-11-21', '--hour', '12'])!);
+    expect(day.out.split('\n')[0]).toBe(`Audit log in bucket ${aws.bucket} at ${aws.s3Endpoint}, only 2026-11-21 hour 12 (UTC):`);
+    expect(day.out).toContain(`Total: ${expected.size} command folders`);
+    const otherDay = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--command', 'select', '--hour', '3', '--date', '2026-11-22', '--format', 'ndjson'])!);
+    expect(otherDay).toEqual({ out: '', note: `No events under events/command=SELECT/date=2026-11-22/hour=03/ in ${aws.bucket} at ${aws.s3Endpoint}.` });
+
     const table = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--command', 'login succeeded', '--date', '2026-11-21', '--hour', '12', '--format', 'table'])!);
     const rows = table.out.trim().split('\n');
     expect(rows[0]).toMatch(/^logTime\s+command\s+dbUserName\s+databaseName\s+class\s+objectName\s+commandText$/);
