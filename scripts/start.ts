@@ -7,7 +7,21 @@
  * audit log's folders by command. No AWS account or credentials involved.
  */
 import { parseOptions, runMain } from '../local/commands/cli';
-import { formatStartReport, runStart, START_USAGE, type StartProgress } from '../local/commands/start';
+import { formatStartReport, runStart, type StartProgress } from '../local/commands/start';
+
+const USAGE = `Usage: npm start
+
+Runs every sample Firehose event in events/ through the shipped handler, the way Firehose runs a batch,
+against a local S3-compatible server (its files in .local/s3/, cleared first), a KMS endpoint holding the
+LOCAL DEVELOPMENT KEY and an EventBridge endpoint receiving the alerts, all on loopback and gone when it
+ends; then prints what happened per file, the audit log's folders by command, and the alerts raised.
+No AWS account or credentials involved. The handler's logs go to .local/start.log.
+
+Options:
+  --help   show this help (and do nothing else)
+
+Then: npm run browse, npm run query -- --list, npm run replay -- --local --dry-run
+`;
 
 // Taken before the handler runs: its output is captured while it runs, progress must still show.
 const writeErr = process.stderr.write.bind(process.stderr);
@@ -17,7 +31,7 @@ runMain('start', async () => {
   // Options first: --help, or a mistyped option, must not clear .local/s3.
   const { values } = parseOptions(process.argv.slice(2), { help: { type: 'boolean' } }, 'start');
   if (values.help) {
-    writeOut(START_USAGE);
+    writeOut(USAGE);
     return;
   }
   writeOut(

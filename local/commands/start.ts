@@ -11,21 +11,6 @@ import { runLikeFirehose, type FirehoseDelivery } from '../../testkit/aws/fireho
 import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
 import { localHandlerEnv } from '../../testkit/aws/local-env';
 
-/** What `npm start -- --help` prints. */
-export const START_USAGE = `Usage: npm start
-
-Runs every sample Firehose event in events/ through the shipped handler, the way Firehose runs a batch,
-against a local S3-compatible server (its files in .local/s3/, cleared first), a KMS endpoint holding the
-LOCAL DEVELOPMENT KEY and an EventBridge endpoint receiving the alerts, all on loopback and gone when it
-ends; then prints what happened per file, the audit log's folders by command, and the alerts raised.
-No AWS account or credentials involved. The handler's logs go to .local/start.log.
-
-Options:
-  --help   show this help (and do nothing else)
-
-Then: npm run browse, npm run query -- --list, npm run replay -- --local --dry-run
-`;
-
 /**
  * `npm start`: every sample event file through the shipped handler, on a local S3-compatible server
  * and KMS endpoint, then what landed where.
