@@ -8,27 +8,20 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BenchUsageError, parseBenchArgs } from '../tools/bench/options';
+import { helpRequested, runMain } from '../local/commands/cli';
+import { parseBenchArgs, USAGE } from '../tools/bench/options';
 import { renderFloorReport, runFairFloor } from '../tools/bench/fair-floor';
 import { renderReport } from '../tools/bench/report';
 import { runBench } from '../tools/bench/run';
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parseBenchArgs(process.argv.slice(2));
-  } catch (error) {
-    if (process.argv.includes('--help')) {
-      process.stdout.write(`${(error as Error).message}\n`);
-      return 0;
-    }
-    if (error instanceof BenchUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`bench: ${(error as Error).message}\n`);
-      return 2;
-    }
-    throw error;
+runMain('bench', async () => {
+  const argv = process.argv.slice(2);
+  if (helpRequested(argv)) {
+    process.stdout.write(USAGE);
+    return;
   }
-  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  const options = parseBenchArgs(argv);
+  const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
   const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
   if (options.floor) {
     const floor = await runFairFloor({ workloads: options.workloads, ...options.floor }, command, progress);
@@ -36,22 +29,11 @@ async function main(): Promise<number> {
     await mkdir(dirname(options.out), { recursive: true });
     await writeFile(options.out, `${json}\n`);
     process.stdout.write(`${renderFloorReport(floor, options.markdown)}\n\nJSON also in ${options.out}\n${json}\n`);
-    return 0;
+    return;
   }
   const report = await runBench(options, command, progress);
   const json = JSON.stringify(report);
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${json}\n`);
   process.stdout.write(`${renderReport(report, options.markdown)}\n\nJSON also in ${options.out}\n${json}\n`);
-  return 0;
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+});

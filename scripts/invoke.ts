@@ -13,7 +13,8 @@ import { loadConfig } from '../lambda/config';
 import { ConfigError } from '../lambda/core/shared/errors';
 import { resourceIdFromStreamArn } from '../lambda/core/shared/resource';
 import { runLikeFirehose } from '../testkit/aws/firehose-delivery';
-import { parseOptions, runMain, UsageError } from '../local/commands/cli';
+import { parseOptions, runMain, settingsError, UsageError } from '../local/commands/cli';
+import { serversDownMessage } from '../local/commands/servers-down';
 import { invokeTransformer, readEventFile } from '../local/commands/invoke';
 
 const USAGE = `Usage: npm run invoke -- <firehose-event.json> [--transform-only]
@@ -49,7 +50,7 @@ runMain('invoke', async () => {
     return;
   }
   if (positionals.length > 1) {
-    throw new UsageError(`give one event file, not ${positionals.length} (${positionals.join(', ')}). See npm run invoke -- --help`);
+    throw new UsageError(`give one event file, not ${positionals.length} (${positionals.join(', ')})`);
   }
   const event = await readEventFile(positionals[0]);
   if (values['transform-only']) {
@@ -57,7 +58,7 @@ runMain('invoke', async () => {
     try {
       outcome = await invokeTransformer(event);
     } catch (error) {
-      if (error instanceof UsageError) throw error;
+      if (error instanceof UsageError || serversDownMessage(error)) throw error;
       process.stderr.write(`invoke: the transformer failed, Firehose would retry this batch: ${describe(error)}\n`);
       process.exitCode = 1;
       return;
@@ -71,7 +72,7 @@ runMain('invoke', async () => {
   try {
     bucket = loadConfig(process.env).bucketName;
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof ConfigError) throw settingsError(error);
     throw error;
   }
   const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL) });
@@ -80,7 +81,9 @@ runMain('invoke', async () => {
     const run = await runLikeFirehose({ s3, bucket, resourceId }, event, () => invokeTransformer(event));
     if (run.answer) writeStdout(`${JSON.stringify(run.answer.result, null, 2)}\n`);
     else {
-      process.stderr.write(`invoke: the transformer failed ${run.attempts} times, as Firehose tries it: ${describe(run.error)}\n`);
+      // KMS down while S3 answers: the batch went to the error output, as Firehose would, but the cause is ours to name.
+      const down = serversDownMessage(run.error);
+      process.stderr.write(`invoke: ${down ?? `the transformer failed ${run.attempts} times, as Firehose tries it: ${describe(run.error)}`}\n`);
       process.exitCode = 1;
     }
     if (run.ok) process.stderr.write(`invoke: as Firehose would, wrote the ${run.ok.records} Ok records to s3://${bucket}/${run.ok.key}\n`);

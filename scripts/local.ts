@@ -7,14 +7,31 @@
  * them. Ctrl-C stops them.
  */
 import { join } from 'node:path';
-import { runMain } from '../local/commands/cli';
+import { parseOptions, runMain } from '../local/commands/cli';
 import { DEV_KMS_KEY_ARN } from '../testkit/aws/dev-key';
 import { PROFILES } from '../testkit/das/das-synth';
 import { LocalAws } from '../testkit/aws/local-aws';
 import { LOCAL_REPLAY_FUNCTION, localFunctions } from '../local/commands/local-functions';
 import { shellExports } from '../testkit/aws/local-env';
 
+const USAGE = `Usage: npm run local
+
+Starts, in the foreground, the local AWS endpoints the commands and the AWS SDK can use instead of an
+account: an S3-compatible server (files in .local/s3/, kept between runs), a KMS endpoint holding the
+LOCAL DEVELOPMENT KEY, a Lambda endpoint hosting the replay function and an EventBridge endpoint that
+prints the alerts it receives. Prints the export lines to paste into another shell, so that
+npm run invoke, browse --endpoint, replay and the SDK use them. Ctrl-C stops them.
+
+Options:
+  --help   show this help (and start nothing)
+`;
+
 runMain('local', async () => {
+  const { values } = parseOptions(process.argv.slice(2), { help: { type: 'boolean' } }, 'local');
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const s3Directory = join('.local', 's3');
   const aws = await LocalAws.start({ s3Directory, functions: localFunctions() });
   process.stdout.write(

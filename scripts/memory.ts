@@ -9,10 +9,19 @@ import { intOption, parseOptions, runMain } from '../local/commands/cli';
 import { measureMemory } from '../tools/bench/memory';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../lib/defaults';
 
+const USAGE = `Usage: npm run memory -- [--function-memory-mb N]
+
+Peak RSS of the bundled transformer on the worst batches that fit Firehose's limits, each in a fresh
+process with the heap limit Lambda gives a function of that memory. Exit 1 if a case dies.
+
+  --function-memory-mb N   the function's memory, 128 to 10240 (default ${DEFAULT_FUNCTION_MEMORY_MB}, the stack's)
+  --help                   show this help
+`;
+
 runMain('memory', async () => {
   const { values } = parseOptions(process.argv.slice(2), { 'function-memory-mb': { type: 'string' }, help: { type: 'boolean' } }, 'memory');
   if (values.help) {
-    process.stdout.write('Usage: npm run memory -- [--function-memory-mb 1769]\n');
+    process.stdout.write(USAGE);
     return;
   }
   const memoryMb = intOption(values['function-memory-mb'], 'function-memory-mb', 128, 10_240) ?? DEFAULT_FUNCTION_MEMORY_MB;

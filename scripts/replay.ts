@@ -4,6 +4,7 @@
  * Re-drives Firehose's error output through the transformer once the cause is fixed. See --help.
  */
 import { runMain } from '../local/commands/cli';
+import { serversDownMessage } from '../local/commands/servers-down';
 import { formatReplayReport, parseReplay, REPLAY_USAGE, runReplay } from '../local/commands/replay';
 
 // The transformer's log lines (one per batch, one per failed record) go to stderr with the progress;
@@ -23,6 +24,11 @@ runMain('replay', async () => {
     if (tty) writeStderr(`\r\x1b[K${done}/${total} objects, ${so.records.ok + so.records.dropped} records replayed, ${so.records.stillFailing} still failing`);
   });
   if (tty) writeStderr('\r\x1b[K');
+  // The replayer reports a failure it stopped on rather than throwing it; the servers of npm run local
+  // being down is said as every command says it, alone when nothing was read.
+  const down = report.error === undefined ? undefined : serversDownMessage(new Error(report.error));
+  if (down && report.objects.read === 0) throw new Error(report.error);
   writeStdout(command.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report, command));
+  if (down) writeStderr(`replay: ${down}\n`);
   if (report.error || !report.complete) process.exitCode = 1;
 });

@@ -6,14 +6,34 @@
  * holding the local development key, both on loopback; then prints what happened per file and the
  * audit log's folders by command. No AWS account or credentials involved.
  */
-import { runMain } from '../local/commands/cli';
+import { parseOptions, runMain } from '../local/commands/cli';
 import { formatStartReport, runStart, type StartProgress } from '../local/commands/start';
+
+const USAGE = `Usage: npm start
+
+Runs every sample Firehose event in events/ through the shipped handler, the way Firehose runs a batch,
+against a local S3-compatible server (its files in .local/s3/, cleared first), a KMS endpoint holding the
+LOCAL DEVELOPMENT KEY and an EventBridge endpoint receiving the alerts, all on loopback and gone when it
+ends; then prints what happened per file, the audit log's folders by command, and the alerts raised.
+No AWS account or credentials involved. The handler's logs go to .local/start.log.
+
+Options:
+  --help   show this help (and do nothing else)
+
+Then: npm run browse, npm run query -- --list, npm run replay -- --local --dry-run
+`;
 
 // Taken before the handler runs: its output is captured while it runs, progress must still show.
 const writeErr = process.stderr.write.bind(process.stderr);
 const writeOut = process.stdout.write.bind(process.stdout);
 
 runMain('start', async () => {
+  // Options first: --help, or a mistyped option, must not clear .local/s3.
+  const { values } = parseOptions(process.argv.slice(2), { help: { type: 'boolean' } }, 'start');
+  if (values.help) {
+    writeOut(USAGE);
+    return;
+  }
   writeOut(
     'das-firehose: the sample events in events/ through the real handler, on loopback: an S3-compatible server\n' +
       '(files in .local/s3/, cleared first), a KMS endpoint holding the LOCAL DEVELOPMENT KEY, and an EventBridge\n' +

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { auditLogTree, formatTree, hourText, selectionPrefix, type LogSelection } from '../audit-log/tree';
 import { formatNdjson, formatTable, selectedEvents } from '../audit-log/events';
 import { isUtcDate, parseOptions, UsageError } from './cli';
+import { commandFolder } from '../../lambda/core/shared/partition';
 import { LocalS3 } from '../../testkit/aws/s3-server';
 
 /** What `npm run browse -- --help` prints. */
@@ -19,18 +20,22 @@ Where (default: the local audit log of npm start / npm run local, read from .loc
   --bucket <name>           a real bucket, through the SDK's standard credentials and region
                             (AWS_PROFILE, AWS_REGION…; AWS_ENDPOINT_URL_S3 is honoured)
 
-What:
+What (each narrows the folder list; --command with --date prints events instead):
   --command <command>       e.g. INSERT, or "CREATE TABLE" (folded like the folders: CREATE_TABLE)
-  --date <YYYY-MM-DD>       with --command, prints that day's events instead of the folder list
-  --hour <0-23>             only that hour (UTC)
+  --date <YYYY-MM-DD>       only that UTC day; with --command, prints that day's events
+  --hour <0-23>             only that UTC hour of --date
   --format <ndjson|table>   how to print events (default ndjson: one JSON event per line)
   --help                    show this help
 
 Examples:
   npm run browse
+  npm run browse -- --date 2026-11-21
   npm run browse -- --command INSERT --date 2026-11-21 --format table
   npm run browse -- --bucket my-audit-bucket --command CONNECT --date 2026-11-21 --hour 12
 `;
+
+/** Where npm start and npm run local keep the local bucket's files. */
+const DEFAULT_DIRECTORY = join('.local', 's3');
 
 /** The bucket LocalAws creates, and so the one npm start and npm run local write. */
 export const LOCAL_BUCKET = 'das-firehose-local';
@@ -74,7 +79,7 @@ export function parseBrowse(argv: readonly string[], env: Readonly<Record<string
   if (values.hour !== undefined && Number(values.hour) > 23) {
     throw new UsageError(`--hour must be a UTC hour from 0 to 23; got "${values.hour}"`);
   }
-  if (values.hour !== undefined && values.date === undefined) throw new UsageError('--hour needs --date');
+  if (values.hour !== undefined && values.date === undefined) throw new UsageError('--hour needs --date: the hour of which UTC day?');
   const format = values.format;
   if (format !== undefined && format !== 'ndjson' && format !== 'table') {
     throw new UsageError(`--format must be ndjson or table; got "${format}"`);
@@ -88,7 +93,7 @@ export function parseBrowse(argv: readonly string[], env: Readonly<Record<string
       ? { kind: 'endpoint', endpoint: values.endpoint, bucket: values.bucket ?? env.BUCKET_NAME ?? LOCAL_BUCKET }
       : values.bucket !== undefined
         ? { kind: 'bucket', bucket: values.bucket }
-        : { kind: 'folder', directory: values.dir ?? join('.local', 's3') };
+        : { kind: 'folder', directory: values.dir ?? DEFAULT_DIRECTORY };
   const selection: LogSelection = {
     ...(values.command !== undefined ? { command: values.command } : {}),
     ...(values.date !== undefined ? { date: values.date } : {}),
@@ -109,10 +114,13 @@ export async function browse(request: BrowseRequest): Promise<BrowseOutput> {
   if (source.kind === 'folder') {
     const bucketDir = join(source.directory, LOCAL_BUCKET);
     if (!(await exists(bucketDir))) {
-      return {
-        out: '',
-        note: `No local audit log in ${bucketDir} yet: run npm start (or npm run local, then npm run invoke).`,
-      };
+      // As npm run query does: nothing to read is the user's to fix (a mistyped --dir, or nothing run yet), exit 2.
+      throw new UsageError(
+        source.directory === DEFAULT_DIRECTORY || (await exists(source.directory))
+          ? `no local audit log in ${bucketDir} yet: run npm start first (or npm run local, then npm run invoke -- <event file>)`
+          : `there is no folder ${source.directory}: give --dir the folder npm run local keeps its files in (default .local/s3), or run npm start first`,
+        { pointToHelp: false },
+      );
     }
     const server = new LocalS3({ directory: source.directory, buckets: [LOCAL_BUCKET] });
     const endpoint = await server.start();
@@ -152,10 +160,19 @@ async function browseWith(s3: S3Client, bucket: string, where: string, request: 
       return { out, note: `${events.length} events from ${selectionPrefix(request.selection)} in ${where}.` };
     }
     const tree = await auditLogTree(s3, bucket, request.selection);
-    return { out: `Audit log in bucket ${where}:\n${formatTree(tree).join('\n')}\n` };
+    return { out: `Audit log in bucket ${where}${narrowed(request.selection)}:\n${formatTree(tree).join('\n')}\n` };
   } finally {
     s3.destroy();
   }
+}
+
+/** What the listing is narrowed to, said in its heading so a filter never passes unnoticed. */
+function narrowed(selection: LogSelection): string {
+  const parts = [
+    selection.command !== undefined ? `command ${commandFolder(selection.command)}` : '',
+    selection.date !== undefined ? `${selection.date}${selection.hour !== undefined ? ` hour ${hourText(selection.hour)}` : ''} (UTC)` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? `, only ${parts.join(', ')}` : '';
 }
 
 async function exists(path: string): Promise<boolean> {

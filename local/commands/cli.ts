@@ -1,46 +1,118 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../../lambda/core/shared/errors';
+import { serversDownMessage } from './servers-down';
 
 /**
- * What the local commands (`npm start`, `npm run invoke`, `events`, `browse`, `local`, `fuzz`, …) share:
- * option parsing that turns every mistake into a UsageError (exit 2, one clear line), and the exit-code
- * convention: 0 done, 1 failed, 2 usage.
+ * The one convention every command a user runs follows (`npm start`, `npm run invoke`, `events`,
+ * `browse`, `query`, `replay`, `local`, `bench`, `fuzz`, `differential`, `memory`):
+ * - `--help` (or `-h`) anywhere among the options prints the usage to stdout, exits 0 and does nothing else;
+ * - an unknown option or a bad value exits 2 with one line, `<command>: <what is wrong>. See npm run
+ *   <command> -- --help`, never Node's parser text (its "after '--'" advice clashes with npm's own `--`);
+ * - a failure exits 1 with `<command>: …` on one line, never a stack trace;
+ * - a refused connection to this machine says the local servers seem to be down and how to start them.
  */
 
-/** A problem with what the user gave the command (options, files, settings), as opposed to a failure. */
-export class UsageError extends Error {}
+/** A problem with what the user gave the command (options, files, settings), as opposed to a failure: exit 2. */
+export class UsageError extends Error {
+  /** Whether the line ends by pointing at `--help` (not for settings, which the usage does not list). */
+  readonly pointToHelp: boolean;
+
+  constructor(message: string, options: { readonly pointToHelp?: boolean; readonly cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'UsageError';
+    this.pointToHelp = options.pointToHelp ?? true;
+  }
+}
 
 /**
  * A failure the command explains in full (a SQL error, say): exit 1 with its message alone, no error
- * name, since the message already says what went wrong.
+ * name, since the message already says what went wrong. Give the underlying error as `cause`, so a
+ * refused connection under it is still recognised.
  */
-export class CommandError extends Error {}
+export class CommandError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CommandError';
+  }
+}
+
+/** How a user asks for a command's help: `npm start -- --help`, `npm run invoke -- --help`. */
+export function helpCommand(command: string): string {
+  return command === 'start' ? 'npm start -- --help' : `npm run ${command} -- --help`;
+}
+
+/**
+ * The settings' problems (lambda/config.ts joins them into one ConfigError message, each starting with
+ * the variable it is about), one per line, as a usage error: exit 2, no pointer at `--help`.
+ */
+export function settingsError(error: ConfigError): UsageError {
+  return new UsageError(settingsProblems(error.message).join('\n'), { pointToHelp: false, cause: error });
+}
+
+/**
+ * Splits a ConfigError message into its problems: a new one starts where a variable's name
+ * (`ALERT_CUSTOM_RULES[2].when`, `ALERTS_DISABLED names …`) follows a space. A name followed by `=` is an
+ * example inside a problem (`e.g. ALERT_CUSTOM_RULES='[…]'`), not a new one.
+ */
+export function settingsProblems(message: string): string[] {
+  return message
+    .split(/ (?=[A-Z][A-Z0-9]*_[A-Z0-9_]*(?:\[\d+\])?[ .:[])/)
+    .map((problem) => problem.trim())
+    .filter(Boolean);
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Whether the user asked for help: `--help` or `-h` before any `--` that ends the options. */
+export function helpRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
+
 /**
- * node:util parseArgs, strict, with its errors reworded for a person and the usage pointer added. A
- * value that starts with a minus (`--records -3`) is taken as the option's value, so the option's own
- * check can say what it must be, rather than parseArgs calling it ambiguous.
+ * node:util parseArgs, with every mistake turned into a UsageError that names it in a person's words.
+ * `--help` wins over everything else (so a command given it never goes on to do its work): the result
+ * is then `{ values: { help: true } }` alone. `options` must declare `help`. A value that starts with a
+ * minus (`--records -3`) is taken as the option's value, so the option's own check can say what it must
+ * be; a value that is another option (`--out --seed`) is refused as missing.
  */
-export function parseOptions<T extends Options>(argv: readonly string[], options: T, command: string, shape: { positionals?: boolean } = {}) {
+export function parseOptions<T extends Options & { help: { type: 'boolean' } }>(
+  argv: readonly string[],
+  options: T,
+  command: string,
+  shape: { positionals?: boolean } = {},
+) {
+  const allowPositionals = shape.positionals ?? false;
+  if (helpRequested(argv)) return parseArgs({ args: ['--help'], options, strict: true, allowPositionals });
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const args: string[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] as string;
-    const option = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
-    const next = argv[index + 1];
-    if (option?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
-      args.push(`${arg}=${next}`);
-      index++;
-    } else {
-      args.push(arg);
+  const positionals: string[] = [];
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      if (!allowPositionals) throw new UsageError(`unexpected argument "${token.value}": ${command} takes options only`);
+      positionals.push(token.value);
+      continue;
     }
+    const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    const raw = argv[token.index] ?? token.rawName;
+    if (!option || token.rawName !== `--${token.name}`) throw new UsageError(`unknown option ${raw.split('=')[0]}`);
+    if (seen.has(token.name) && !option.multiple) throw new UsageError(`${token.rawName} is given twice; give it once`);
+    seen.add(token.name);
+    if (option.type === 'boolean') {
+      if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value; got "${raw}"`);
+      args.push(token.rawName);
+      continue;
+    }
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) {
+      throw new UsageError(`${token.rawName} needs a value${token.value === undefined ? '' : `; got the option ${token.value}`}`);
+    }
+    args.push(`${token.rawName}=${token.value}`);
   }
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: shape.positionals ?? false });
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new UsageError(`${message}. See npm run ${command} -- --help`);
-  }
+  // Validated above; given back in a shape strict parsing reads without second-guessing values that
+  // start with a minus, with the positionals after `--` so none is taken for an option.
+  return parseArgs({ args: [...args, ...(positionals.length > 0 ? ['--', ...positionals] : [])], options, strict: true, allowPositionals });
 }
 
 /** A whole number option within bounds, or undefined when not given. */
@@ -71,8 +143,29 @@ export function shareOption(value: string | undefined, name: string): number | u
 }
 
 /**
- * Runs a command's main and sets the exit code: 2 with `<command>: <message>` for a usage problem,
- * 1 with the message for a CommandError, 1 with the error's name and message for anything else. Output already written is left alone.
+ * What a command prints for an error that ended it, each line prefixed with the command, and its exit
+ * code: the local servers being down first (whatever wraps it), then usage (2), then failures (1).
+ */
+export function errorReport(command: string, error: unknown, env: Readonly<Record<string, string | undefined>> = process.env): { lines: string[]; exitCode: number } {
+  const down = serversDownMessage(error, env);
+  if (down) return { lines: [`${command}: ${down}`], exitCode: 1 };
+  if (error instanceof UsageError) {
+    const lines = error.message.split('\n').map((line) => `${command}: ${line}`);
+    if (error.pointToHelp && !error.message.includes('--help') && lines.length === 1) {
+      const line = (lines[0] as string).replace(/[,:;\s]+$/, '');
+      lines[0] = `${line}${/[.?!]$/.test(line) ? '' : '.'} See ${helpCommand(command)}`;
+    }
+    return { lines, exitCode: 2 };
+  }
+  if (error instanceof CommandError) return { lines: [`${command}: ${error.message}`], exitCode: 1 };
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { lines: [`${command}: failed: ${text.split('\n')[0]}`], exitCode: 1 };
+}
+
+/**
+ * Runs a command's main and sets the exit code from errorReport. An error thrown outside main (a
+ * server's callback, say) is reported the same way, so no stack trace ever reaches the user. Output
+ * already written is left alone.
  */
 export function runMain(command: string, main: () => Promise<void>): void {
   // `npm run browse … | head` closes the pipe early: that is the reader being done, not a failure.
@@ -85,24 +178,16 @@ export function runMain(command: string, main: () => Promise<void>): void {
   // These are local tools on the Node the project supports; the SDK's notice about its 2027 releases
   // (Lambda runs Node 22+) would be the loudest line of every run. Set the variable to "false" to see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  main().then(
-    () => {
-      process.exitCode ??= 0;
-    },
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`${command}: ${error.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      if (error instanceof CommandError) {
-        process.stderr.write(`${command}: ${error.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      process.stderr.write(`${command}: failed: ${text}\n`);
-      process.exitCode = 1;
-    },
-  );
+  const fail = (error: unknown) => {
+    const report = errorReport(command, error);
+    process.stderr.write(report.lines.map((line) => `${line}\n`).join(''));
+    process.exitCode = report.exitCode;
+  };
+  process.on('uncaughtException', (error) => {
+    fail(error);
+    process.exit();
+  });
+  main().then(() => {
+    process.exitCode ??= 0;
+  }, fail);
 }

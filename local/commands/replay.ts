@@ -10,7 +10,7 @@ import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
 import { localFunctions } from './local-functions';
 import { localHandlerEnv } from '../../testkit/aws/local-env';
 import { captureOutput } from './capture-output';
-import { CommandError, parseOptions, UsageError } from './cli';
+import { CommandError, parseOptions, settingsError, UsageError } from './cli';
 
 /** What `npm run replay -- --help` prints. */
 export const REPLAY_USAGE = `Usage: npm run replay -- --function <ReplayFunctionName output> [options]   in the account
@@ -141,7 +141,7 @@ async function replayHere(env: Record<string, string | undefined>, options: Repl
   try {
     return await createReplayer(env).run(options, progress);
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof ConfigError) throw settingsError(error);
     throw error;
   }
 }
@@ -170,7 +170,9 @@ async function replayInFunction(name: string, command: ReplayCommand, progress?:
         answer = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)) }));
       } catch (error) {
         const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        throw new CommandError(`cannot invoke the replay function ${name} (give the stack's ReplayFunctionName output; you need lambda:InvokeFunction on it): ${failure}`);
+        throw new CommandError(`cannot invoke the replay function ${name} (give the stack's ReplayFunctionName output; you need lambda:InvokeFunction on it): ${failure}`, {
+          cause: error,
+        });
       }
       const text = Buffer.from(answer.Payload ?? new Uint8Array()).toString('utf8');
       if (answer.FunctionError) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { FIREHOSE_FILE_EXTENSION, firehoseErrorOutputPrefix, firehoseOkPrefix } from '../../lib/bucket-layout';
@@ -17,6 +17,14 @@ import { PROCESSING_FAILED_STATUS } from '../../lambda/core/replay/error-output'
  *
  * Firehose buffers for up to 5 minutes and may put several invocations in one object; locally each
  * invocation is one object, which changes nothing a query or a re-drive sees.
+ *
+ * Objects keep Firehose's name shape, `<delivery stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<random part>`,
+ * but the last part is not random here: it is the first 8 hex digits of a SHA-256 of the batch's record
+ * IDs, and the time is the oldest arrival of the records in the object (as the prefix's is). Real
+ * Firehose reads each Kinesis record once, so a random part never meets its twin; locally, invoking the
+ * same event file again is sending the same records again, and a random name would add a second copy
+ * each time (the local `events` table, and every named query over it, would count them twice). Named
+ * from the batch, a re-invoked file replaces its own objects under `firehose/ok/` and `firehose/failed/`.
  */
 
 /** The object Firehose would have written, if any record was Ok. */
@@ -194,8 +202,13 @@ const TIME_FIELDS: Record<string, (at: Date) => string> = {
   ss: (at) => two(at.getUTCSeconds()),
 };
 
-/** `<delivery stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<random>`, as Firehose names its objects. */
+/**
+ * `<delivery stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<8 hex>`, as Firehose names its objects, the last
+ * part from the batch's record IDs rather than random, so the same batch gets the same name (see above).
+ */
 function objectName(event: FirehoseTransformationEvent, at: Date): string {
   const stream = event.deliveryStreamArn?.split('/').pop() || 'das-firehose-local';
-  return `${stream}-1-${expandPrefix('!{timestamp:yyyy-MM-dd-HH-mm-ss}', at)}-${randomUUID()}`;
+  const batch = createHash('sha256');
+  for (const record of event.records) batch.update(`${record.recordId}\n`);
+  return `${stream}-1-${expandPrefix('!{timestamp:yyyy-MM-dd-HH-mm-ss}', at)}-${batch.digest('hex').slice(0, 8)}`;
 }

@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from '../../local/commands/cli';
+import { WORKLOADS } from './workloads';
 
 /** What `npm run bench` measures and how hard it tries. */
 export interface BenchOptions {
@@ -47,7 +48,16 @@ export interface Variant {
   readonly s3Concurrency?: number;
 }
 
-export const USAGE = `npm run bench -- [options]
+const workloadList = WORKLOADS.map((spec) => `  ${spec.name.padEnd(22)} ${spec.description}`).join('\n');
+
+/** What `npm run bench -- --help` prints. */
+export const USAGE = `Usage: npm run bench -- [options]
+
+Measures the transformer against the decryption floor and the per-event strategy on synthetic Firehose
+batches, against local KMS and S3 endpoints with per-request latency. Progress goes to stderr; stdout
+carries the tables and, last, the report as one JSON line (also written to --out).
+
+Options:
 
   --kms-latency-ms N     latency of every KMS answer (default 15)
   --s3-latency-ms N      latency of every S3 request (default 25)
@@ -72,17 +82,20 @@ export const USAGE = `npm run bench -- [options]
                          mysql-10 unless --workloads); --warmup passes are discarded
   --floor-records N      records per pass (default 1000)
   --floor-passes N       measured passes; medians are quoted (default 9)
+  --help                 show this help
+
+Workloads (--workloads):
+${workloadList}
 `;
 
-export class BenchUsageError extends Error {}
-
-/** Parses `npm run bench` arguments, failing with a message that names the option. */
+/**
+ * Parses `npm run bench` arguments, failing with a UsageError that names the option. The caller prints
+ * USAGE for `--help` (helpRequested) before calling this.
+ */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
+  const { values } = parseOptions(
+    argv,
+    {
       'kms-latency-ms': { type: 'string', default: '15' },
       's3-latency-ms': { type: 'string', default: '25' },
       'input-mb': { type: 'string', default: '1' },
@@ -100,10 +113,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       phases: { type: 'string', default: '3' },
       'memory-mb': { type: 'string', default: '3' },
       markdown: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean' },
     },
-  });
-  if (values.help) throw new BenchUsageError(USAGE);
+    'bench',
+  );
+  const workloads = values.workloads.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = workloads.filter((name) => !WORKLOADS.some((spec) => spec.name === name));
+  if (unknown.length > 0) {
+    throw new UsageError(`--workloads: no workload ${unknown.map((name) => `"${name}"`).join(', ')}; the workloads are ${WORKLOADS.map((spec) => spec.name).join(', ')}`);
+  }
   const inputMiB = number(values['input-mb'], 'input-mb', 0.05, 3);
   return {
     kmsLatencyMs: number(values['kms-latency-ms'], 'kms-latency-ms', 0, 10_000),
@@ -111,7 +129,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     inputMiB,
     warmup: integer(values.warmup, 'warmup', 0, 100),
     iterations: integer(values.iterations, 'iterations', 1, 1000),
-    workloads: values.workloads.split(',').map((name) => name.trim()).filter(Boolean),
+    workloads,
     perEventRequests: integer(values['per-event-requests'], 'per-event-requests', 1, 100_000),
     coldRuns: integer(values['cold-runs'], 'cold-runs', 0, 100),
     variants: [
@@ -141,14 +159,14 @@ export function parseVariant(spec: string): Variant {
   let s3Concurrency: number | undefined;
   for (const part of spec.split(',').map((item) => item.trim()).filter(Boolean)) {
     const [name, value, ...rest] = part.split('=');
-    if (value === undefined || rest.length > 0) throw new BenchUsageError(`--variant ${spec}: "${part}" is not name=value`);
+    if (value === undefined || rest.length > 0) throw new UsageError(`--variant ${spec}: "${part}" is not name=value`);
     if (name === 'gzip') gzipLevel = integer(value, 'variant gzip', 0, 9);
     else if (name === 'conc') recordConcurrency = integer(value, 'variant conc', 1, 10_000);
     else if (name === 's3conc') s3Concurrency = integer(value, 'variant s3conc', 1, 1000);
-    else throw new BenchUsageError(`--variant ${spec}: unknown setting "${name}" (gzip, conc, s3conc)`);
+    else throw new UsageError(`--variant ${spec}: unknown setting "${name}" (gzip, conc, s3conc)`);
   }
   if (gzipLevel === undefined && recordConcurrency === undefined && s3Concurrency === undefined) {
-    throw new BenchUsageError(`--variant ${spec}: give gzip=<0-9>, conc=<n> and/or s3conc=<n>`);
+    throw new UsageError(`--variant ${spec}: give gzip=<0-9>, conc=<n> and/or s3conc=<n>`);
   }
   return {
     name: spec.replace(/\s+/g, ''),
@@ -161,13 +179,13 @@ export function parseVariant(spec: string): Variant {
 function number(raw: string, name: string, min: number, max: number): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw new BenchUsageError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+    throw new UsageError(`--${name} must be a number from ${min} to ${max}; got "${raw}"`);
   }
   return value;
 }
 
 function integer(raw: string, name: string, min: number, max: number): number {
   const value = number(raw, name, min, max);
-  if (!Number.isInteger(value)) throw new BenchUsageError(`--${name} must be a whole number, got "${raw}"`);
+  if (!Number.isInteger(value)) throw new UsageError(`--${name} must be a whole number; got "${raw}"`);
   return value;
 }

@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import type { FirehoseTransformationResult } from 'aws-lambda';
 import { commandFolder } from '../../../lambda/core/shared/partition';
 import { browse, parseBrowse } from '../../../local/commands/browse';
+import { UsageError } from '../../../local/commands/cli';
 import { PROFILES } from '../../../testkit/das/das-synth';
 import { DEV_KMS_KEY_ARN } from '../../../testkit/aws/dev-key';
 import { planEvents, writeEvents } from '../../../local/commands/events';
@@ -67,6 +68,13 @@ describe('npm run events, then npm run invoke, then npm run browse', () => {
     }
     expect(listing.out).toContain(`Total: ${expected.size} command folders, ${expected.size} objects, ${kept.length} events.`);
 
+    // --date (and --hour) without --command narrow the listing, and its heading says so.
+    const day = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--date', '2026-11-21', '--hour', '12'])!);
+    expect(day.out.split('\n')[0]).toBe(`Audit log in bucket ${aws.bucket} at ${aws.s3Endpoint}, only 2026-11-21 hour 12 (UTC):`);
+    expect(day.out).toContain(`Total: ${expected.size} command folders`);
+    const otherDay = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--command', 'select', '--hour', '3', '--date', '2026-11-22', '--format', 'ndjson'])!);
+    expect(otherDay).toEqual({ out: '', note: `No events under events/command=SELECT/date=2026-11-22/hour=03/ in ${aws.bucket} at ${aws.s3Endpoint}.` });
+
     const table = await browse(parseBrowse(['--endpoint', aws.s3Endpoint, '--bucket', aws.bucket, '--command', 'login succeeded', '--date', '2026-11-21', '--hour', '12', '--format', 'table'])!);
     const rows = table.out.trim().split('\n');
     expect(rows[0]).toMatch(/^logTime\s+command\s+dbUserName\s+databaseName\s+class\s+objectName\s+commandText$/);
@@ -97,10 +105,11 @@ describe('npm run events, then npm run invoke, then npm run browse', () => {
     expect(okEvents(response).every((item) => item.clusterId === resourceId)).toBe(true);
   });
 
-  it('says where to look when there is no local audit log yet', async () => {
-    const result = await browse(parseBrowse(['--dir', join(dir, 'nothing-here')])!);
-    expect(result.out).toBe('');
-    expect(result.note).toContain('run npm start');
+  it('refuses, saying where to look, a folder that is missing or holds no local audit log yet (exit 2, as query does)', async () => {
+    await expect(browse(parseBrowse(['--dir', join(dir, 'nothing-here')])!)).rejects.toThrow(
+      new UsageError(`there is no folder ${join(dir, 'nothing-here')}: give --dir the folder npm run local keeps its files in (default .local/s3), or run npm start first`),
+    );
+    await expect(browse(parseBrowse(['--dir', dir])!)).rejects.toThrow(`no local audit log in ${join(dir, 'das-firehose-local')} yet: run npm start first`);
   });
 });
 

@@ -56,7 +56,7 @@ describe('npm run events options', () => {
     [['--kms-key-id', 'arn:aws:kms:eu-west-1:111122223333:key/x'], '--kms-key-id needs --resource-id'],
     [['--resource-id', 'my-cluster'], '--resource-id must be an Aurora cluster resource ID (cluster-…) or an RDS instance resource ID (db-…)'],
     [['--engine', 'aurora-mysql', '--resource-id', 'db-ABC'], 'aurora-mysql streams per cluster: give --resource-id cluster-…'],
-    [['--recods', '3'], "Unknown option '--recods'"],
+    [['--recods', '3'], 'unknown option --recods'],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => planEvents(argv)).toThrow(UsageError);
     expect(() => planEvents(argv)).toThrow(message);

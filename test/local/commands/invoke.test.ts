@@ -67,8 +67,8 @@ describe('npm run invoke', () => {
   });
 
   it.each([
-    ['no file argument', [], 'Give a Firehose event file'],
-    ['a missing file', ['/nonexistent/event.json'], 'Cannot read event file /nonexistent/event.json: ENOENT'],
+    ['no file argument', [], 'invoke: give a Firehose event file'],
+    ['a missing file', ['/nonexistent/event.json'], 'invoke: cannot read event file /nonexistent/event.json: ENOENT'],
   ])('exits 2 with a clear message for %s', async (_name, args, message) => {
     const { code, stdout, stderr } = await invoke(args, aws.env);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });

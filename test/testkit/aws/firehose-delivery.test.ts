@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { firehoseErrorOutputPrefix, firehoseOkPrefix } from '../../../lib/bucket-layout';
-import { deliverOkRecords, expandPrefix } from '../../../testkit/aws/firehose-delivery';
+import { deliverOkRecords, expandPrefix, runLikeFirehose } from '../../../testkit/aws/firehose-delivery';
 import { s3ClientFor, startLocalAws, type LocalAws } from '../../support/local-aws';
 
 const AT = new Date(Date.UTC(2026, 10, 21, 7, 5, 9));
@@ -58,7 +58,7 @@ describe('deliverOkRecords (Firehose\'s delivery of the transformer\'s answer)',
     const delivery = await deliverOkRecords({ s3, bucket: aws.bucket, resourceId: 'cluster-ABC' }, event, result);
     // r2 is older but Dropped: the object holds r1 and r4, and r1 arrived at 08:00:01.
     expect(delivery?.key).toMatch(
-      /^firehose\/ok\/resource=cluster-ABC\/date=2026-11-21\/hour=08\/das-firehose-cluster-ABC-1-2026-11-21-08-00-01-[0-9a-f-]{36}\.jsonl\.gz$/,
+      /^firehose\/ok\/resource=cluster-ABC\/date=2026-11-21\/hour=08\/das-firehose-cluster-ABC-1-2026-11-21-08-00-01-[0-9a-f]{8}\.jsonl\.gz$/,
     );
     expect(delivery?.records).toBe(2);
     const body = await (await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: delivery?.key }))).Body?.transformToString();
@@ -73,5 +73,31 @@ describe('deliverOkRecords (Firehose\'s delivery of the transformer\'s answer)',
     expect(await deliverOkRecords({ s3, bucket: aws.bucket, resourceId: 'cluster-ABC' }, event, result)).toBeUndefined();
     const after = await s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }));
     expect(after.KeyCount).toBe(before.KeyCount);
+  });
+
+  it('names objects from the batch: the same batch again replaces its own objects, another batch adds its own', async () => {
+    const target = { s3, bucket: aws.bucket, resourceId: 'cluster-RERUN' };
+    const batch = (ids: readonly string[]) =>
+      ({ ...event, records: ids.map((recordId) => ({ recordId, approximateArrivalTimestamp: Date.UTC(2026, 10, 21, 9), data: b64(recordId) })) }) as FirehoseTransformationEvent;
+    const answer = (sent: FirehoseTransformationEvent) => async () => ({
+      result: { records: sent.records.map((record, index) => ({ recordId: record.recordId, result: index === 0 ? ('ProcessingFailed' as const) : ('Ok' as const), data: record.data })) },
+      summary: { failures: [{ recordId: sent.records[0]!.recordId, reason: 'test' }] },
+    });
+    const keys = async (prefix: string) =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: prefix }))).Contents ?? []).map((object) => object.Key).sort();
+
+    const first = batch(['a1', 'a2', 'a3']);
+    const once = await runLikeFirehose(target, first, answer(first));
+    const again = await runLikeFirehose(target, batch(['a1', 'a2', 'a3']), answer(batch(['a1', 'a2', 'a3'])));
+    expect(again.ok?.key).toBe(once.ok?.key);
+    expect(again.failed?.key).toBe(once.failed?.key);
+    expect(await keys('firehose/ok/resource=cluster-RERUN/')).toEqual([once.ok?.key]);
+    expect(await keys('firehose/failed/resource=cluster-RERUN/')).toEqual([once.failed?.key]);
+
+    const other = batch(['b1', 'b2']);
+    const second = await runLikeFirehose(target, other, answer(other));
+    expect(second.ok?.key).not.toBe(once.ok?.key);
+    expect(await keys('firehose/ok/resource=cluster-RERUN/')).toHaveLength(2);
+    expect(await keys('firehose/failed/resource=cluster-RERUN/')).toHaveLength(2);
   });
 });
