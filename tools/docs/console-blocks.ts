@@ -3,8 +3,8 @@
  *
  * In a ```console block a line `$ <command>` is a command (a line ending in `\` goes on on the next),
  * and the lines after it, up to the next `$ ` line, are its expected output. Compared line by line,
- * trailing whitespace ignored: `…` inside a line matches any text, a line that is only `…` matches any
- * number of lines (none included). The command must exit 0 unless its output ends with `(exit N)`.
+ * trailing whitespace ignored: `…` inside a line matches any text, a line that is only `…` (indented or
+ * not) matches any number of lines (none included). The command must exit 0 unless its output ends with `(exit N)`.
  * A line `^C` in the output means: once the lines before it have been printed, press Ctrl-C (SIGINT to
  * the command's process group); the lines after it are what the command prints on its way out.
  * An HTML comment `<!-- docs-check: servers -->` on the line before the fence runs the block the way it
@@ -139,7 +139,7 @@ export interface Mismatch {
 export function compareOutput(expected: readonly string[], actualText: string): Mismatch | undefined {
   const actual = trimTrailingBlank(actualText.replace(/\r\n/g, '\n').split('\n').map((text) => text.trimEnd()));
   const wanted = trimTrailingBlank(expected.map((text) => text.trimEnd()));
-  const patterns = wanted.map((text) => (text === ELLIPSIS ? undefined : linePattern(text)));
+  const patterns = wanted.map((text) => (text.trim() === ELLIPSIS ? undefined : linePattern(text)));
   // Reachable (expected index, actual index) pairs, walked breadth-first: `…` lines make it a glob over lines.
   const seen = new Set<string>();
   let furthest = { expected: 0, actual: 0 };

@@ -28,7 +28,8 @@ export async function scratchCopy(root: string): Promise<{ readonly dir: string;
 export function cleanEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const transformerSettings = /^(AWS_|BUCKET_NAME$|RESOURCE_ID$|KMS_KEY_ARN$|DROP_|MAX_|DATA_KEY_|S3_CONCURRENCY$|SDK_|DECRYPT_FAST_PATH$|ALERT|PRIVILEGED_USERS$|METRICS_NAMESPACE$|POWERTOOLS_|npm_|FORCE_COLOR$|CDK_)/;
   const kept = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !transformerSettings.test(entry[0]));
-  return { ...Object.fromEntries(kept), NO_COLOR: '1' };
+  // The SDK's notice about Node versions depends on the date and the Node running it, not on the docs.
+  return { ...Object.fromEntries(kept), NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 }
 
 /** What a command printed (stdout and stderr as one stream, in order) and how it ended. */
