@@ -38,6 +38,21 @@ describe('README.md and docs/', () => {
     expect(broken).toEqual([]);
   });
 
+  it('run no local command in a ```sh block: what runs without an account is a ```console block the checker runs', () => {
+    // Shown, not run: deploys, the AWS CLI, commands against an account, the test tiers, machine-dependent figures.
+    const localCommand = /^\s*(npm start\b|npm run (--silent )?(browse|query|events|invoke|replay|local|fuzz)\b)/;
+    const needsAccount = /--function |--bucket (?!das-firehose-local)|--kms-key-id arn:aws:kms:(?!us-east-1:000000000000)/;
+    const offending = DOCS.flatMap((file) =>
+      [...read(file).matchAll(/^```sh\n([\s\S]*?)^```/gm)].flatMap((match) =>
+        (match[1] ?? '')
+          .split('\n')
+          .filter((line) => localCommand.test(line) && !needsAccount.test(line))
+          .map((line) => `${file}: ${line}`),
+      ),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it('hold console blocks the checker can read', () => {
     const blocks = DOCS.flatMap((file) => parseConsoleBlocks(read(file), file));
     expect(blocks.length).toBeGreaterThan(10);
