@@ -67,7 +67,7 @@ export interface DasFirehoseSettings {
   readonly alertSqlTextChars?: number;
 }
 
-/** The context keys the app reads, with what each means. README.md (Deploy → Configuration (CDK context)) shows the same table. */
+/** The context keys the app reads, with what each means. docs/configuration.md shows the same table. */
 const STACK_CONTEXT_KEYS = {
   dasStreamArn: 'Required. The activity stream\'s Kinesis stream ARN (…:stream/aws-rds-das-<resourceId>); a comma list for several databases.',
   kmsKeyArn: 'Required. The KMS key ARN the activity stream was started with; one for all streams, or a comma list with one per stream.',

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 /**
  * Memory for the transformer function, in MB: 1769, where Lambda gives one full vCPU.
  *
- * From the benchmark (`npm run bench`, see README "Performance"): the transformer is CPU-bound on one
+ * From the benchmark (`npm run bench`, see docs/performance.md): the transformer is CPU-bound on one
  * thread (about 1.0–1.5 ms of CPU per record unsigned, 5.7 ms for Aurora MySQL's ECDSA-signed suite;
  * I/O is about 70 ms a batch). Below one vCPU a CPU-bound batch costs the same GB-seconds at any size,
  * so 1769 MB costs about what 1024 MB does and finishes 1.7× sooner (a 3 MiB signed batch: ~10 s, not

@@ -41,7 +41,7 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
           `Firehose wrote records to s3://<bucket>/${defaults.FIREHOSE_FAILED_ROOT}: records the transformer answered ` +
           'ProcessingFailed, batches that failed after every retry, or S3 delivery failures. Look at the objects ' +
           'there and at the transformer\'s logs; once the cause is fixed, npm run replay -- --function <ReplayFunctionName ' +
-          'output> re-drives them (README: Re-driving failures).',
+          'output> re-drives them (docs/operations.md: Re-driving failures).',
         metric: new cloudwatch.Metric({
           namespace: 'AWS/S3',
           metricName: 'PutRequests',
