@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CONTEXT_KEYS } from '../../lib/context';
+import { SETTINGS } from '../../lambda/settings/definitions';
 import { parseConsoleBlocks } from '../../tools/docs/console-blocks';
 import { documentedFiles } from '../../tools/docs/check-docs';
 
@@ -101,10 +102,12 @@ describe("docs/configuration.md's table", () => {
     expect([...column(0)].sort()).toEqual(Object.keys(CONTEXT_KEYS).sort());
   });
 
-  it('lists every variable the transformer reads', () => {
-    const read_ = [...read('lambda/config.ts').matchAll(/\(env, '([A-Z][A-Z0-9_]+)'/g)].map((match) => match[1]);
-    expect(read_.length).toBeGreaterThan(15);
-    expect(read_.filter((name) => !column(1).has(name))).toEqual([]);
+  it('lists every setting of the settings contract under its variable and, where it has one, its context key', () => {
+    const settings = Object.values(SETTINGS);
+    expect(settings.filter((setting) => !column(1).has(setting.env)).map((setting) => setting.env)).toEqual([]);
+    const byVariable = new Map(rows.map((cells) => [(cells[1] ?? '').replace(/`/g, ''), (cells[0] ?? '').replace(/`/g, '')]));
+    const wrongKey = settings.filter((setting) => setting.context !== undefined && byVariable.get(setting.env) !== setting.context);
+    expect(wrongKey.map((setting) => `${setting.env}: ${byVariable.get(setting.env)} (contract: ${setting.context})`)).toEqual([]);
   });
 
   it('lists every construct prop, with the fields of queries and alerts', () => {
