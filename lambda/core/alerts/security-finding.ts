@@ -200,8 +200,11 @@ function cap(text: string, max: number): string {
 
 /** A DAS `logTime` as ASFF wants it (`2026-11-21T12:00:00.123Z`), or undefined. */
 export function isoTime(logTime: string | null): string | undefined {
-  const millis = parseLogTime(logTime);
-  return millis === undefined ? undefined : new Date(millis).toISOString();
+  const seconds = parseLogTime(logTime);
+  if (seconds === undefined) return undefined;
+  // parseLogTime keeps whole seconds; Security Hub keeps milliseconds (it rounds finer fractions).
+  const fraction = /:\d{2}[.,](\d+)/.exec(logTime ?? '')?.[1] ?? '';
+  return new Date(seconds + Number(fraction.padEnd(3, '0').slice(0, 3))).toISOString();
 }
 
 /**
@@ -209,10 +212,11 @@ export function isoTime(logTime: string | null): string | undefined {
  * time (the document's `writtenAt`). Stands in for the time of a summary alert.
  */
 export function stableTimeOf(alerts: readonly Alert[], otherwise: string): string {
-  let latest: number | undefined;
+  let latest: string | undefined;
   for (const alert of alerts) {
-    const millis = parseLogTime(alert.details.logTime);
-    if (millis !== undefined && (latest === undefined || millis > latest)) latest = millis;
+    const time = isoTime(alert.details.logTime);
+    // ISO times in UTC with milliseconds compare as text.
+    if (time !== undefined && (latest === undefined || time > latest)) latest = time;
   }
-  return latest !== undefined ? new Date(latest).toISOString() : new Date(Date.parse(otherwise)).toISOString();
+  return latest ?? new Date(Date.parse(otherwise)).toISOString();
 }
