@@ -6,6 +6,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
 import { OUTBOX_PREFIX, setAsideKey, type REFUSED_PREFIX, type UNREADABLE_PREFIX } from '../core/alerts/outbox';
 import type { AlertOutbox, OutboxBody, PendingObject } from '../core/alerts/publish-outbox';
 
@@ -51,7 +52,10 @@ export class S3AlertOutbox implements AlertOutbox {
     try {
       this.requests += 1;
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
-      return { text: (await object.Body?.transformToString('utf8')) ?? '', etag: object.ETag ?? '' };
+      const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
+      // Written as plain JSON; a gzipped body (the event store's habit) is read too. A body that does not
+      // gunzip is handed on as it is, and the reader reports it unreadable.
+      return { text: (isGzip(bytes) ? gunzipOr(bytes) : bytes).toString('utf8'), etag: object.ETag ?? '' };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -97,4 +101,17 @@ function isMissing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
+}
+
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function gunzipOr(bytes: Buffer): Buffer {
+  try {
+    // Outbox objects are small (at most 1000 alerts of about 1 KB): a cap keeps a bomb from filling memory.
+    return gunzipSync(bytes, { maxOutputLength: 64 * 1024 * 1024 });
+  } catch {
+    return bytes;
+  }
 }

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3AlertOutbox } from '../../../lambda/adapters/s3-alert-outbox';
 import { LocalAws, s3ClientFor, startLocalAws } from '../../support/local-aws';
@@ -25,5 +26,11 @@ describe('S3AlertOutbox', () => {
     expect(await outbox.remove(KEY, second!.etag)).toBe(true);
     expect(await outbox.list()).toEqual([]);
     expect(await outbox.read(KEY)).toBeUndefined();
+  });
+
+  it('reads a gzipped body as its JSON', async () => {
+    const s3 = s3ClientFor(aws);
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: KEY, Body: gzipSync('{"zipped":true}') }));
+    expect((await new S3AlertOutbox(s3, aws.bucket).read(KEY))?.text).toBe('{"zipped":true}');
   });
 });
