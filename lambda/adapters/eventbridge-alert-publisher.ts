@@ -3,6 +3,7 @@ import { engineOf } from '../core/alerts/activity-vocabulary';
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE, type Alert } from '../core/alerts/alerts';
 import { mapConcurrent } from '../core/shared/concurrency';
 import { parseLogTime } from '../core/shared/partition';
+import type { AlertSink } from '../core/alerts/publish-outbox';
 import type { AlertPublisher } from '../core/transform/ports';
 
 
@@ -25,7 +26,9 @@ export interface PublisherOptions {
  * again, with backoff; what still fails after the attempts fails the publish, and so the batch. (The SDK
  * itself retries requests that fail as a whole: throttling, 5xx, timeouts.)
  */
-export class EventBridgeAlertPublisher implements AlertPublisher {
+export class EventBridgeAlertPublisher implements AlertPublisher, AlertSink {
+  /** Names the target in the alert publisher's reports and metrics. */
+  readonly name = 'eventbridge';
   private calls = 0;
 
   constructor(

@@ -10,6 +10,7 @@ import { LocalLambda, type LocalFunction } from './lambda-endpoint';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
 import { localHandlerEnv } from './local-env';
 import { LocalS3 } from './s3-server';
+import { LocalSecurityHub } from './securityhub-endpoint';
 
 /**
  * A function the local Lambda endpoint hosts, built from the environment that points the SDK at the
@@ -46,6 +47,8 @@ export class LocalAws {
   readonly lambda = new LocalLambda();
   /** Receives the alerts the transformer publishes (the default bus, or any other: like EventBridge, it takes any name). */
   readonly eventBridge = new LocalEventBridge();
+  /** Receives the findings the alert publisher imports (the development account's default product). */
+  readonly securityHub = new LocalSecurityHub();
   /** The proxy between the clients and s3rver, when started with `s3Faults`. */
   s3Proxy?: FaultProxy;
   private s3?: LocalS3;
@@ -59,7 +62,7 @@ export class LocalAws {
     const local = new LocalAws(options);
     const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket] });
-    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start()]);
+    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start(), local.securityHub.start()]);
     if (options.s3Faults) {
       local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
       await local.s3Proxy.start();
@@ -87,6 +90,7 @@ export class LocalAws {
       AWS_ENDPOINT_URL_S3: this.s3Proxy?.endpoint ?? this.s3Endpoint,
       AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: this.eventBridge.endpoint,
+      AWS_ENDPOINT_URL_SECURITYHUB: this.securityHub.endpoint,
       BUCKET_NAME: this.bucket,
     };
   }
@@ -104,7 +108,7 @@ export class LocalAws {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop(), this.eventBridge.stop()]);
+    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop(), this.eventBridge.stop(), this.securityHub.stop()]);
   }
 }
 
