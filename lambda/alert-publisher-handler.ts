@@ -4,6 +4,7 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { SETTINGS } from './settings/definitions';
 import { loadAlertPublisherConfig, type AlertPublisherConfig } from './alert-publisher-config';
 import { EventBridgeAlertPublisher } from './adapters/eventbridge-alert-publisher';
 import { S3AlertOutbox } from './adapters/s3-alert-outbox';
@@ -29,11 +30,11 @@ export type AlertPublisherHandler = (event: AlertPublisherEvent, context?: Alert
 /**
  * The alert publisher's Lambda handler. Invoked by S3 `ObjectCreated` notifications for
  * `alerts/pending/` (publishes the objects named: latency of seconds), and by a schedule every few
- * minutes (sweeps every pending object older than `SWEEP_MIN_AGE_SECONDS`, and measures the backlog).
+ * minutes (sweeps every pending object older than the sweep's minimum age, and measures the backlog).
  * A run whose target fails leaves the objects pending and answers normally: the next sweep sends them
  * again, and the backlog metrics (`AlertsWaiting`, `OldestAlertAgeSeconds`) are what alarms watch.
  *
- * Clients are built once per container; the Security Hub target (`SECURITY_HUB=on`) needs the account
+ * Clients are built once per container; the Security Hub target (when the setting turns it on) needs the account
  * and partition, read from the function's own ARN at the first invocation.
  *
  * @throws ConfigError at the first invocation, naming the setting that is missing or malformed.
@@ -75,7 +76,7 @@ function securityHubSink(config: AlertPublisherConfig, env: Env, context: AlertP
   // arn:<partition>:lambda:<region>:<account>:function:<name>
   const [, partition, , region, accountId] = (context?.invokedFunctionArn ?? '').split(':');
   if (!partition || !accountId || !/^\d{12}$/.test(accountId)) {
-    throw new ConfigError('SECURITY_HUB=on needs the account: the function was invoked without its ARN in the context (invokedFunctionArn)');
+    throw new ConfigError(`${SETTINGS.securityHub.env}=on needs the account: the function was invoked without its ARN in the context (invokedFunctionArn)`);
   }
   const target = {
     accountId,

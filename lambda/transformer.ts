@@ -1,4 +1,3 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -6,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { loadConfig, type Config } from './config';
 import { EncryptionSdkDecrypter } from './adapters/encryption-sdk-decrypter';
-import { EventBridgeAlertPublisher } from './adapters/eventbridge-alert-publisher';
+import { S3AlertOutbox } from './adapters/s3-alert-outbox';
 import { KmsDataKeyProvider } from './adapters/kms-data-key-provider';
 import { RdsProfileDecrypter } from './adapters/rds-profile-decrypter';
 import { S3BatchJournal } from './adapters/s3-batch-journal';
@@ -75,11 +74,9 @@ export function createTransformer(env: Env = process.env, overrides: Transformer
   const dataKeys = new KmsDataKeyProvider(kms, { maxEntries: config.dataKeyCacheSize, ttlSeconds: config.dataKeyCacheTtlSeconds });
   const store = new S3EventStore(s3, config.bucketName, { concurrency: config.s3Concurrency });
   const journal = new S3BatchJournal(s3, config.bucketName);
-  // Only a transformer with rules to match talks to EventBridge (AWS_ENDPOINT_URL_EVENTBRIDGE honoured).
-  const alerts =
-    config.alertRules && config.alertRules.length > 0
-      ? new EventBridgeAlertPublisher(new EventBridgeClient({ requestHandler }), config.alertEventBus, config.bucketName)
-      : undefined;
+  // Alerts wait in the bucket for the alert publisher (lambda/alert-publisher-handler.ts): the transformer
+  // never talks to EventBridge or Security Hub, so neither can hold up or fail the audit log.
+  const alerts = config.alertRules && config.alertRules.length > 0 ? new S3AlertOutbox(s3, config.bucketName) : undefined;
   const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
   const decrypter = config.decryptFastPath ? new RdsProfileDecrypter() : new EncryptionSdkDecrypter();
   const deps: TransformDeps = { settings: config, dataKeys, decrypter, store, journal, ...(alerts ? { alerts } : {}), ...overrides };

@@ -11,7 +11,7 @@ import { parseOptions, runMain } from '../local/commands/cli';
 import { DEV_KMS_KEY_ARN } from '../testkit/aws/dev-key';
 import { PROFILES } from '../testkit/das/das-synth';
 import { LocalAws } from '../testkit/aws/local-aws';
-import { LOCAL_REPLAY_FUNCTION, localFunctions } from '../local/commands/local-functions';
+import { LOCAL_NOTIFICATIONS, LOCAL_REPLAY_FUNCTION, localFunctions } from '../local/commands/local-functions';
 import { shellExports } from '../testkit/aws/local-env';
 
 const USAGE = `Usage: npm run local
@@ -33,7 +33,7 @@ runMain('local', async () => {
     return;
   }
   const s3Directory = join('.local', 's3');
-  const aws = await LocalAws.start({ s3Directory, functions: localFunctions() });
+  const aws = await LocalAws.start({ s3Directory, functions: localFunctions(), notifications: LOCAL_NOTIFICATIONS });
   process.stdout.write(
     [
       `Local S3 (s3rver) at ${aws.s3Endpoint}, bucket ${aws.bucket}, files in ${s3Directory}/${aws.bucket}/`,

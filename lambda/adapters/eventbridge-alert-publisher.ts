@@ -4,7 +4,6 @@ import { ALERT_DETAIL_TYPE, ALERT_SOURCE, type Alert } from '../core/alerts/aler
 import { mapConcurrent } from '../core/shared/concurrency';
 import { parseLogTime } from '../core/shared/partition';
 import type { AlertSink } from '../core/alerts/publish-outbox';
-import type { AlertPublisher } from '../core/transform/ports';
 
 
 /** PutEvents takes at most 10 entries and 256 KB a request. */
@@ -26,7 +25,7 @@ export interface PublisherOptions {
  * again, with backoff; what still fails after the attempts fails the publish, and so the batch. (The SDK
  * itself retries requests that fail as a whole: throttling, 5xx, timeouts.)
  */
-export class EventBridgeAlertPublisher implements AlertPublisher, AlertSink {
+export class EventBridgeAlertPublisher implements AlertSink {
   /** Names the target in the alert publisher's reports and metrics. */
   readonly name = 'eventbridge';
   private calls = 0;

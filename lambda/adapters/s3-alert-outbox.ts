@@ -4,11 +4,13 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { OUTBOX_PREFIX, setAsideKey, type REFUSED_PREFIX, type UNREADABLE_PREFIX } from '../core/alerts/outbox';
 import type { AlertOutbox, OutboxBody, PendingObject } from '../core/alerts/publish-outbox';
+import type { AlertOutboxWriter } from '../core/transform/ports';
 
 /**
  * The alert outbox in the audit bucket: pending objects under `alerts/pending/`, published ones deleted,
@@ -21,8 +23,9 @@ import type { AlertOutbox, OutboxBody, PendingObject } from '../core/alerts/publ
  * object count for nothing a reader needs. In a versioned bucket the deleted object's last version is
  * still there until the bucket's noncurrent-version expiry.
  */
-export class S3AlertOutbox implements AlertOutbox {
+export class S3AlertOutbox implements AlertOutbox, AlertOutboxWriter {
   private requests = 0;
+  private puts = 0;
 
   constructor(
     private readonly s3: S3Client,
@@ -32,6 +35,18 @@ export class S3AlertOutbox implements AlertOutbox {
   /** S3 requests sent since this outbox was built. */
   get s3Calls(): number {
     return this.requests;
+  }
+
+  /** The transformer's side: writes a batch's outbox object (plain JSON; the publisher reads it). */
+  async put(key: string, body: string, signal?: AbortSignal): Promise<void> {
+    this.requests += 1;
+    this.puts += 1;
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }), signal ? { abortSignal: signal } : {});
+  }
+
+  /** Outbox objects written since this outbox was built. */
+  get putCalls(): number {
+    return this.puts;
   }
 
   async list(signal?: AbortSignal): Promise<PendingObject[]> {

@@ -53,6 +53,8 @@ export const MAX_ALERT_SQL_TEXT_CHARS = 4096;
 /** Node's largest Buffer: a record cap above it could never be honoured. */
 const MAX_BUFFER_BYTES = 2 ** 32;
 
+const DATABASE_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(cluster|db):[A-Za-z][A-Za-z0-9-]{0,62}$/;
+
 const KMS_KEY_EXAMPLE = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /**
@@ -187,6 +189,48 @@ export const SETTINGS = {
     description: 'The EventBridge bus alerts go to, a name or an ARN',
     example: 'default',
     defaultText: 'default',
+  }),
+  securityHub: onOff({
+    env: 'SECURITY_HUB',
+    context: 'securityHub',
+    prop: 'alerts.securityHub',
+    description: 'Whether the alert publisher also sends each alert to AWS Security Hub as a finding',
+    example: 'on',
+    fallback: false,
+    meaning: 'whether alerts also go to Security Hub as findings',
+  }),
+  databaseArns: {
+    env: 'DATABASE_ARNS',
+    prop: 'activityStreams',
+    description: 'The databases\' ARNs by resource ID, `<resourceId>=<arn>` pairs: the resources of Security Hub findings',
+    example: 'cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ=arn:aws:rds:eu-west-1:123456789012:cluster:orders',
+    defaultText: 'none (findings name the resource ID)',
+    read(env) {
+      const arns: Record<string, string> = {};
+      for (const pair of commaList(rawSetting(env, 'DATABASE_ARNS'))) {
+        const at = pair.indexOf('=');
+        const id = pair.slice(0, at).trim();
+        const arn = pair.slice(at + 1).trim();
+        if (at < 0 || !isResourceId(id) || !DATABASE_ARN.test(arn)) {
+          throw new ConfigError(
+            `DATABASE_ARNS must list <resourceId>=<arn> pairs separated by commas, e.g. DATABASE_ARNS=cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ=arn:aws:rds:eu-west-1:123456789012:cluster:orders; "${pair.slice(0, 120)}" is not one`,
+          );
+        }
+        arns[id] = arn;
+      }
+      return arns;
+    },
+    write: (arns) => {
+      const pairs = Object.entries(arns).map(([id, arn]) => `${id}=${arn}`);
+      return pairs.length > 0 ? pairs.join(',') : undefined;
+    },
+  } as Setting<Readonly<Record<string, string>>>,
+  sweepMinAgeSeconds: positiveInt({
+    env: 'SWEEP_MIN_AGE_SECONDS',
+    description: 'The alert publisher\'s scheduled sweep leaves outbox objects younger than this to their S3 notification',
+    example: '60',
+    fallback: () => 60,
+    allowZero: true,
   }),
 } as const;
 

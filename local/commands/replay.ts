@@ -7,7 +7,7 @@ import { ConfigError } from '../../lambda/core/shared/errors';
 import type { ReplayRequest as FunctionRequest } from '../../lambda/replay-handler';
 import { createReplayer } from '../../lambda/replayer';
 import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
-import { localFunctions } from './local-functions';
+import { LOCAL_NOTIFICATIONS, localFunctions } from './local-functions';
 import { localHandlerEnv } from '../../testkit/aws/local-env';
 import { captureOutput } from './capture-output';
 import { CommandError, parseOptions, settingsError, UsageError } from './cli';
@@ -119,11 +119,16 @@ export async function runReplay(command: ReplayCommand, progress?: ReplayProgres
   if (where.kind === 'function') return replayInFunction(where.name, command, progress);
   if (where.kind === 'bucket') return replayHere({ ...process.env, BUCKET_NAME: where.bucket }, command.options, progress);
   // The local bucket, with the servers npm start uses; the transformer's log lines go to a file, as npm start's do.
-  const aws = await LocalAws.start({ s3Directory: where.directory, functions: localFunctions() });
+  const aws = await LocalAws.start({ s3Directory: where.directory, functions: localFunctions(), notifications: LOCAL_NOTIFICATIONS });
   try {
     const env = localHandlerEnv(aws.env);
     const { value, lines } = await captureOutput(() =>
-      withEnv(env, () => replayHere(env, command.options, progress)).then(
+      // The replayed batches' alerts go out through the alert publisher, as the stack's do: let it finish.
+      withEnv(env, async () => {
+        const report = await replayHere(env, command.options, progress);
+        await aws.settled();
+        return report;
+      }).then(
         (report) => ({ report }),
         (error: unknown) => ({ error }),
       ),

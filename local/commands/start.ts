@@ -9,6 +9,7 @@ import { invokeTransformer, readEventFile } from './invoke';
 import { resourceIdFromStreamArn } from '../../lambda/core/shared/resource';
 import { runLikeFirehose, type FirehoseDelivery } from '../../testkit/aws/firehose-delivery';
 import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
+import { LOCAL_NOTIFICATIONS, localFunctions } from './local-functions';
 import { localHandlerEnv } from '../../testkit/aws/local-env';
 
 /**
@@ -89,7 +90,7 @@ export async function runStart(options: StartOptions = {}): Promise<StartResult>
   await mkdir(dataDir, { recursive: true });
   await writeFile(logFile, '');
 
-  const aws = await LocalAws.start({ s3Directory });
+  const aws = await LocalAws.start({ s3Directory, functions: localFunctions(), notifications: LOCAL_NOTIFICATIONS });
   const s3 = new S3Client({
     endpoint: aws.s3Endpoint,
     region: aws.env.AWS_REGION,
@@ -107,6 +108,8 @@ export async function runStart(options: StartOptions = {}): Promise<StartResult>
       results.push(result);
       options.progress?.({ phase: 'done', index, total: files.length, file, seconds: (Date.now() - started) / 1000 });
     }
+    // The alert publisher runs on the outbox's notifications, as in the stack: let it finish.
+    await aws.settled();
     const tree = await auditLogTree(s3, aws.bucket);
     const alerts = aws.eventBridge.events.map((event) => event.detail);
     const alertsFile = join(dataDir, 'alerts.ndjson');

@@ -103,7 +103,7 @@ describe("docs/configuration.md's table", () => {
   });
 
   it('lists every setting of the settings contract under its variable and, where it has one, its context key', () => {
-    const settings = Object.values(SETTINGS);
+    const settings = Object.values(SETTINGS) as ReadonlyArray<{ readonly env: string; readonly context?: string }>;
     expect(settings.filter((setting) => !column(1).has(setting.env)).map((setting) => setting.env)).toEqual([]);
     const byVariable = new Map(rows.map((cells) => [(cells[1] ?? '').replace(/`/g, ''), (cells[0] ?? '').replace(/`/g, '')]));
     const wrongKey = settings.filter((setting) => setting.context !== undefined && byVariable.get(setting.env) !== setting.context);

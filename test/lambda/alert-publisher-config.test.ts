@@ -18,8 +18,8 @@ describe('loadAlertPublisherConfig', () => {
 
   it.each([
     [{}, /^BUCKET_NAME is not set: .* e\.g\. BUCKET_NAME=my-audit-bucket$/],
-    [{ BUCKET_NAME: 'a', SECURITY_HUB: 'yes' }, /^SECURITY_HUB must be on or off: .* e\.g\. SECURITY_HUB=on; got "yes"$/],
-    [{ BUCKET_NAME: 'a', DATABASE_ARNS: 'cluster-ABC=orders' }, /^DATABASE_ARNS must list resourceId=ARN pairs .* e\.g\. DATABASE_ARNS=cluster-/],
+    [{ BUCKET_NAME: 'a', SECURITY_HUB: 'yes' }, /^SECURITY_HUB must be on or off .* e\.g\. SECURITY_HUB=on; got "yes"$/],
+    [{ BUCKET_NAME: 'a', DATABASE_ARNS: 'cluster-ABC=orders' }, /^DATABASE_ARNS must list <resourceId>=<arn> pairs .* e\.g\. DATABASE_ARNS=cluster-/],
     [{ BUCKET_NAME: 'a', SWEEP_MIN_AGE_SECONDS: '-1' }, /^SWEEP_MIN_AGE_SECONDS must be a whole number .* e\.g\. SWEEP_MIN_AGE_SECONDS=60; got "-1"$/],
   ])('refuses %j naming the variable and an example', (env, message) => {
     expect(() => loadAlertPublisherConfig(env)).toThrow(expect.objectContaining({ name: 'ConfigError', message: expect.stringMatching(message) }));

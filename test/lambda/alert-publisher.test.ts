@@ -18,7 +18,7 @@ import { ALL_RULES, ENGINES, sampleAlerts } from '../support/sample-alerts';
 
 let aws: LocalAws;
 beforeEach(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalAws({ notifications: [] });
 });
 afterEach(() => aws.stop());
 

@@ -4,14 +4,18 @@ import { syntheticEvents } from '../../testkit/das/activity-events';
 import { firehoseEvent, mintDasRecord, PROFILES } from '../../testkit/das/das-synth';
 import { MAX_ALERTS_PER_BATCH } from '../../lambda/core/alerts/alerts';
 import { capturingLogs, quietly } from '../support/logs';
-import { invokeLocal, LocalAws, mintBatch, rawObjectText, startLocalAws, storedObjects } from '../support/local-aws';
+import { invokeLocal, LocalAws, mintBatch, rawObjectText, s3ClientFor, startLocalAws, storedObjects, withEnv } from '../support/local-aws';
+import { createAlertPublisherHandler } from '../../lambda/alert-publisher-handler';
+import { OUTBOX_PREFIX } from '../../lambda/core/alerts/outbox';
+import { listObjects } from '../../local/audit-log/reader';
+import { localHandlerEnv } from '../../testkit/aws/local-env';
 
 /**
  * Alerts end to end on loopback: the shipped handler, the local KMS endpoint and S3 server, and the
  * local EventBridge endpoint (which validates PutEvents as EventBridge does, and fails entries,
  * requests or everything on demand). What a security team relies on: every match arrives on the bus,
- * points at its stored event, carries no SQL, and is never lost: when it cannot be published the batch
- * fails and its retry raises the same ids.
+ * points at its stored event, carries no SQL, and is never lost: it waits in the bucket's outbox until
+ * the alert publisher gets it onto the bus, and storing the audit log never waits for the bus.
  */
 
 type Event = Record<string, unknown>;
@@ -22,6 +26,12 @@ beforeEach(async () => {
   aws = await startLocalAws();
 });
 afterEach(() => aws.stop());
+
+/** What the stack's schedule does every few minutes: the alert publisher sweeps every pending outbox object. */
+function sweep(): Promise<unknown> {
+  const env = { ...localHandlerEnv(aws.env), SWEEP_MIN_AGE_SECONDS: '0' };
+  return quietly(() => withEnv(env, () => createAlertPublisherHandler(env)({}, { getRemainingTimeInMillis: () => 60_000, invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sweep' })));
+}
 
 /** The sensitive events of a PostgreSQL batch, by the samples' words (the rules' own test checks the words). */
 function sensitive(events: Event[][]): Event[] {
@@ -79,36 +89,36 @@ describe('alerts on the bus', () => {
     expect(aws.eventBridge.putEventsCalls).toBeGreaterThan(Math.ceil(expected.length / 10));
   });
 
-  it('fails the invocation when alerts cannot be published, removes its objects, and the retry publishes the same ids', async () => {
-    // At most 4 requests of 10, all in flight at once: every entry fails its four attempts but the last 5 to be answered.
+  it('answers every record and stores every event once while the bus refuses entries; the next sweep delivers every alert, ids unchanged', async () => {
     const { event, expected } = await batchWithAlerts(3);
-    expect(expected.length).toBeLessThanOrEqual(40);
-    aws.eventBridge.failNextEntries(expected.length * 4 - 5);
-    await expect(quietly(() => invokeLocal(aws, event))).rejects.toThrow(/Could not publish the batch's \d+ alerts .*EventBridge refused .* Firehose will retry the batch/);
-    const early = new Set(aws.eventBridge.events.map((alert) => String(alert.detail.alertId)));
-    expect(early.size).toBe(5);
-    expect(await storedObjects(aws)).toEqual([]);
-
-    // Firehose retries the batch: every alert arrives, those that had arrived with the same ids.
-    aws.eventBridge.clear();
+    // The notified publisher's requests fail, every entry, every attempt: the bus refuses for a while.
+    aws.eventBridge.failNextEntries(1_000);
     const result = await quietly(() => invokeLocal(aws, event));
     expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
-    const ids = aws.eventBridge.events.map((alert) => String(alert.detail.alertId));
-    expect(ids).toHaveLength(expected.length);
-    for (const id of early) expect(ids).toContain(id);
-    const stored = (await storedObjects(aws)).flatMap((object) => object.events);
-    expect(stored).toHaveLength(3 * 20);
+    expect((await storedObjects(aws)).flatMap((object) => object.events)).toHaveLength(3 * 20);
+    expect(aws.eventBridge.events).toEqual([]);
+    const pending = (await listObjects(s3ClientFor(aws), aws.bucket, OUTBOX_PREFIX)).map((object) => object.key);
+    expect(pending).toHaveLength(1);
+
+    // The bus answers again: the scheduled sweep sends what waited, the same alert ids the rules raise.
+    aws.eventBridge.clear();
+    const report = (await sweep()) as { alertsPublished: number; waiting: number };
+    expect(report).toMatchObject({ alertsPublished: expected.length, waiting: 0 });
+    expect(aws.eventBridge.events.map((alert) => String(alert.detail.command)).sort()).toEqual(expected.map((e) => String(e.command)).sort());
+    expect(await listObjects(s3ClientFor(aws), aws.bucket, OUTBOX_PREFIX)).toEqual([]);
   });
 
-  it('fails the invocation during an outage of the bus, and publishes once it is back', async () => {
+  it('keeps storing the audit log during an outage of the bus, and delivers every alert at least once when it is back', async () => {
     const { event, expected } = await batchWithAlerts();
     aws.eventBridge.down = true;
-    await expect(quietly(() => invokeLocal(aws, event, { SDK_REQUEST_TIMEOUT_MS: '2000' }))).rejects.toThrow(/Could not publish the batch's \d+ alerts/);
+    const result = await quietly(() => invokeLocal(aws, event, { SDK_REQUEST_TIMEOUT_MS: '2000' }));
+    expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
     expect(aws.eventBridge.events).toEqual([]);
-    expect(await storedObjects(aws)).toEqual([]);
+    expect((await storedObjects(aws)).flatMap((object) => object.events).length).toBeGreaterThan(0);
     aws.eventBridge.down = false;
-    await quietly(() => invokeLocal(aws, event));
-    expect(aws.eventBridge.events).toHaveLength(expected.length);
+    await sweep();
+    const ids = new Set(aws.eventBridge.events.map((alert) => String(alert.detail.alertId)));
+    expect(ids.size).toBe(expected.length);
   });
 
   it('sends at most 1,000 alerts of a batch one by one and sums up the rest per rule, the metric counting every match', async () => {
@@ -159,7 +169,7 @@ describe('metrics in the log (CloudWatch Embedded Metric Format)', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } });
     expect(emf.length).toBeGreaterThan(0);
     const dimensions = new Set(emf.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((metric) => metric.Dimensions.flat())));
-    expect([...dimensions].sort()).toEqual(['Class', 'Resource', 'Rule', 'service']);
+    expect([...dimensions].sort()).toEqual(['Class', 'Resource', 'Rule', 'Target', 'service']);
     for (const line of emf) {
       expect(line._aws.CloudWatchMetrics[0]?.Namespace).toBe('DasFirehose');
       // No user, host or SQL anywhere in a metrics line.

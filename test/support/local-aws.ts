@@ -6,12 +6,17 @@ import { syntheticEvents } from '../../testkit/das/activity-events';
 import { listObjects, readEvents } from '../../local/audit-log/reader';
 import { firehoseEvent, mintDasRecord, PROFILES, type Engine, type MintKey } from '../../testkit/das/das-synth';
 import { LocalAws, withEnv, type LocalAwsOptions } from '../../testkit/aws/local-aws';
+import { LOCAL_NOTIFICATIONS, localFunctions } from '../../local/commands/local-functions';
 
 export { LocalAws, withEnv };
 
 /** Starts the loopback KMS endpoint and S3 server used by integration tests. */
+/**
+ * Starts the loopback endpoints used by integration tests, hosting the functions the stack deploys
+ * (the replay function and the alert publisher, which new outbox objects invoke) unless told otherwise.
+ */
 export function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
-  return LocalAws.start(options);
+  return LocalAws.start({ functions: localFunctions(), notifications: LOCAL_NOTIFICATIONS, ...options });
 }
 
 /** A real S3 client for the local server, for reading back what the handler wrote. */
@@ -25,13 +30,16 @@ export function s3ClientFor(aws: LocalAws): S3Client {
 }
 
 /** Runs the shipped handler (built from the given settings on top of the local endpoints) on an event. */
-export function invokeLocal(
+export async function invokeLocal(
   aws: LocalAws,
   event: FirehoseTransformationEvent,
   settings: Record<string, string> = {},
 ): Promise<FirehoseTransformationResult> {
   const env = { ...aws.env, ...settings };
-  return withEnv(env, () => createHandler(env)(event));
+  const result = await withEnv(env, () => createHandler(env)(event));
+  // What the outbox's notification set going (the alert publisher) finishes before the caller looks.
+  await aws.settled();
+  return result;
 }
 
 export interface BatchSpec {

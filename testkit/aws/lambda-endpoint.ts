@@ -15,7 +15,7 @@ import { LoopbackEndpoint } from './loopback-endpoint';
 
 export interface LocalFunction {
   /** The handler, as Lambda calls it: the parsed payload and a context. */
-  readonly handler: (payload: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<unknown>;
+  readonly handler: (payload: unknown, context: { getRemainingTimeInMillis(): number; readonly invokedFunctionArn?: string }) => Promise<unknown>;
   /** @default 15 minutes */
   readonly timeoutMs?: number;
 }
@@ -47,6 +47,21 @@ export class LocalLambda extends LoopbackEndpoint {
   /** Adds a function under `name`. */
   register(name: string, fn: LocalFunction): void {
     this.functions.set(name, fn);
+  }
+
+  /**
+   * Runs `name` as an AWS service invokes it asynchronously (an S3 notification, a schedule): in this
+   * process, with the function's context, counted like any invocation. Rejects with the handler's error.
+   */
+  async invokeEvent(name: string, payload: unknown): Promise<unknown> {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`Function not found: ${name}`);
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    const ends = Date.now() + (fn.timeoutMs ?? 15 * 60_000);
+    return fn.handler(payload, {
+      getRemainingTimeInMillis: () => Math.max(0, ends - Date.now()),
+      invokedFunctionArn: `arn:aws:lambda:${this.region}:${this.account}:function:${name}`,
+    });
   }
 
   /** Invocations of `name` since start. */
@@ -85,7 +100,10 @@ export class LocalLambda extends LoopbackEndpoint {
       const ends = Date.now() + (fn.timeoutMs ?? 15 * 60_000);
       const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
       try {
-        const result = await fn.handler(payload, { getRemainingTimeInMillis: () => Math.max(0, ends - Date.now()) });
+        const result = await fn.handler(payload, {
+          getRemainingTimeInMillis: () => Math.max(0, ends - Date.now()),
+          invokedFunctionArn: `arn:aws:lambda:${this.region}:${this.account}:function:${name}`,
+        });
         response.writeHead(200, headers);
         response.end(result === undefined ? 'null' : JSON.stringify(result));
       } catch (error) {

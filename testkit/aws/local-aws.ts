@@ -9,7 +9,7 @@ import { FaultProxy } from './fault-proxy';
 import { LocalLambda, type LocalFunction } from './lambda-endpoint';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
 import { localHandlerEnv } from './local-env';
-import { LocalS3 } from './s3-server';
+import { LocalS3, type S3Notification } from './s3-server';
 import { LocalSecurityHub } from './securityhub-endpoint';
 
 /**
@@ -34,6 +34,11 @@ export interface LocalAwsOptions extends LocalKmsOptions {
   readonly s3Faults?: boolean;
   /** The functions the local Lambda endpoint hosts, by name. @default none */
   readonly functions?: Readonly<Record<string, HostedFunction>>;
+  /**
+   * S3 event notifications of the bucket, as the stack configures them: objects created under `prefix`
+   * (and ending in `suffix`) invoke the hosted function named, in the background (see `settled`).
+   */
+  readonly notifications?: ReadonlyArray<{ readonly prefix: string; readonly suffix?: string; readonly function: string }>;
 }
 
 /**
@@ -61,12 +66,16 @@ export class LocalAws {
   static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
     const local = new LocalAws(options);
     const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
-    local.s3 = new LocalS3({ directory, buckets: [local.bucket] });
+    local.s3 = new LocalS3({ directory, buckets: [local.bucket], onEvent: (event) => local.notify(event, options.notifications ?? []) });
     await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start(), local.securityHub.start()]);
     if (options.s3Faults) {
       local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
       await local.s3Proxy.start();
     }
+    // While the world runs, the process's SDK settings point at it: functions the bucket's notifications
+    // invoke run in the background, beside whatever scope set its own variables for a call (withEnv),
+    // and an SDK client resolves its region, endpoint and credentials lazily, at its first request.
+    local.restoreEnv = applyEnv({ ...local.env, AWS_DEFAULT_REGION: local.env.AWS_REGION });
     // Hosted functions run with the handler's settings (the same as the transformer's, as in the stack).
     const env = localHandlerEnv(local.env);
     for (const [name, hosted] of Object.entries(options.functions ?? {})) {
@@ -77,6 +86,34 @@ export class LocalAws {
       });
     }
     return local;
+  }
+
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Failures of notified functions, by function name: S3 would retry them; here they are kept for a look. */
+  readonly notificationErrors: Array<{ readonly function: string; readonly error: unknown }> = [];
+  /** What the notified functions answered, in the order they finished. */
+  readonly notificationResults: Array<{ readonly function: string; readonly result: unknown }> = [];
+
+  /** Invokes the functions a notification of the bucket is configured for, as S3 does (asynchronously). */
+  private notify(event: S3Notification, notifications: NonNullable<LocalAwsOptions['notifications']>): void {
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated') || record.s3.bucket.name !== this.bucket) continue;
+      const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+      for (const notification of notifications) {
+        if (!key.startsWith(notification.prefix) || (notification.suffix && !key.endsWith(notification.suffix))) continue;
+        const run = this.lambda
+          .invokeEvent(notification.function, { Records: [record] })
+          .then((result) => this.notificationResults.push({ function: notification.function, result }))
+          .catch((error: unknown) => this.notificationErrors.push({ function: notification.function, error }))
+          .finally(() => this.inFlight.delete(run));
+        this.inFlight.add(run);
+      }
+    }
+  }
+
+  /** Resolves once every function invoked by a notification so far has finished (and those they caused). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   /** The SDK's standard settings for these endpoints, plus the handler's BUCKET_NAME. */
@@ -107,20 +144,31 @@ export class LocalAws {
     return { plaintext, blob: this.kms.seal(keyArn, plaintext, encryptionContextFor(resourceId)).toString('base64') };
   }
 
+  private restoreEnv?: () => void;
+
   async stop(): Promise<void> {
+    await this.settled();
+    this.restoreEnv?.();
+    this.restoreEnv = undefined;
     await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop(), this.eventBridge.stop(), this.securityHub.stop()]);
   }
 }
 
 /** Sets variables for the duration of `fn` (the handler and SDK read process.env), then restores them. */
 export async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-  apply(env);
+  const restore = applyEnv(env);
   try {
     return await fn();
   } finally {
-    apply(saved);
+    restore();
   }
+}
+
+/** Sets variables (undefined unsets one) and returns what puts them back as they were. */
+function applyEnv(env: Record<string, string | undefined>): () => void {
+  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  apply(env);
+  return () => apply(saved);
 }
 
 function apply(env: Record<string, string | undefined>): void {

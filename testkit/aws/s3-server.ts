@@ -27,6 +27,13 @@ export interface LocalS3Options {
   /** Buckets to create at start (existing ones and their objects are kept). */
   readonly buckets: readonly string[];
   readonly port?: number;
+  /** Told of every S3 event notification s3rver raises (ObjectCreated:Put, ObjectRemoved:Delete, …). */
+  readonly onEvent?: (event: S3Notification) => void;
+}
+
+/** An S3 event notification as S3 sends it to Lambda (the part the local tools read). */
+export interface S3Notification {
+  readonly Records: ReadonlyArray<{ readonly eventName: string; readonly s3: { readonly bucket: { readonly name: string }; readonly object: { readonly key: string } } }>;
 }
 
 /**
@@ -49,6 +56,10 @@ export class LocalS3 {
       directory: this.options.directory,
       configureBuckets: this.options.buckets.map((name) => ({ name })),
     });
+    if (this.options.onEvent) {
+      const onEvent = this.options.onEvent;
+      (this.server as unknown as { on(name: 'event', listener: (event: S3Notification) => void): void }).on('event', (event) => onEvent(event));
+    }
     const { port } = await this.server.run();
     this.url = `http://127.0.0.1:${port}`;
     return this.url;

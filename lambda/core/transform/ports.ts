@@ -1,4 +1,3 @@
-import type { Alert } from '../alerts/alerts';
 import type { EncryptionContext, JournalEntry } from '../shared/ports';
 
 export type { EncryptionContext, JournalEntry } from '../shared/ports';
@@ -70,12 +69,11 @@ export interface BatchJournal {
   /** Makes the entry durable under each of its arrival hours; rejects (failing the batch before anything is stored) otherwise. */
   write(entry: JournalEntry, signal?: AbortSignal): Promise<void>;
 }
-/** Where alerts go: an EventBridge bus, in the account. */
-export interface AlertPublisher {
-  /**
-   * Publishes every alert, retrying what fails; rejects when some could not be published after the
-   * retries, or as soon as `signal` aborts. The batch then fails and Firehose retries it: an alert is
-   * never silently lost (and the retry raises the same alert ids).
-   */
-  publish(alerts: readonly Alert[], signal?: AbortSignal): Promise<void>;
+/**
+ * Where a batch's alerts wait for the alert publisher: one object per batch next to its events (the
+ * outbox, `alerts/pending/…`). Writing it is part of storing the batch; publishing is not.
+ */
+export interface AlertOutboxWriter {
+  /** Makes the object durable (overwriting the same key); rejects when S3 could not answer or `signal` aborts. */
+  put(key: string, body: string, signal?: AbortSignal): Promise<void>;
 }

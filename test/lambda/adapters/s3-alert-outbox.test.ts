@@ -6,7 +6,7 @@ import { LocalAws, s3ClientFor, startLocalAws } from '../../support/local-aws';
 /** The outbox on the local S3 server: what the publisher relies on when it removes and sets aside. */
 let aws: LocalAws;
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startLocalAws({ notifications: [] });
 });
 afterAll(() => aws.stop());
 

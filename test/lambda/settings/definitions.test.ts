@@ -37,6 +37,9 @@ const SAMPLE: Required<SettingValues> = {
   alertCustomRules: [{ id: 'audit-touched', severity: 'HIGH', description: 'd', when: { field: 'objectName', startsWith: ['audit.'] } }],
   alertSqlTextChars: 200,
   alertEventBus: 'arn:aws:events:us-east-1:123456789012:event-bus/alerts',
+  securityHub: true,
+  databaseArns: { 'cluster-A': 'arn:aws:rds:us-east-1:123456789012:cluster:orders' },
+  sweepMinAgeSeconds: 0,
 };
 
 describe('the settings contract', () => {

@@ -1,0 +1,74 @@
+import type { Alert } from '../alerts/alerts';
+import { alertOutboxKey, outboxDocument, serializeOutbox } from '../alerts/outbox';
+import { BatchFailure } from '../shared/errors';
+import { gzipLines } from '../shared/ndjson';
+import { objectKey } from '../shared/partition';
+import type { DeadlineSignal } from './batch-turns';
+import type { AlertOutboxWriter, EventStore, StoredObject } from './ports';
+
+/** How long a rollback may take by default: a handful of DeleteObject calls in parallel. */
+export const DEFAULT_ROLLBACK_MS = 5_000;
+
+/** What the writes of one batch need. */
+export interface BatchWrite {
+  /** Event lines by folder (`events/command=…/date=…/hour=…/`), in record then event order. */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** The batch's object name: every object of the batch ends in it, and so does its outbox object. */
+  readonly name: string;
+  readonly resourceId: string;
+  /** Resolves once the journal entry is durable (none for a batch with nothing to store). */
+  readonly journal: Promise<void> | undefined;
+  /** The batch's alerts: written to the outbox once its events are stored. */
+  readonly alerts: readonly Alert[];
+  readonly store: EventStore;
+  /** Where alerts wait for the alert publisher; none when no rule is in force. */
+  readonly outbox?: AlertOutboxWriter;
+  readonly gzipLevel?: number;
+  readonly stop: DeadlineSignal;
+  readonly rollbackMs?: number;
+  readonly now: () => number;
+}
+
+/**
+ * Writes the batch after its journal entry: the event objects, then (only once every one is durable)
+ * the batch's alerts as one outbox object, so an alert never points at an event not yet stored. Alerts
+ * leave the bucket through the alert publisher, which the batch never waits for: storing the audit log
+ * depends on S3 alone. On failure, removes what this attempt may have written (every object whose write
+ * started, the outbox object included) and rejects with a message that says what is left.
+ */
+export async function writeBatch(write: BatchWrite): Promise<StoredObject[]> {
+  const started: string[] = [];
+  try {
+    await write.journal;
+    // Each object is compressed on the pool and handed to the store as soon as it is ready, so the
+    // first PUTs are in flight while the larger groups still compress.
+    const objects = await write.store.putAll(
+      [...write.groups].map(([folder, lines]) => async (): Promise<StoredObject> => {
+        const key = objectKey(folder, write.name);
+        started.push(key);
+        return { key, body: await gzipLines(lines, write.gzipLevel), eventCount: lines.length };
+      }),
+      write.stop.signal,
+    );
+    if (write.outbox && write.alerts.length > 0) {
+      const key = alertOutboxKey(write.resourceId, write.name);
+      started.push(key);
+      const body = serializeOutbox(outboxDocument(write.resourceId, write.name, write.alerts, new Date(write.now())));
+      await write.outbox.put(key, body, write.stop.signal);
+    }
+    return objects;
+  } catch (error) {
+    const left = started.length === 0 ? [] : await write.store.removeAll(started, AbortSignal.timeout(write.rollbackMs ?? DEFAULT_ROLLBACK_MS));
+    const cause = write.stop.signal.aborted ? 'the function was about to time out' : describe(error);
+    throw new BatchFailure(
+      `Could not store the batch (${cause}): ${write.groups.size} objects to write, ${started.length} started, ` +
+        `${started.length - left.length} removed again, ${left.length} left for the retry to overwrite. ` +
+        'Firehose will retry the batch.',
+      { cause: error },
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
