@@ -155,7 +155,8 @@ export class LocalRds extends LoopbackEndpoint {
     const start = params.get('Marker') ? Number(params.get('Marker')) : 0;
     if (!Number.isInteger(start) || start < 0) throw new RdsError('InvalidParameterValue', 'The marker is not valid.');
     const page = rows.slice(start, start + maxRecords);
-    for (const row of page) row.database.observe(now, this.settle, true);
+    // A cluster's writer shows its cluster's status, but only a describe of the database itself counts as a poll of its stream.
+    for (const row of page) row.database.observe(now, this.settle, !row.writer);
     const items = page.map((row) => (kind === 'cluster' ? clusterXml(row.database) : instanceXml(row.database, row.writer)));
     const next = start + maxRecords < rows.length ? { Marker: String(start + maxRecords) } : {};
     return kind === 'cluster' ? { DBClusters: { DBCluster: items }, ...next } : { DBInstances: { DBInstance: items }, ...next };
