@@ -10,6 +10,8 @@ import { LocalLambda, type LocalFunction } from './lambda-endpoint';
 import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
 import { localHandlerEnv } from './local-env';
 import { LocalS3 } from './s3-server';
+import { LocalRds } from './rds-endpoint';
+import { EXAMPLE_DATABASES, type LocalDatabaseSpec } from './rds-databases';
 
 /**
  * A function the local Lambda endpoint hosts, built from the environment that points the SDK at the
@@ -33,6 +35,8 @@ export interface LocalAwsOptions extends LocalKmsOptions {
   readonly s3Faults?: boolean;
   /** The functions the local Lambda endpoint hosts, by name. @default none */
   readonly functions?: Readonly<Record<string, HostedFunction>>;
+  /** The databases the local RDS endpoint holds. @default {@link EXAMPLE_DATABASES} */
+  readonly databases?: readonly LocalDatabaseSpec[];
 }
 
 /**
@@ -46,6 +50,8 @@ export class LocalAws {
   readonly lambda = new LocalLambda();
   /** Receives the alerts the transformer publishes (the default bus, or any other: like EventBridge, it takes any name). */
   readonly eventBridge = new LocalEventBridge();
+  /** Databases with activity streams, their keys looked up in the local KMS (for the doctor and the database source). */
+  readonly rds: LocalRds;
   /** The proxy between the clients and s3rver, when started with `s3Faults`. */
   s3Proxy?: FaultProxy;
   private s3?: LocalS3;
@@ -53,13 +59,14 @@ export class LocalAws {
   private constructor(options: LocalAwsOptions) {
     this.bucket = options.bucket ?? 'das-firehose-local';
     this.kms = new LocalKms(options);
+    this.rds = new LocalRds({ databases: options.databases ?? EXAMPLE_DATABASES, kms: this.kms });
   }
 
   static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
     const local = new LocalAws(options);
     const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket] });
-    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start()]);
+    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start(), local.rds.start()]);
     if (options.s3Faults) {
       local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
       await local.s3Proxy.start();
@@ -87,6 +94,7 @@ export class LocalAws {
       AWS_ENDPOINT_URL_S3: this.s3Proxy?.endpoint ?? this.s3Endpoint,
       AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: this.eventBridge.endpoint,
+      AWS_ENDPOINT_URL_RDS: this.rds.endpoint,
       BUCKET_NAME: this.bucket,
     };
   }
@@ -104,7 +112,7 @@ export class LocalAws {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop(), this.eventBridge.stop()]);
+    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop(), this.eventBridge.stop(), this.rds.stop()]);
   }
 }
 

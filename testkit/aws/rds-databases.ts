@@ -163,3 +163,16 @@ function derivedResourceId(prefix: 'cluster' | 'db', seed: string): string {
   for (let index = 0; index < 26; index++) id += alphabet[(digest[index] as number) % 32];
   return `${prefix}-${id}`;
 }
+
+/**
+ * The databases `npm run local` serves, to try `npm run doctor` on: one of each engine, streams started
+ * under the local development key with the resource IDs of the sample events (so `npm run invoke`'s
+ * records belong to them), one stopped, and one that cannot stream.
+ */
+export const EXAMPLE_DATABASES: readonly LocalDatabaseSpec[] = [
+  { identifier: 'orders-aurora-pg', engine: 'aurora-postgresql', resourceId: 'cluster-4HNY5V4RRNPKKYB7ICFKE5JBQQ', stream: { status: 'started' } },
+  { identifier: 'billing-aurora-mysql', engine: 'aurora-mysql', resourceId: 'cluster-LFLK7QA4UVZ2UARHJWKULMWYNQ', stream: { status: 'started' } },
+  { identifier: 'erp-oracle', engine: 'oracle-ee', resourceId: 'db-ORACLE7QYJ3KXZD5M2HNPW4A', stream: { status: 'started' } },
+  { identifier: 'crm-sqlserver', engine: 'sqlserver-ee', resourceId: 'db-SQLSRV2B6T4KQWJ7XNC3LRFE' },
+  { identifier: 'reports-serverless', engine: 'aurora-postgresql', instanceClass: 'db.serverless' },
+];
