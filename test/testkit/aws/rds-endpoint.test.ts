@@ -83,7 +83,10 @@ describe('the local RDS endpoint', () => {
   it('answers 404 faults for an unknown identifier, and for another region\'s ARN', async () => {
     expect(await refusal(client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'nothing' })))).toBe(DBClusterNotFoundFault.name);
     expect(await refusal(client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nothing' })))).toBe(DBInstanceNotFoundFault.name);
-    expect(await refusal(client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: arn('west') })))).toBe('DBClusterNotFoundFault');
+    // Even when this region holds a database of the same name.
+    const westArn = arn('west');
+    rds.add({ identifier: 'west', engine: 'aurora-postgresql' });
+    expect(await refusal(client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: westArn })))).toBe('DBClusterNotFoundFault');
     const error = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nothing' })).catch((caught: DBInstanceNotFoundFault) => caught);
     expect(error).toMatchObject({ message: 'DBInstance nothing not found.', $metadata: { httpStatusCode: 404 } });
   });
