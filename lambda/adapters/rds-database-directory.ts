@@ -87,8 +87,13 @@ export class RdsDatabaseDirectory implements DatabaseDirectory {
     const writer = cluster.DBClusterMembers?.find((member) => member.IsClusterWriter)?.DBInstanceIdentifier;
     let instanceClass = cluster.DBClusterInstanceClass;
     if (!instanceClass && writer) {
-      const { DBInstances } = await this.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: writer }));
-      instanceClass = DBInstances?.[0]?.DBInstanceClass;
+      try {
+        const { DBInstances } = await this.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: writer }));
+        instanceClass = DBInstances?.[0]?.DBInstanceClass;
+      } catch (error) {
+        // The class only sharpens the support check: a role allowed to describe the cluster alone still goes on.
+        if (!(error instanceof RDSServiceException && error.$fault === 'client')) throw error;
+      }
     }
     return describeCluster(cluster, instanceClass);
   }
