@@ -68,6 +68,10 @@ export class LocalKms extends LoopbackEndpoint {
   readonly deniedKeys = new Set<string>();
   /** Keys disabled with `DisableKey` (until `EnableKey`): every use is DisabledException, as in KMS. */
   readonly disabledKeys = new Set<string>();
+  /** Alias names (`alias/…`) and the key ARN each points to: KeyId may name a key by alias, as in KMS. */
+  readonly aliases = new Map<string, string>();
+  /** Keys that stand for AWS managed keys (`alias/aws/rds`): DescribeKey says `KeyManager: AWS`. */
+  readonly awsManagedKeys = new Set<string>();
   latencyMs: number;
 
   constructor(options: LocalKmsOptions = {}) {
@@ -103,7 +107,20 @@ export class LocalKms extends LoopbackEndpoint {
   }
 
   private arnFor(keyId: string): string | undefined {
+    // An alias name, or an alias ARN (arn:aws:kms:<region>:<account>:alias/<name>), names the key it points to.
+    const alias = /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/.exec(keyId)?.[1] ?? (keyId.startsWith('alias/') ? keyId : undefined);
+    if (alias !== undefined) return this.aliases.get(alias);
     return [...this.keys.keys()].find((arn) => arn === keyId || arn.endsWith(`/${keyId}`));
+  }
+
+  /**
+   * What KMS would say of a key named by ARN, ID, alias or alias ARN, or undefined when there is none:
+   * for other local endpoints (RDS) that must refuse a key they could not use.
+   */
+  lookup(keyId: string): { readonly arn: string; readonly enabled: boolean; readonly customerManaged: boolean } | undefined {
+    const arn = this.arnFor(keyId);
+    if (!arn) return undefined;
+    return { arn, enabled: !this.disabledKeys.has(arn), customerManaged: !this.awsManagedKeys.has(arn) };
   }
 
   protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -167,7 +184,7 @@ export class LocalKms extends LoopbackEndpoint {
             KeyState: enabled ? 'Enabled' : 'Disabled',
             KeyUsage: 'ENCRYPT_DECRYPT',
             KeySpec: 'SYMMETRIC_DEFAULT',
-            KeyManager: 'CUSTOMER',
+            KeyManager: this.awsManagedKeys.has(keyArn) ? 'AWS' : 'CUSTOMER',
             Origin: 'AWS_KMS',
             Description: 'LOCAL DEVELOPMENT KEY: public, protects nothing',
           },

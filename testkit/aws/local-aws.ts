@@ -11,6 +11,8 @@ import { LocalKms, type LocalKmsOptions } from './kms-endpoint';
 import { localHandlerEnv } from './local-env';
 import { LocalS3, type S3Notification } from './s3-server';
 import { LocalSecurityHub } from './securityhub-endpoint';
+import { LocalRds } from './rds-endpoint';
+import { EXAMPLE_DATABASES, type LocalDatabaseSpec } from './rds-databases';
 
 /**
  * A function the local Lambda endpoint hosts, built from the environment that points the SDK at the
@@ -39,6 +41,8 @@ export interface LocalAwsOptions extends LocalKmsOptions {
    * (and ending in `suffix`) invoke the hosted function named, in the background (see `settled`).
    */
   readonly notifications?: ReadonlyArray<{ readonly prefix: string; readonly suffix?: string; readonly function: string }>;
+  /** The databases the local RDS endpoint holds. @default {@link EXAMPLE_DATABASES} */
+  readonly databases?: readonly LocalDatabaseSpec[];
 }
 
 /**
@@ -54,6 +58,8 @@ export class LocalAws {
   readonly eventBridge = new LocalEventBridge();
   /** Receives the findings the alert publisher imports (the development account's default product). */
   readonly securityHub = new LocalSecurityHub();
+  /** Databases with activity streams, their keys looked up in the local KMS (for the doctor and the database source). */
+  readonly rds: LocalRds;
   /** The proxy between the clients and s3rver, when started with `s3Faults`. */
   s3Proxy?: FaultProxy;
   private s3?: LocalS3;
@@ -61,13 +67,14 @@ export class LocalAws {
   private constructor(options: LocalAwsOptions) {
     this.bucket = options.bucket ?? 'das-firehose-local';
     this.kms = new LocalKms(options);
+    this.rds = new LocalRds({ databases: options.databases ?? EXAMPLE_DATABASES, kms: this.kms });
   }
 
   static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
     const local = new LocalAws(options);
     const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket], onEvent: (event) => local.notify(event, options.notifications ?? []) });
-    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start(), local.securityHub.start()]);
+    await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start(), local.securityHub.start(), local.rds.start()]);
     if (options.s3Faults) {
       local.s3Proxy = new FaultProxy({ target: local.s3.endpoint });
       await local.s3Proxy.start();
@@ -128,6 +135,7 @@ export class LocalAws {
       AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: this.eventBridge.endpoint,
       AWS_ENDPOINT_URL_SECURITYHUB: this.securityHub.endpoint,
+      AWS_ENDPOINT_URL_RDS: this.rds.endpoint,
       BUCKET_NAME: this.bucket,
     };
   }
@@ -150,7 +158,15 @@ export class LocalAws {
     await this.settled();
     this.restoreEnv?.();
     this.restoreEnv = undefined;
-    await Promise.all([this.kms.stop(), this.s3?.stop(), this.s3Proxy?.stop(), this.lambda.stop(), this.eventBridge.stop(), this.securityHub.stop()]);
+    await Promise.all([
+      this.kms.stop(),
+      this.s3?.stop(),
+      this.s3Proxy?.stop(),
+      this.lambda.stop(),
+      this.eventBridge.stop(),
+      this.securityHub.stop(),
+      this.rds.stop(),
+    ]);
   }
 }
 
