@@ -20,7 +20,7 @@ describe('npm run doctor: options', () => {
     ['a name no database can have', ['--database', 'no_underscores'], '--database must be a DB cluster or DB instance identifier or ARN; got "no_underscores"'],
     ['a region that is not one', ['--all', '--region', 'moon'], '--region must be an AWS region such as us-east-1; got "moon"'],
     ['an ARN of another region than --region', ['--database', 'arn:aws:rds:eu-west-1:111122223333:cluster:a', '--region', 'us-east-1'], 'is in eu-west-1, not --region us-east-1'],
-    ['an unknown option', ['--databse', 'x'], "Unknown option '--databse'. See npm run doctor -- --help"],
+    ['an unknown option', ['--databse', 'x'], 'unknown option --databse'],
   ])('refuses %s with one line (exit 2)', (_name, argv, message) => {
     expect(() => parseDoctor(argv)).toThrow(UsageError);
     expect(() => parseDoctor(argv)).toThrow(message);
