@@ -273,7 +273,7 @@ describe('handler, against a local KMS endpoint and S3 server', () => {
   it('throws when S3 refuses the writes, so that Firehose retries the batch', async () => {
     const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 2 });
     await expect(capturingLogs(() => invokeLocal(aws, event, { BUCKET_NAME: 'no-such-bucket' }))).rejects.toMatchObject({
-      name: 'BatchFailure',
+      name: 'BatchFailedError',
       message: expect.stringContaining('NoSuchBucket'),
     });
   });

@@ -141,7 +141,7 @@ describe('S3 faults, with Firehose retrying the batch', () => {
     const attempts = await firehoseInvokes(aws, event);
     expect(attempts.result).toBeUndefined();
     expect(attempts.errors).toHaveLength(4);
-    expect(attempts.errors[0]).toMatchObject({ name: 'BatchFailure', message: expect.stringContaining('SlowDown') });
+    expect(attempts.errors[0]).toMatchObject({ name: 'BatchFailedError', message: expect.stringContaining('SlowDown') });
     expect(attempts.errors[0]!.message).toMatch(/\d+ removed again, 0 left for the retry to overwrite/);
     // Other folders were written by each attempt and removed again.
     expect(aws.s3Proxy!.traffic().requests.DELETE).toBeGreaterThan(0);
@@ -182,7 +182,7 @@ describe('S3 faults, with Firehose retrying the batch', () => {
     const attempts = await firehoseInvokes(aws, event, { attempts: 1, remainingMs: 3_000 });
     // The deadline keeps a fifth of the remaining time for the rollback: well before Lambda would kill it.
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(attempts.errors[0]).toMatchObject({ name: 'BatchFailure', message: expect.stringContaining('about to time out') });
+    expect(attempts.errors[0]).toMatchObject({ name: 'BatchFailedError', message: expect.stringContaining('about to time out') });
     await expectExactlyOnce(aws, event, attempts, expected);
   });
 });

@@ -155,13 +155,13 @@ type ObjectOutcome =
   | { readonly kind: 'refused'; readonly alerts: number; readonly refused: number; readonly sink: string; readonly reason: string };
 
 /** A target failed: carries its name to the report. */
-class SinkFailure extends Error {
+class SinkFailedError extends Error {
   constructor(
     readonly sink: string,
     cause: unknown,
   ) {
     super(`${sink}: ${reasonOf(cause)}`, { cause });
-    this.name = 'SinkFailure';
+    this.name = 'SinkFailedError';
   }
 }
 
@@ -183,7 +183,7 @@ async function publishObject(deps: PublishDeps, key: string, alertsBySink: Recor
       try {
         answer = await sink.publish(alerts, signal);
       } catch (error) {
-        throw new SinkFailure(sink.name, error);
+        throw new SinkFailedError(sink.name, error);
       }
       const refused = answer?.refused ?? [];
       alertsBySink[sink.name] = (alertsBySink[sink.name] ?? 0) + alerts.length - refused.length;

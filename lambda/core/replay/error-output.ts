@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { recordDigest } from '../shared/journal';
 import { isResourceId } from '../shared/resource';
-import { JsonRefusal, StrictJsonReader, type FieldValue } from '../shared/strict-json';
+import { JsonRefusedError, StrictJsonReader, type FieldValue } from '../shared/strict-json';
 
 /**
  * Firehose's error output, read back for a re-drive. For each record it could not process, Firehose
@@ -85,7 +85,9 @@ function errorOutputText(body: Buffer): string {
 }
 
 /** An error output object that cannot be read at all (as opposed to a line of it). */
-export class ErrorOutputError extends Error {}
+export class ErrorOutputError extends Error {
+  override readonly name = 'ErrorOutputError';
+}
 
 type ReadResult = { readonly record: ErrorRecord; readonly end: number } | { readonly reason: string; readonly end: number };
 
@@ -112,7 +114,7 @@ function readOneRecord(text: string, start: number): ReadResult {
       else reader.skip(2);
     }
   } catch (error) {
-    if (error instanceof JsonRefusal) return { reason: `not a Firehose error record: ${error.describe('the line')}`, end: reader.at };
+    if (error instanceof JsonRefusedError) return { reason: `not a Firehose error record: ${error.describe('the line')}`, end: reader.at };
     throw error;
   }
   const end = reader.at;

@@ -113,7 +113,9 @@ const HOUR_MS = 3_600_000;
 const MAX_KEPT_LISTED = 50;
 
 /** The outside world failed (KMS, S3): the re-drive stops, and what it did not finish stays as it was. */
-class OutsideFailure extends Error {}
+class OutsideWorldError extends Error {
+  override readonly name = 'OutsideWorldError';
+}
 
 export async function replayErrorOutput(deps: ReplayDeps, options: ReplayOptions = {}, progress?: ReplayProgress): Promise<ReplayReport> {
   const report = emptyReport(options.dryRun === true);
@@ -166,7 +168,7 @@ export async function replayErrorOutput(deps: ReplayDeps, options: ReplayOptions
       if (!report.complete) break;
     }
   } catch (error) {
-    if (!(error instanceof OutsideFailure)) throw error;
+    if (!(error instanceof OutsideWorldError)) throw error;
     report.complete = false;
     report.error = error.message;
   }
@@ -273,7 +275,7 @@ class ResourceReplay {
         keep(this.report, key, `the object cannot be read: ${error.message}`);
         return;
       }
-      throw new OutsideFailure(`reading ${key} failed: ${describe(error)}`);
+      throw new OutsideWorldError(`reading ${key} failed: ${describe(error)}`);
     }
     this.report.objects.read += 1;
     const state: ObjectState = { key, ...(hour !== undefined ? { hour } : {}), lines, marks: [...marks], marked: false, waiting: 0, keeps: false };
@@ -390,7 +392,7 @@ class ResourceReplay {
     try {
       entries = await this.deps.journal.entries(this.resourceId, hour);
     } catch (error) {
-      throw new OutsideFailure(`reading the journal failed: ${describe(error)}`);
+      throw new OutsideWorldError(`reading the journal failed: ${describe(error)}`);
     }
     for (const entry of entries) {
       for (const { sha256 } of entry.records) {
@@ -458,7 +460,7 @@ class ResourceReplay {
     try {
       outcome = await this.deps.transform(event, this.options.transformOptions ?? {});
     } catch (error) {
-      throw new OutsideFailure(`the transformer failed, nothing of this batch is marked replayed: ${describe(error)}`);
+      throw new OutsideWorldError(`the transformer failed, nothing of this batch is marked replayed: ${describe(error)}`);
     }
     this.report.eventsStored += outcome.summary.stored;
     await this.putOkCopy(event, outcome);
@@ -500,7 +502,7 @@ class ResourceReplay {
     try {
       await this.deps.errorOutput.putOkCopy(key, Buffer.concat(ok.map((record) => Buffer.from(record.data ?? '', 'base64'))));
     } catch (error) {
-      throw new OutsideFailure(`writing the Ok copy ${key} failed (the events are stored; a re-run writes both again): ${describe(error)}`);
+      throw new OutsideWorldError(`writing the Ok copy ${key} failed (the events are stored; a re-run writes both again): ${describe(error)}`);
     }
   }
 
@@ -525,7 +527,7 @@ class ResourceReplay {
     try {
       for (const state of states) if (state.marked) await this.deps.errorOutput.mark(state.key, state.marks);
     } catch (error) {
-      throw new OutsideFailure(`marking what was replayed failed (its records are stored; a re-run stores them again under the same keys): ${describe(error)}`);
+      throw new OutsideWorldError(`marking what was replayed failed (its records are stored; a re-run stores them again under the same keys): ${describe(error)}`);
     }
     for (const state of states) {
       const everyLine = !state.keeps && state.marks.length >= state.lines.length;
@@ -536,7 +538,7 @@ class ResourceReplay {
       try {
         await this.deps.errorOutput.retire(state.key);
       } catch (error) {
-        throw new OutsideFailure(`retiring ${state.key} failed (it is marked: a re-run retires it): ${describe(error)}`);
+        throw new OutsideWorldError(`retiring ${state.key} failed (it is marked: a re-run retires it): ${describe(error)}`);
       }
       this.report.objects.retired += 1;
     }

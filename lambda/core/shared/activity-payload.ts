@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { PayloadError, PayloadTooLargeError } from './errors';
-import { compactJson, JsonRefusal, StrictJsonReader, type FieldValue } from './strict-json';
+import { compactJson, JsonRefusedError, StrictJsonReader, type FieldValue } from './strict-json';
 
 /**
  * One database activity event: its JSON text exactly as RDS wrote it, and the few top-level fields the
@@ -86,7 +86,7 @@ export function readActivityPayload(
     const memoryBytes = text.length === json.length ? text.length : 2 * text.length;
     return { ...readActivityJson(text, limits.maxEvents, onEvent), bytes: json.length, memoryBytes };
   } catch (error) {
-    if (error instanceof JsonRefusal) throw new PayloadError(error.describe('decrypted activity'));
+    if (error instanceof JsonRefusedError) throw new PayloadError(error.describe('decrypted activity'));
     throw error;
   }
 }

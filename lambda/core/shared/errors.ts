@@ -29,14 +29,25 @@ export class PayloadTooLargeError extends PayloadError {
  * The outside world failed the batch (S3 or KMS past their retries, the deadline, the response cap):
  * the invocation fails and Firehose retries it. The message says what happened and what was left.
  */
-export class BatchFailure extends Error {
+export class BatchFailedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'BatchFailure';
+    this.name = 'BatchFailedError';
   }
 }
 
-/** A setting is missing or malformed. Raised at cold start or when an event cannot be attributed. */
+/**
+ * The invocation's event is not a Firehose data-transformation event (no records array): a caller's
+ * mistake, not one record's, so the invocation fails.
+ */
+export class InvalidEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEventError';
+  }
+}
+
+/** A setting is missing or malformed. Raised at cold start or when an event cannot be attributed to a database. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

@@ -20,14 +20,14 @@ export const MAX_JSON_DEPTH = 64;
 export type RefusalKind = 'syntax' | 'repeated-name' | 'too-deep';
 
 /** Why a text was refused. The message names a position and a rule, never content. */
-export class JsonRefusal extends Error {
+export class JsonRefusedError extends Error {
   constructor(
     readonly rule: string,
     readonly at: number,
     readonly kind: RefusalKind = 'syntax',
   ) {
     super(`${rule} (at character ${at})`);
-    this.name = 'JsonRefusal';
+    this.name = 'JsonRefusedError';
   }
 
   /** A sentence about `what` (e.g. "decrypted activity") that says which rule it broke and where. */
@@ -264,8 +264,8 @@ export class StrictJsonReader {
   }
 
   /** A refusal that says where, never what. */
-  refuse(rule: string, at: number = this.at, kind: RefusalKind = 'syntax'): JsonRefusal {
-    return new JsonRefusal(rule, at, kind);
+  refuse(rule: string, at: number = this.at, kind: RefusalKind = 'syntax'): JsonRefusedError {
+    return new JsonRefusedError(rule, at, kind);
   }
 
   private open(depth: number, kind: number): void {

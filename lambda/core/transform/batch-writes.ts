@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/alerts';
 import { alertOutboxKey, outboxDocument, serializeOutbox } from '../alerts/outbox';
-import { BatchFailure } from '../shared/errors';
+import { BatchFailedError } from '../shared/errors';
 import { gzipLines } from '../shared/ndjson';
 import { objectKey } from '../shared/partition';
 import type { DeadlineSignal } from './batch-turns';
@@ -60,7 +60,7 @@ export async function writeBatch(write: BatchWrite): Promise<StoredObject[]> {
   } catch (error) {
     const left = started.length === 0 ? [] : await write.store.removeAll(started, AbortSignal.timeout(write.rollbackMs ?? DEFAULT_ROLLBACK_MS));
     const cause = write.stop.signal.aborted ? 'the function was about to time out' : describe(error);
-    throw new BatchFailure(
+    throw new BatchFailedError(
       `Could not store the batch (${cause}): ${write.groups.size} objects to write, ${started.length} started, ` +
         `${started.length - left.length} removed again, ${left.length} left for the retry to overwrite. ` +
         'Firehose will retry the batch.',

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { EnvelopeError } from '../shared/errors';
-import { JsonRefusal, StrictJsonReader, type FieldValue } from '../shared/strict-json';
+import { JsonRefusedError, StrictJsonReader, type FieldValue } from '../shared/strict-json';
 
 /** The JSON RDS puts on the Kinesis stream for each batch of activity. */
 export interface DasEnvelope {
@@ -65,7 +65,7 @@ function readEnvelopeFields(text: string): Map<string, FieldValue> {
     }
     reader.end();
   } catch (error) {
-    if (error instanceof JsonRefusal) throw new EnvelopeError(error.describe('record data'));
+    if (error instanceof JsonRefusedError) throw new EnvelopeError(error.describe('record data'));
     throw error;
   }
   return fields;

@@ -68,7 +68,9 @@ export interface RdsMessageLayout {
 }
 
 /** Thrown inside the reader only; never escapes `readRdsMessageLayout`. */
-class NotProfile extends Error {}
+class NotProfileError extends Error {
+  override readonly name = 'NotProfileError';
+}
 
 /**
  * Reads the layout of `message` if it is exactly the RDS profile: format version 1, type 0x80, suite
@@ -86,7 +88,7 @@ export function readRdsMessageLayout(message: Uint8Array, maxFrameBytes: number)
   try {
     return read(message, maxFrameBytes);
   } catch (error) {
-    if (error instanceof NotProfile || error instanceof RangeError) return undefined;
+    if (error instanceof NotProfileError || error instanceof RangeError) return undefined;
     throw error;
   }
 }
@@ -95,7 +97,7 @@ function read(message: Uint8Array, maxFrameBytes: number): RdsMessageLayout {
   const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
   let pos = 0;
   const need = (bytes: number): void => {
-    if (pos + bytes > message.byteLength) throw new NotProfile();
+    if (pos + bytes > message.byteLength) throw new NotProfileError();
   };
   const u8 = (): number => {
     need(1);
@@ -120,7 +122,7 @@ function read(message: Uint8Array, maxFrameBytes: number): RdsMessageLayout {
     return slice;
   };
   const expect = (condition: boolean): void => {
-    if (!condition) throw new NotProfile();
+    if (!condition) throw new NotProfileError();
   };
   const expectAscii = (field: Uint8Array, text: string): void => {
     expect(field.byteLength === text.length && Buffer.from(field).toString('latin1') === text);

@@ -1,5 +1,5 @@
 import type { FirehoseTransformationEventRecord, FirehoseTransformationResultRecord } from 'aws-lambda';
-import { BatchFailure } from '../shared/errors';
+import { BatchFailedError } from '../shared/errors';
 import type { RecordOutcome } from './record-reader';
 
 /**
@@ -56,7 +56,7 @@ export function assertResponseFits(records: readonly FirehoseTransformationResul
   let bytes = 16;
   for (const record of records) bytes += record.recordId.length + (record.data?.length ?? 0) + ANSWER_OVERHEAD;
   if (bytes > maxBytes) {
-    throw new BatchFailure(
+    throw new BatchFailedError(
       `The response would be about ${bytes} bytes, over Lambda's ${maxBytes}-byte limit: ` +
         'lower the delivery stream processor buffer size (BufferSizeInMBs).',
     );

@@ -3,7 +3,7 @@ import type {
   FirehoseTransformationEventRecord,
   FirehoseTransformationResult,
 } from 'aws-lambda';
-import { BatchFailure, ConfigError } from '../shared/errors';
+import { BatchFailedError, ConfigError, InvalidEventError } from '../shared/errors';
 import type { AlertOutboxWriter, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
 import { RuleMatcher } from '../alerts/alert-rules';
 import { AlertBudget, alertsOf, type Alert } from '../alerts/alerts';
@@ -98,7 +98,7 @@ export async function transformBatch(
   options: TransformOptions = {},
 ): Promise<BatchOutcome> {
   if (!Array.isArray(event?.records)) {
-    throw new ConfigError('The event is not a Firehose data-transformation event: it has no records array');
+    throw new InvalidEventError('The event is not a Firehose data-transformation event: it has no records array');
   }
   const now = options.now ?? Date.now;
   const startedAt = now();
@@ -206,8 +206,8 @@ export async function transformBatch(
           });
     return { result: { records }, summary: summarize(resourceId, event.records, answered, objects, alerts), objects, alerts };
   } catch (error) {
-    throw stop.signal.aborted && !(error instanceof BatchFailure)
-      ? new BatchFailure(
+    throw stop.signal.aborted && !(error instanceof BatchFailedError)
+      ? new BatchFailedError(
           'Stopped before the function timed out: the batch could not be read and stored in time, and Firehose will retry it. ' +
             'If this repeats, lower the processor buffer size or raise the function timeout.',
           { cause: error },

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compactJson, JsonRefusal, JsonText, MAX_JSON_DEPTH, StrictJsonReader, type FieldValue } from '../../../../lambda/core/shared/strict-json';
+import { compactJson, JsonRefusedError, JsonText, MAX_JSON_DEPTH, StrictJsonReader, type FieldValue } from '../../../../lambda/core/shared/strict-json';
 import { seeded } from '../../../../testkit/fuzz/mutations';
 import { unambiguous } from '../../../../testkit/fuzz/reference-reader';
 
 /** Reads a whole text with the strict reader, validating everything; returns the refusal, if any. */
-function refusal(text: string): JsonRefusal | undefined {
+function refusal(text: string): JsonRefusedError | undefined {
   try {
     const reader = new StrictJsonReader(text);
     reader.skip(1);
     reader.end();
     return undefined;
   } catch (error) {
-    if (error instanceof JsonRefusal) return error;
+    if (error instanceof JsonRefusedError) return error;
     throw error;
   }
 }
@@ -75,14 +75,14 @@ describe('StrictJsonReader', () => {
     ['mismatched bracket', '{"a":[1}'],
   ])('refuses %s, as JSON.parse does', (_name, text) => {
     expect(() => JSON.parse(text)).toThrow();
-    expect(refusal(text)).toBeInstanceOf(JsonRefusal);
+    expect(refusal(text)).toBeInstanceOf(JsonRefusedError);
     expect(refusal(text)!.kind).toBe('syntax');
   });
 
   // The defect the fuzz test found: a number at the very end of the text made the reader spin forever.
   it('refuses every proper prefix of a document, each promptly', () => {
     for (let length = 0; length < realistic.length; length++) {
-      expect(refusal(realistic.slice(0, length))).toBeInstanceOf(JsonRefusal);
+      expect(refusal(realistic.slice(0, length))).toBeInstanceOf(JsonRefusedError);
     }
   });
 

@@ -186,7 +186,7 @@ describe('transformBatch', () => {
     const { deps: d, store } = deps();
     store.failFolder = 'command=UPDATE/';
     const event = batch(Array.from({ length: 4 }, (_, index) => record(syntheticEvents('aurora-postgresql', 10, { seed: index }))));
-    await expect(transformBatch(event, d)).rejects.toMatchObject({ name: 'BatchFailure', message: expect.stringMatching(/SlowDown.*removed again, 0 left/) });
+    await expect(transformBatch(event, d)).rejects.toMatchObject({ name: 'BatchFailedError', message: expect.stringMatching(/SlowDown.*removed again, 0 left/) });
     expect(store.objects.size).toBe(0);
   });
 });
