@@ -130,9 +130,10 @@ function since(before: BatchRequests, after: BatchRequests): BatchRequests {
 
 /**
  * The batch's metrics, as CloudWatch Embedded Metric Format lines in the function's log (CloudWatch
- * turns them into metrics; no API call): `Events` by database and class, `AlertMatches` by rule (what the
- * alarms watch) and by database and rule. Dimensions are a database, a class or a rule id: a few values
- * each, never a user, a host or SQL text.
+ * turns them into metrics; no API call), named as the construct's `metric*()` methods read them:
+ * `Events` in all, by database, and by database and class; `RecordsFailed` in all and by database;
+ * `AlertMatches` by rule (what the alarms watch) and by database and rule. Dimensions are a database, a
+ * class or a rule id: a few values each, never a user, a host or SQL text.
  */
 export function emitMetrics(metrics: Metrics, summary: BatchSummary): void {
   const emit = (name: string, dimensions: Record<string, string>, count: number): void => {
@@ -140,9 +141,19 @@ export function emitMetrics(metrics: Metrics, summary: BatchSummary): void {
     single.addDimensions(dimensions);
     single.addMetric(name, MetricUnit.Count, count);
   };
-  for (const [klass, count] of Object.entries(summary.eventsByClass)) emit('Events', { Resource: summary.resourceId, Class: klass }, count);
+  const resource = { Resource: summary.resourceId };
+  const events = Object.values(summary.eventsByClass).reduce((sum, count) => sum + count, 0);
+  if (events > 0) {
+    emit('Events', {}, events);
+    emit('Events', resource, events);
+  }
+  for (const [klass, count] of Object.entries(summary.eventsByClass)) emit('Events', { ...resource, Class: klass }, count);
+  if (summary.failed > 0) {
+    emit('RecordsFailed', {}, summary.failed);
+    emit('RecordsFailed', resource, summary.failed);
+  }
   for (const [rule, count] of Object.entries(summary.alertsByRule)) {
     emit('AlertMatches', { Rule: rule }, count);
-    emit('AlertMatches', { Resource: summary.resourceId, Rule: rule }, count);
+    emit('AlertMatches', { ...resource, Rule: rule }, count);
   }
 }

@@ -53,6 +53,8 @@ export interface DasFirehoseSettings {
   readonly queries?: boolean;
   /** false leaves the replay function out. */
   readonly replay?: boolean;
+  /** false leaves the dashboard out. */
+  readonly dashboard?: boolean;
   /** false sends every record through the Encryption SDK. */
   readonly decryptFastPath?: boolean;
   readonly queryBytesScannedCutoffGb?: number;
@@ -84,6 +86,7 @@ const STACK_CONTEXT_KEYS = {
   alarmTopicArn: 'Optional. Existing SNS topic ARN the alarms notify.',
   queries: 'Optional. false leaves out the Athena tables, workgroup and named queries. Default true.',
   replay: 'Optional. false leaves out the replay function that re-drives the error output. Default true.',
+  dashboard: 'Optional. false leaves out the CloudWatch dashboard of the pipeline. Default true.',
   queryBytesScannedCutoffGb: 'Optional. The most one Athena query may scan, in GiB (at least 1). Default 100.',
   alerts: 'Optional. false turns the alert rules off: no EventBridge events, alert alarms or high-severity e-mails. Default true.',
   alertThresholds: 'Optional. Matches in 5 minutes that raise a rule\'s alarm, as rule=count pairs (0: no alarm). Default failed-login=5, others 1.',
@@ -134,6 +137,7 @@ export const CONTEXT_KEY_OF: Partial<Record<PropName, ContextKey>> = {
   alarmTopic: 'alarmTopicArn',
   queries: 'queries',
   replay: 'replay',
+  dashboard: 'dashboard',
   alerts: 'alerts',
   'alerts.thresholds': 'alertThresholds',
   'alerts.eventBus': 'alertEventBus',
@@ -284,7 +288,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     problems.push('Give alarmEmail or alarmTopicArn, not both (subscribe the address to your topic instead).');
   }
 
-  const flag = (key: 'queries' | 'replay' | 'alerts'): boolean | undefined => {
+  const flag = (key: 'queries' | 'replay' | 'alerts' | 'dashboard'): boolean | undefined => {
     const raw = read(key)?.toLowerCase();
     if (raw === undefined) return undefined;
     if (raw !== 'true' && raw !== 'false') {
@@ -295,6 +299,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   };
   const queries = flag('queries');
   const replay = flag('replay');
+  const dashboard = flag('dashboard');
   const decryptFastPath = setting('decryptFastPath');
   const alerts = flag('alerts');
   const alertRules = setting('alertCustomRules');
@@ -333,6 +338,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     alarmTopicArn,
     queries,
     replay,
+    dashboard,
     decryptFastPath,
     queryBytesScannedCutoffGb: whole('queryBytesScannedCutoffGb'),
     alerts,

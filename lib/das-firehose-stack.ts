@@ -60,6 +60,7 @@ export class DasFirehoseStack extends Stack {
       decryptFastPath: settings.decryptFastPath,
       alarmTopic,
       replay: settings.replay,
+      dashboard: settings.dashboard,
       queries:
         settings.queries === false
           ? false
@@ -134,6 +135,12 @@ export class DasFirehoseStack extends Stack {
       new CfnOutput(this, 'QueryPolicyArn', {
         description: 'Attach to an auditor\'s role or user: run queries in the workgroup over the audit log, and nothing else',
         value: queries.queryPolicy.managedPolicyArn,
+      });
+    }
+    if (this.pipeline.dashboard) {
+      new CfnOutput(this, 'DashboardName', {
+        description: 'The CloudWatch dashboard of the pipeline: events per minute, alert matches, failures, delivery freshness',
+        value: this.pipeline.dashboard.dashboardName,
       });
     }
     new CfnOutput(this, 'DeliveryLogGroupName', {

@@ -1,18 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import * as defaults from '../defaults';
+import type { PipelineMetrics } from './metrics';
 import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
 
-/** What the alarms watch. */
+/** What the alarms watch besides the metrics: the delivery streams, one pair of alarms each. */
 export interface Watched {
-  readonly bucket: s3.IBucket;
-  /** The S3 request-metrics filter on the error output, when the pipeline created the bucket. */
-  readonly errorOutputMetricsId?: string;
-  readonly transformFunction: lambda.IFunction;
   readonly deliveries: readonly ActivityStreamDelivery[];
 }
 
@@ -23,7 +18,7 @@ const PERIOD = Duration.minutes(5);
  * the transformer failing, and per delivery stream, processing invocations failing and delivery falling
  * behind. They notify `alarmTopic` when given.
  */
-export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps, watched: Watched): cloudwatch.Alarm[] {
+export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps, metrics: PipelineMetrics, watched: Watched): cloudwatch.Alarm[] {
   const alarms: cloudwatch.Alarm[] = [];
   const atLeastOnce = {
     threshold: 1,
@@ -34,7 +29,8 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
 
   // A bucket the caller brings has no request-metrics filter of ours: the transformer's own metrics
   // and Firehose's cover the failures then.
-  if (watched.errorOutputMetricsId) {
+  const errorOutputObjects = metrics.errorOutputObjects({ period: PERIOD });
+  if (errorOutputObjects) {
     alarms.push(
       new cloudwatch.Alarm(scope, 'ErrorOutputAlarm', {
         alarmDescription:
@@ -42,13 +38,7 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
           'ProcessingFailed, batches that failed after every retry, or S3 delivery failures. Look at the objects ' +
           'there and at the transformer\'s logs; once the cause is fixed, npm run replay -- --function <ReplayFunctionName ' +
           'output> re-drives them (docs/operations.md: Re-driving failures).',
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/S3',
-          metricName: 'PutRequests',
-          dimensionsMap: { BucketName: watched.bucket.bucketName, FilterId: watched.errorOutputMetricsId },
-          statistic: cloudwatch.Stats.SUM,
-          period: PERIOD,
-        }),
+        metric: errorOutputObjects,
         ...atLeastOnce,
       }),
     );
@@ -59,7 +49,7 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
       alarmDescription:
         'The transformer threw or timed out; Firehose retries the batch and then sends it to the error output. ' +
         'See the function\'s log group.',
-      metric: watched.transformFunction.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      metric: metrics.functionErrors({ period: PERIOD }),
       ...atLeastOnce,
     }),
   );
@@ -67,20 +57,12 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
   const freshness = props.freshnessAlarmThreshold ?? defaults.DEFAULT_FRESHNESS_THRESHOLD;
   for (const delivery of watched.deliveries) {
     const deliveryScope = delivery.deliveryStream.node.scope as Construct;
-    const firehoseMetric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Firehose',
-        metricName,
-        dimensionsMap: { DeliveryStreamName: delivery.deliveryStream.deliveryStreamRef.deliveryStreamName },
-        statistic,
-        period: PERIOD,
-      });
     alarms.push(
       new cloudwatch.Alarm(deliveryScope, 'ProcessingFailuresAlarm', {
         alarmDescription:
           `Firehose could not invoke the transformer successfully for ${delivery.resourceId} ` +
           '(ExecuteProcessing.Success below 1); failed batches end up in the error output.',
-        metric: firehoseMetric('ExecuteProcessing.Success', cloudwatch.Stats.MINIMUM),
+        metric: metrics.processingSuccess(delivery.resourceId, { period: PERIOD }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -92,7 +74,7 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
         alarmDescription:
           `Records of ${delivery.resourceId} have waited more than ${freshness.toSeconds()} seconds for delivery ` +
           'to S3 (DeliveryToS3.DataFreshness). Check the delivery stream\'s error log.',
-        metric: firehoseMetric('DeliveryToS3.DataFreshness', cloudwatch.Stats.MAXIMUM),
+        metric: metrics.deliveryFreshness(delivery.resourceId, { period: PERIOD }),
         threshold: freshness.toSeconds(),
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

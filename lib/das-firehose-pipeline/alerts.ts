@@ -11,6 +11,7 @@ import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from '../../lambda/core/alerts/alerts
 import type { SettingValues } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
+import type { PipelineMetrics } from './metrics';
 import type { ResolvedAlerts } from './resolved';
 
 /** The severities the ready-made rule sends to the alarm topic. */
@@ -58,11 +59,12 @@ export function pipelineAlerts(
   alerts: ResolvedAlerts,
   eventBus: events.IEventBus,
   publishers: readonly iam.IGrantable[],
+  metrics: PipelineMetrics,
 ): PipelineAlerts {
   for (const publisher of publishers) eventBus.grantPutEventsTo(publisher);
   const alertsScope = new Construct(scope, 'Alerts');
   const topic = props.alarmTopic;
-  const alarms = props.alarms === false ? [] : ruleAlarms(alertsScope, props, alerts, eventBus);
+  const alarms = props.alarms === false ? [] : ruleAlarms(alertsScope, props, alerts, eventBus, metrics);
   if (topic) {
     const action = new cloudwatchActions.SnsAction(topic);
     for (const alarm of alarms) alarm.addAlarmAction(action);
@@ -77,7 +79,7 @@ export function pipelineAlerts(
  * (`Resource`, `Rule`) is there to look into an alarm, not to alarm on: the alarms stay one per rule
  * however many databases the pipeline serves.
  */
-function ruleAlarms(scope: Construct, props: DasFirehosePipelineProps, alerts: ResolvedAlerts, eventBus: events.IEventBus): cloudwatch.Alarm[] {
+function ruleAlarms(scope: Construct, props: DasFirehosePipelineProps, alerts: ResolvedAlerts, eventBus: events.IEventBus, metrics: PipelineMetrics): cloudwatch.Alarm[] {
   const namespace = props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE;
   const alarms: cloudwatch.Alarm[] = [];
   for (const rule of alerts.rules) {
@@ -92,13 +94,7 @@ function ruleAlarms(scope: Construct, props: DasFirehosePipelineProps, alerts: R
       new cloudwatch.Alarm(scope, `${rule.id}Alarm`, {
         // CloudWatch takes at most 1024 characters; a long list of privileged users could pass that.
         alarmDescription: description.length > 1024 ? `${description.slice(0, 1023)}…` : description,
-        metric: new cloudwatch.Metric({
-          namespace,
-          metricName: 'AlertMatches',
-          dimensionsMap: { service: defaults.SERVICE_NAME, Rule: rule.id },
-          statistic: cloudwatch.Stats.SUM,
-          period: defaults.ALERT_ALARM_PERIOD,
-        }),
+        metric: metrics.alertMatches({ rule: rule.id }, { period: defaults.ALERT_ALARM_PERIOD }),
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

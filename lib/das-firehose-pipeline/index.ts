@@ -1,4 +1,6 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { PipelineMetrics } from './metrics';
+import { pipelineDashboard } from './dashboard';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { aws_kinesisfirehose as firehoseRefs } from 'aws-cdk-lib/interfaces';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -78,6 +80,9 @@ export class DasFirehosePipeline extends Construct {
   public readonly queries?: AuditQueries;
   /** The function `npm run replay -- --function <name>` re-drives the error output in (none with `replay: false`). */
   public readonly replayFunction?: lambda.IFunction;
+  /** The CloudWatch dashboard of the pipeline's metrics (none with `dashboard: false`). */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  private readonly metrics: PipelineMetrics;
 
   constructor(scope: Construct, id: string, props: DasFirehosePipelineProps) {
     super(scope, id);
@@ -122,18 +127,71 @@ export class DasFirehosePipeline extends Construct {
             ...(props.bucketRemovalPolicy ? { removalPolicy: props.bucketRemovalPolicy } : {}),
           });
 
-    const alarms =
-      props.alarms === false
-        ? []
-        : pipelineAlarms(this, props, {
-            bucket: this.bucket,
-            errorOutputMetricsId: audit.errorOutputMetricsId,
-            transformFunction: this.transformFunction,
-            deliveries: this.deliveries,
-          });
-    const alerted = this.alertEventBus ? pipelineAlerts(this, props, alerts, this.alertEventBus, replay ? [fn.role, replay.role] : [fn.role]) : undefined;
+    this.metrics = new PipelineMetrics(props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE, {
+      bucket: this.bucket,
+      ...(audit.errorOutputMetricsId ? { errorOutputMetricsId: audit.errorOutputMetricsId } : {}),
+      transformFunction: this.transformFunction,
+      deliveries: this.deliveries,
+    });
+    const alarms = props.alarms === false ? [] : pipelineAlarms(this, props, this.metrics, { deliveries: this.deliveries });
+    this.dashboard =
+      props.dashboard === false
+        ? undefined
+        : pipelineDashboard(this, this.metrics, props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE, this.deliveries);
+    const alerted = this.alertEventBus
+      ? pipelineAlerts(this, props, alerts, this.alertEventBus, replay ? [fn.role, replay.role] : [fn.role], this.metrics)
+      : undefined;
     this.highSeverityAlertRule = alerted?.highSeverityRule;
     this.alarms = [...alarms, ...(alerted?.alarms ?? [])];
+  }
+
+  /**
+   * A metric of the transformer's namespace (`metricsNamespace`) by name, with the `service` dimension
+   * every one of them carries; the named methods below cover what the pipeline emits.
+   */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metric(metricName, {}, props);
+  }
+
+  /**
+   * Events stored in the audit log (sum): in all, of one database (`resourceId`), or of one event class
+   * of one database (`eventClass`, as the metrics name it: upper case, e.g. `DDL`, `MAIN`).
+   */
+  metricEvents(filter?: { readonly resourceId?: string; readonly eventClass?: string }, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.events(filter, props);
+  }
+
+  /** Matches of one alert rule (sum), of one database when given: what the rule's alarm watches. */
+  metricAlertMatches(rule: string, filter?: { readonly resourceId?: string }, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.alertMatches({ rule, ...filter }, props);
+  }
+
+  /** Records the transformer answered ProcessingFailed (sum), kept with their data in the error output. */
+  metricRecordsFailed(filter?: { readonly resourceId?: string }, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.recordsFailed(filter, props);
+  }
+
+  /**
+   * Objects Firehose wrote to its error output (sum), from the audit bucket's request-metrics filter;
+   * undefined when the pipeline was given a bucket of the caller's.
+   */
+  metricErrorOutputObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric | undefined {
+    return this.metrics.errorOutputObjects(props);
+  }
+
+  /** The age in seconds of the oldest record a delivery stream has yet to deliver (maximum); the first database's by default. */
+  metricDeliveryFreshness(resourceId?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.deliveryFreshness(resourceId, props);
+  }
+
+  /** The transformer's errors (sum): each is a batch Firehose retries. */
+  metricFunctionErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.functionErrors(props);
+  }
+
+  /** The transformer's duration per batch (p99). */
+  metricFunctionDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.functionDuration(props);
   }
 
   /** Lets the grantee list and read the audit log (`events/`), and nothing else in the bucket. */

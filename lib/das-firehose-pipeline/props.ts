@@ -240,7 +240,15 @@ export interface DasFirehosePipelineProps {
    */
   readonly metricsNamespace?: string;
 
-  // ---- Alarms ----
+  // ---- Alarms and the dashboard ----
+
+  /**
+   * Whether to create a CloudWatch dashboard of the pipeline's metrics: events per minute by class and by
+   * database, alert matches by rule, failed records and error-output objects, delivery freshness, the
+   * transformer's duration and errors.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 
   /**
    * Whether to create the pipeline's alarms (error output written, function errors, processing

@@ -177,7 +177,10 @@ describe('metrics in the log (CloudWatch Embedded Metric Format)', () => {
     }
     const sum = (name: string, where: (line: Record<string, unknown>) => boolean) =>
       emf.filter((line) => line._aws.CloudWatchMetrics[0]?.Metrics[0]?.Name === name && where(line)).reduce((total, line) => total + Number(line[name]), 0);
-    expect(sum('Events', () => true)).toBe(event.records.length * 20);
+    // Events three times: in all, by database, and by database and class.
+    expect(sum('Events', (line) => line.Resource === undefined)).toBe(event.records.length * 20);
+    expect(sum('Events', (line) => line.Resource === RESOURCE && line.Class === undefined)).toBe(event.records.length * 20);
+    expect(sum('Events', (line) => line.Class !== undefined)).toBe(event.records.length * 20);
     // AlertMatches twice: by rule (what the alarms watch) and by database and rule.
     expect(sum('AlertMatches', (line) => line.Resource === undefined)).toBe(expected.length);
     expect(sum('AlertMatches', (line) => line.Resource === RESOURCE)).toBe(expected.length);
