@@ -13,70 +13,12 @@
  * hostile record costs time proportional to its length and fails with a reason that is safe to log.
  */
 
-/** Deepest nesting accepted. A DAS payload is 5 levels deep (record, list, event, native fields, value). */
-export const MAX_JSON_DEPTH = 64;
+import { escapeEnd, numberEnd, UNICODE_ESCAPE } from './json-scan';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, CR, LF, LOWER_F, LOWER_N, LOWER_T, MINUS, NINE, OPEN_BRACE, OPEN_BRACKET, QUOTE, SPACE, TAB, ZERO } from './json-chars';
+import { JsonRefusedError, JsonText, MAX_JSON_DEPTH, type FieldValue, type RefusalKind } from './json-values';
 
-/** Which rule a refused text broke: JSON's own grammar, or one of the two rules added to it. */
-export type RefusalKind = 'syntax' | 'repeated-name' | 'too-deep';
-
-/** Why a text was refused. The message names a position and a rule, never content. */
-export class JsonRefusedError extends Error {
-  constructor(
-    readonly rule: string,
-    readonly at: number,
-    readonly kind: RefusalKind = 'syntax',
-  ) {
-    super(`${rule} (at character ${at})`);
-    this.name = 'JsonRefusedError';
-  }
-
-  /** A sentence about `what` (e.g. "decrypted activity") that says which rule it broke and where. */
-  describe(what: string): string {
-    switch (this.kind) {
-      case 'repeated-name':
-        return `${what} repeats a name within one object (at character ${this.at}), so it could be read two ways`;
-      case 'too-deep':
-        return `${what} nests deeper than ${MAX_JSON_DEPTH} levels (at character ${this.at})`;
-      default:
-        return `${what} is not JSON: ${this.message}`;
-    }
-  }
-}
-
-/** A field value read off the text: strings decoded, numbers and literals as JavaScript values, containers as their JSON text. */
-export type FieldValue = string | number | boolean | null | JsonText;
-
-/** An object or array kept as its exact JSON text (already validated, so `JSON.parse` of it is safe). */
-export class JsonText {
-  constructor(readonly json: string) {}
-}
-
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const QUOTE = 34;
-const PLUS = 43;
-const COMMA = 44;
-const MINUS = 45;
-const DOT = 46;
-const SLASH = 47;
-const ZERO = 48;
-const NINE = 57;
-const COLON = 58;
-const UPPER_E = 69;
-const OPEN_BRACKET = 91;
-const BACKSLASH = 92;
-const CLOSE_BRACKET = 93;
-const LOWER_B = 98;
-const LOWER_E = 101;
-const LOWER_F = 102;
-const LOWER_N = 110;
-const LOWER_R = 114;
-const LOWER_T = 116;
-const LOWER_U = 117;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
+export { compactJson } from './json-chars';
+export { JsonRefusedError, JsonText, MAX_JSON_DEPTH, type FieldValue, type RefusalKind } from './json-values';
 
 /**
  * A cursor over one JSON text. Callers walk the levels they care about with {@link beginObject} /
@@ -317,56 +259,16 @@ export class StrictJsonReader {
 
   /** `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` */
   private number(): void {
-    const text = this.text;
-    let at = this.at;
-    if (text.charCodeAt(at) === MINUS) at++;
-    const first = text.charCodeAt(at);
-    if (first === ZERO) {
-      at++;
-    } else if (first > ZERO && first <= NINE) {
-      at = digits(text, at);
-    } else {
-      throw this.refuse('malformed number', this.at);
-    }
-    if (text.charCodeAt(at) === DOT) {
-      const after = digits(text, at + 1);
-      if (after === at + 1) throw this.refuse('malformed number', this.at);
-      at = after;
-    }
-    const exponent = text.charCodeAt(at);
-    if (exponent === LOWER_E || exponent === UPPER_E) {
-      at++;
-      const sign = text.charCodeAt(at);
-      if (sign === PLUS || sign === MINUS) at++;
-      const after = digits(text, at);
-      if (after === at) throw this.refuse('malformed number', this.at);
-      at = after;
-    }
-    this.at = at;
+    const end = numberEnd(this.text, this.at);
+    if (end < 0) throw this.refuse('malformed number', this.at);
+    this.at = end;
   }
 
   /** Validates the escape at `at` (a backslash) and returns the position after it. */
   private escape(at: number): number {
-    const code = this.text.charCodeAt(at + 1);
-    if (
-      code === QUOTE ||
-      code === BACKSLASH ||
-      code === SLASH ||
-      code === LOWER_B ||
-      code === LOWER_F ||
-      code === LOWER_N ||
-      code === LOWER_R ||
-      code === LOWER_T
-    ) {
-      return at + 2;
-    }
-    if (code === LOWER_U) {
-      for (let index = at + 2; index < at + 6; index++) {
-        if (!isHex(this.text.charCodeAt(index))) throw this.refuse('malformed \\u escape', at);
-      }
-      return at + 6;
-    }
-    throw this.refuse('malformed escape', at);
+    const end = escapeEnd(this.text, at);
+    if (end < 0) throw this.refuse(end === UNICODE_ESCAPE ? 'malformed \\u escape' : 'malformed escape', at);
+    return end;
   }
 
   private ws(): void {
@@ -387,36 +289,3 @@ export class StrictJsonReader {
   }
 }
 
-function digits(text: string, from: number): number {
-  let at = from;
-  // Past the end charCodeAt gives NaN, which fails both comparisons: test for a digit, not for a non-digit.
-  while (at < text.length) {
-    const code = text.charCodeAt(at);
-    if (!(code >= ZERO && code <= NINE)) break;
-    at++;
-  }
-  return at;
-}
-
-function isHex(code: number): boolean {
-  return (code >= ZERO && code <= NINE) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
-}
-
-/**
- * `json` (one valid JSON value) without its raw line breaks, which would split an NDJSON line. Valid JSON
- * holds raw CR and LF only between tokens (inside strings they must be escaped), and no two tokens need
- * them to stay apart, so removing them leaves the same value.
- *
- * Done on the UTF-8 bytes, in place, in one pass: a CR or LF byte never occurs inside a multi-byte
- * character. A string replace over a record of millions of line breaks builds millions of pieces (and,
- * measured, made V8 abort); this holds the text twice at most.
- */
-export function compactJson(json: string): string {
-  const bytes = Buffer.from(json, 'utf8');
-  let to = 0;
-  for (let from = 0; from < bytes.length; from++) {
-    const byte = bytes[from] as number;
-    if (byte !== LF && byte !== CR) bytes[to++] = byte;
-  }
-  return bytes.toString('utf8', 0, to);
-}
