@@ -1,5 +1,6 @@
 import { ConfigError } from './core/shared/errors';
-import { activeRules, disabledRuleProblems, parseCustomRules } from './core/alerts/alert-rules';
+import { activeRules, disabledRuleProblems } from './core/alerts/alert-rules';
+import { parseCustomRules } from './core/alerts/custom-rules';
 import type { TransformSettings } from './core/transform/settings';
 import { readSettings, SETTINGS } from './settings/definitions';
 import type { Env } from './settings/kinds';

@@ -1,5 +1,5 @@
 import { isResourceId } from '../core/shared/resource';
-import { RULE_EXAMPLE } from '../core/alerts/alert-rules';
+import { RULE_EXAMPLE } from '../core/alerts/custom-rules';
 import { ConfigError } from '../core/shared/errors';
 import type { KmsKeySelection } from '../core/transform/settings';
 import { commaList, json, list, onOff, positiveInt, rawSetting, text, type Env, type Setting } from './kinds';

@@ -1,6 +1,7 @@
 import { SizeRoundingBehavior, Token, Tokenization } from 'aws-cdk-lib';
 // The transformer's own rules and its reading of stream names and resource IDs: one definition for both sides.
-import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems, parseCustomRules } from '../../lambda/core/alerts/alert-rules';
+import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems } from '../../lambda/core/alerts/alert-rules';
+import { parseCustomRules } from '../../lambda/core/alerts/custom-rules';
 import { isResourceId, resourceIdFromStreamName } from '../../lambda/core/shared/resource';
 import { SETTINGS, settingOfVariable } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';

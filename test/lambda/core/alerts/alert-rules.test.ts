@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { readActivityPayload, type ActivityEvent } from '../../../../lambda/core/shared/activity-payload';
-import { activeRules, BUILT_IN_RULES, disabledRuleProblems, parseCustomRules, RuleMatcher, type AlertRule } from '../../../../lambda/core/alerts/alert-rules';
+import { activeRules, BUILT_IN_RULES, disabledRuleProblems, RuleMatcher, type AlertRule } from '../../../../lambda/core/alerts/alert-rules';
+import { parseCustomRules } from '../../../../lambda/core/alerts/custom-rules';
 import { alertId, alertsOf, matchEvent } from '../../../../lambda/core/alerts/alerts';
 import { syntheticEvents } from '../../../../testkit/das/activity-events';
 import { activityJson, ENGINES, PROFILES, type Engine } from '../../../../testkit/das/das-synth';
