@@ -4,6 +4,7 @@ import { ALERT_DETAIL_TYPE, ALERT_SOURCE, type Alert } from '../core/alerts/aler
 import { mapConcurrent } from '../core/shared/concurrency';
 import { parseLogTime } from '../core/shared/partition';
 import type { AlertSink } from '../core/alerts/publish-outbox';
+import { sleep } from '../core/shared/concurrency';
 
 
 /** PutEvents takes at most 10 entries and 256 KB a request. */
@@ -121,19 +122,4 @@ function batches(entries: readonly PutEventsRequestEntry[]): PutEventsRequestEnt
   }
   if (current.length > 0) requests.push(current);
   return requests;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', abort, { once: true });
-  });
 }

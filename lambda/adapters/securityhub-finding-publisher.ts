@@ -2,6 +2,7 @@ import { BatchImportFindingsCommand, type AwsSecurityFinding, type SecurityHubCl
 import type { Alert } from '../core/alerts/alerts';
 import type { AlertSink, RefusedAlert } from '../core/alerts/publish-outbox';
 import { securityFinding, stableTimeOf, type FindingTarget, type SecurityFinding } from '../core/alerts/security-finding';
+import { sleep } from '../core/shared/concurrency';
 
 /** BatchImportFindings takes 1 to 100 findings, at most 6 MB a request and 240 KB a finding. */
 export const MAX_FINDINGS_PER_REQUEST = 100;
@@ -141,19 +142,4 @@ export function requestsOf<T extends { bytes: number }>(findings: readonly T[]):
   }
   if (current.length > 0) requests.push(current);
   return requests;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', abort, { once: true });
-  });
 }

@@ -24,3 +24,19 @@ export async function mapConcurrent<T, R>(
   if (failure) throw failure.error;
   return results;
 }
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts (a retry's backoff, say). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
