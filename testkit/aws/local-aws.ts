@@ -83,8 +83,10 @@ export class LocalAws {
     // invoke run in the background, beside whatever scope set its own variables for a call (withEnv),
     // and an SDK client resolves its region, endpoint and credentials lazily, at its first request.
     local.restoreEnv = applyEnv({ ...local.env, AWS_DEFAULT_REGION: local.env.AWS_REGION });
-    // Hosted functions run with the handler's settings (the same as the transformer's, as in the stack).
-    const env = localHandlerEnv(local.env);
+    // Hosted functions run with the handler's settings (the same as the transformer's, as in the stack),
+    // logging warnings and errors only unless the process says otherwise: they run in the background of
+    // whatever the caller prints (npm run local's alert lines, a test's output).
+    const env = { ...localHandlerEnv(local.env), POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' };
     for (const [name, hosted] of Object.entries(options.functions ?? {})) {
       const handler = hosted.create(env);
       local.lambda.register(name, {
