@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ContextError, CONTEXT_KEY_OF, type DasFirehoseSettings } from './context';
-import { checkPipelineProps, DasFirehosePipeline, type CustomAlertRule, type DasFirehosePipelineProps } from './das-firehose-pipeline';
+import { checkPipelineProps, DasFirehosePipeline, type BuiltInAlertRule, type CustomAlertRule, type DasFirehosePipelineProps, type LogLevel } from './das-firehose-pipeline';
 import * as defaults from './defaults';
 
 /** Properties of a {@link DasFirehoseStack}. */
@@ -56,7 +56,8 @@ export class DasFirehoseStack extends Stack {
         : undefined,
       logRetention: settings.logRetentionDays,
       functionMemorySize: settings.functionMemoryMb,
-      logLevel: settings.logLevel,
+      // Context is text: the construct checks the value (and says which key to fix) at synth.
+      logLevel: settings.logLevel as LogLevel | undefined,
       decryptFastPath: settings.decryptFastPath,
       alarmTopic,
       replay: settings.replay,
@@ -71,7 +72,7 @@ export class DasFirehoseStack extends Stack {
         settings.alerts === false
           ? false
           : {
-              disabledRules: settings.alertsDisabled,
+              disabledRules: settings.alertsDisabled as BuiltInAlertRule[] | undefined,
               privilegedUsers: settings.privilegedUsers,
               // Whatever the JSON holds: the construct checks it with the transformer's own rule parser.
               customRules: settings.alertRules as CustomAlertRule[] | undefined,

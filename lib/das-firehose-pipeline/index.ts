@@ -21,8 +21,11 @@ import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
 import { functionEnvironment, transformFunction } from './transform-function';
 import { checkPipelineProps, PipelinePropsError } from './validation';
 
+export { AlertSeverity, BuiltInAlertRule, LogLevel } from './props';
 export type {
   ActivityStreamDelivery,
+  AlertCondition,
+  AlertEngine,
   ActivityStreamSource,
   AlertsOptions,
   AuditQueriesOptions,
@@ -91,7 +94,7 @@ export class DasFirehosePipeline extends Construct {
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.node.setContext(cxapi.S3_CREATE_DEFAULT_LOGGING_POLICY, true);
     const { problems, sources, alerts } = checkPipelineProps(props);
-    if (problems.length > 0) throw new PipelinePropsError(problems);
+    if (problems.length > 0) throw new PipelinePropsError(problems, this.node.path);
 
     const audit = auditBucket(this, props);
     this.bucket = audit.bucket;
@@ -205,14 +208,14 @@ export class DasFirehosePipeline extends Construct {
    * query results. The same as attaching `queries.queryPolicy`.
    */
   grantQuery(grantee: iam.IGrantable): iam.Grant {
-    if (!this.queries) throw new Error('grantQuery needs the pipeline\'s queries; it was built with queries: false.');
+    if (!this.queries) throw new PipelinePropsError(['grantQuery needs the pipeline\'s queries; it was built with queries: false.'], this.node.path);
     const grants = this.queries.queryStatements.map((statement) => iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, ...(statement.conditions ? { conditions: statement.conditions } : {}) }));
     return grants.reduce((all, grant) => all.combine(grant));
   }
 
   /** Lets the grantee run the re-drive (`npm run replay -- --function <name>`): invoking the replay function, nothing else. */
   grantReplay(grantee: iam.IGrantable): iam.Grant {
-    if (!this.replayFunction) throw new Error('grantReplay needs the pipeline\'s replay function; it was built with replay: false.');
+    if (!this.replayFunction) throw new PipelinePropsError(['grantReplay needs the pipeline\'s replay function; it was built with replay: false.'], this.node.path);
     return this.replayFunction.grantInvoke(grantee);
   }
 

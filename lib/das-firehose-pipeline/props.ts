@@ -8,6 +8,36 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Condition, EngineName } from '../../lambda/core/alerts/activity-vocabulary';
+import type { Severity } from '../../lambda/core/alerts/alert-rules';
+
+/** The functions' log levels (Powertools Logger), as an `as const` object like Powertools' own `LogLevel`. */
+export const LogLevel = { DEBUG: 'DEBUG', INFO: 'INFO', WARN: 'WARN', ERROR: 'ERROR' } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+/** How urgent an alert is. */
+export const AlertSeverity = { LOW: 'LOW', MEDIUM: 'MEDIUM', HIGH: 'HIGH', CRITICAL: 'CRITICAL' } as const satisfies Record<Severity, Severity>;
+export type AlertSeverity = Severity;
+
+/** The built-in alert rules, by id. */
+export const BuiltInAlertRule = {
+  PRIVILEGE_CHANGE: 'privilege-change',
+  FAILED_LOGIN: 'failed-login',
+  DESTRUCTIVE_DDL: 'destructive-ddl',
+  PRIVILEGED_USER_ACTIVITY: 'privileged-user-activity',
+} as const;
+export type BuiltInAlertRule = (typeof BuiltInAlertRule)[keyof typeof BuiltInAlertRule];
+
+/** The engines an alert rule can apply to. */
+export type AlertEngine = EngineName;
+
+/**
+ * A condition an event must meet, in the transformer's rule language (compared case-insensitively):
+ * `{ field, in }`, `{ field, startsWith }`, `{ statement }` (the SQL text begins with one of them, after
+ * spaces and comments), `{ failed }` / `{ succeeded }` (a failure code present and not 0, or not),
+ * `{ present }` / `{ absent }`, `{ all }`, `{ any }`.
+ */
+export type AlertCondition = Condition;
 
 /** One database activity stream the pipeline consumes. */
 export interface ActivityStreamSource {
@@ -143,7 +173,7 @@ export interface DasFirehosePipelineProps {
    * Log level of the transformer and the replay function (DEBUG, INFO, WARN, ERROR).
    * @default 'INFO'
    */
-  readonly logLevel?: string;
+  readonly logLevel?: LogLevel;
 
   /**
    * Retention of the function's and the delivery streams' log groups.
@@ -305,7 +335,7 @@ export interface AlertsOptions {
    * `privileged-user-activity`.
    * @default - every built-in rule is on (`privileged-user-activity` once `privilegedUsers` names someone)
    */
-  readonly disabledRules?: string[];
+  readonly disabledRules?: BuiltInAlertRule[];
 
   /**
    * Database users whose every event matches `privileged-user-activity` (MEDIUM), e.g. the master user.
@@ -363,15 +393,15 @@ export interface CustomAlertRule {
   readonly id: string;
   /** What a match means, for whoever receives the alert (1 to 256 characters). */
   readonly description: string;
-  /** `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`. */
-  readonly severity: string;
+  /** How urgent a match is: HIGH and CRITICAL reach the alarm topic. */
+  readonly severity: AlertSeverity;
   /**
    * The engines the condition applies to: `postgresql`, `mysql`, `oracle`, `sqlserver`.
    * @default - every engine
    */
-  readonly engines?: string[];
-  /** The condition an event must meet. */
-  readonly when: Record<string, unknown>;
+  readonly engines?: AlertEngine[];
+  /** The condition an event must meet: one for every engine, or one per engine. */
+  readonly when: AlertCondition | Readonly<Partial<Record<AlertEngine, AlertCondition>>>;
 }
 
 /** A delivery stream of the pipeline and the database it carries. */

@@ -14,8 +14,12 @@ export type { ResolvedAlerts, ResolvedSource } from './resolved';
 
 /** Props the pipeline cannot build from, with every problem found (not only the first). */
 export class PipelinePropsError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`DasFirehosePipeline cannot be built:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    /** The construct path of the pipeline that refused them (`Stack/Pipeline`), when known. */
+    readonly constructPath?: string,
+  ) {
+    super(`DasFirehosePipeline${constructPath ? ` at ${constructPath}` : ''} cannot be built:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'PipelinePropsError';
   }
 }

@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { loadConfig } from '../../lambda/config';
 import { BUILT_IN_RULE_IDS } from '../../lambda/core/alerts/alert-rules';
 import { ContextError, settingsFromContext } from '../../lib/context';
-import { DasFirehosePipeline, type DasFirehosePipelineProps } from '../../lib/das-firehose-pipeline';
+import { DasFirehosePipeline, type CustomAlertRule, type DasFirehosePipelineProps } from '../../lib/das-firehose-pipeline';
 import { DasFirehoseStack } from '../../lib/das-firehose-stack';
 import { KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
 
@@ -16,7 +16,7 @@ const BASE = { dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN };
 const DEFAULT_BUS_ARN = {
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']],
 };
-const CUSTOM_RULE = {
+const CUSTOM_RULE: CustomAlertRule = {
   id: 'audit-schema-touched',
   severity: 'HIGH',
   description: 'Someone touched the audit schema',
@@ -299,7 +299,7 @@ describe('alert settings refused at synth', () => {
   });
 
   it('names the construct\'s props in its own errors', () => {
-    const build = pipeline({ alerts: { thresholds: { 'failed-login': -1 }, sqlTextChars: 1.5, notifyHighSeverity: true, customRules: [{ ...CUSTOM_RULE, when: { field: 'objectName' } }] } });
+    const build = pipeline({ alerts: { thresholds: { 'failed-login': -1 }, sqlTextChars: 1.5, notifyHighSeverity: true, customRules: [{ ...CUSTOM_RULE, when: { field: 'objectName' } as never }] } });
     expect(build).toThrow('alerts.thresholds for failed-login must be a whole number of matches in 5 minutes, 0 for no alarm; got -1.');
     expect(build).toThrow('alerts.sqlTextChars must be a whole number of characters from 0 (no SQL text) to 4096; got 1.5.');
     expect(build).toThrow('alerts.notifyHighSeverity sends high-severity alerts to alarmTopic; give a topic.');

@@ -112,7 +112,7 @@ describe('DasFirehosePipeline props', () => {
 
   it('fails on less memory than a worst-case record needs, and on an unknown log level', () => {
     expect(make({ functionMemorySize: 256 })).toThrow('functionMemorySize must be a whole number of MB from 512 to 10240');
-    expect(make({ logLevel: 'chatty' })).toThrow('logLevel must be one of DEBUG, INFO, WARN, ERROR; got "chatty".');
+    expect(make({ logLevel: 'chatty' as never })).toThrow('logLevel must be one of DEBUG, INFO, WARN, ERROR; got "chatty".');
   });
 
   it('reports every problem at once', () => {
