@@ -29,3 +29,9 @@ export const handler: FirehoseHandler = (event, context) => (instance ??= create
 
 /** The replay function's entry point, in the same bundle so that both functions run the same code. */
 export { replayHandler } from './replay-handler';
+
+/**
+ * The database source custom resource's entry points (the Provider's onEvent and isComplete), in the
+ * same bundle so that one asset serves every function of the stack.
+ */
+export { onEvent as databaseSourceOnEvent, isComplete as databaseSourceIsComplete } from './database-source-handler';

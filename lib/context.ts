@@ -3,7 +3,10 @@ import type { Node } from 'constructs';
 import { SETTINGS, type SettingName, type SettingValue } from '../lambda/settings/definitions';
 import { contextText, type Setting, type SettingDoc } from '../lambda/settings/kinds';
 import type { PropName } from './das-firehose-pipeline';
+import { databaseSettings, DATABASE_CONTEXT_KEYS, EXAMPLE_DATABASE_ARN, type DatabaseSettings } from './database-context';
 import * as defaults from './defaults';
+
+export type { DatabaseSettings } from './database-context';
 
 /** One activity stream as the context describes it. */
 export interface ActivityStreamSettings {
@@ -32,8 +35,11 @@ export type AlertEventBusSetting = { readonly kind: 'default' } | { readonly kin
  * values make a pipeline (ranges, combinations) is the construct's to say (see `checkPipelineProps`).
  */
 export interface DasFirehoseSettings {
+  /** Given by dasStreamArn and kmsKeyArn; empty with `database`. */
   readonly activityStreams: ActivityStreamSettings[];
-  /** The region every stream and key is in: the stack must be deployed there. */
+  /** Given by `database`: the databases whose streams the stack finds at deployment. */
+  readonly database?: DatabaseSettings;
+  /** The region every stream, key and database ARN is in: the stack must be deployed there. Empty when only identifiers name the databases. */
   readonly region: string;
   readonly dropClasses?: string[];
   readonly dropCommands?: string[];
@@ -71,8 +77,9 @@ export interface DasFirehoseSettings {
 
 /** The context keys the app reads, with what each means. docs/configuration.md shows the same table. */
 const STACK_CONTEXT_KEYS = {
-  dasStreamArn: 'Required. The activity stream\'s Kinesis stream ARN (…:stream/aws-rds-das-<resourceId>); a comma list for several databases.',
-  kmsKeyArn: 'Required. The KMS key ARN the activity stream was started with; one for all streams, or a comma list with one per stream.',
+  ...DATABASE_CONTEXT_KEYS,
+  dasStreamArn: 'Required unless database is given. The activity stream\'s Kinesis stream ARN (…:stream/aws-rds-das-<resourceId>); a comma list for several databases.',
+  kmsKeyArn: 'Required with dasStreamArn. The KMS key ARN the activity stream was started with; one for all streams, or a comma list with one per stream.',
   transitionAfterDays: 'Optional. Days before audit objects move to Glacier Instant Retrieval. Default 90.',
   expireAfterDays: 'Optional. Days before audit objects expire. Default: never.',
   noncurrentExpireAfterDays: 'Optional. Days overwritten or deleted versions are kept. Default 30.',
@@ -191,23 +198,36 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   const nonEmpty = (values: readonly string[] | undefined): string[] | undefined => (values && values.length > 0 ? [...values] : undefined);
   const resourceId = setting('resourceId');
 
-  if (streamArns.length === 0) {
-    problems.push(
-      'dasStreamArn is missing: the ARN of the Kinesis stream your database activity stream writes to ' +
-        '(arn:aws:kinesis:<region>:<account>:stream/aws-rds-das-<resourceId>). Find the stream name with: ' +
-        'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKinesisStreamName" ' +
-        '(describe-db-instances and DBInstances[] for Oracle and SQL Server).',
-    );
-  }
-  if (keyArns.length === 0) {
-    problems.push(
-      'kmsKeyArn is missing: the ARN of the KMS key the activity stream was started with. Find it with: ' +
-        'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKmsKeyId" (or describe-db-instances), then ' +
-        'aws kms describe-key --key-id <id> --query KeyMetadata.Arn.',
-    );
+  const regions = new Set<string>();
+  const database = databaseSettings(read, regions, problems);
+  if (database) {
+    const manual = (['dasStreamArn', 'kmsKeyArn'] as const).filter((key) => read(key) !== undefined);
+    if (manual.length > 0) {
+      problems.push(
+        `Give database or ${manual.join(' and ')}, not both: with database the stack finds the stream and its key at deployment; ` +
+          `with dasStreamArn and kmsKeyArn you give them yourself.`,
+      );
+    }
+    if (resourceId !== undefined) problems.push(`${SETTINGS.resourceId.context as string} is read from the database at deployment; leave it out with database.`);
+  } else {
+    if (streamArns.length === 0) {
+      problems.push(
+        `database or dasStreamArn is missing: name the database to audit (-c database=${EXAMPLE_DATABASE_ARN}; ` +
+          'npm run doctor -- --database <id> checks it first), or give the Kinesis stream your database activity stream writes to ' +
+          '(arn:aws:kinesis:<region>:<account>:stream/aws-rds-das-<resourceId>). Find the stream name with: ' +
+          'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKinesisStreamName" ' +
+          '(describe-db-instances and DBInstances[] for Oracle and SQL Server).',
+      );
+    }
+    if (keyArns.length === 0) {
+      problems.push(
+        'kmsKeyArn is missing: the ARN of the KMS key the activity stream was started with. Find it with: ' +
+          'aws rds describe-db-clusters --query "DBClusters[].ActivityStreamKmsKeyId" (or describe-db-instances), then ' +
+          'aws kms describe-key --key-id <id> --query KeyMetadata.Arn.',
+      );
+    }
   }
 
-  const regions = new Set<string>();
   const parsedStreams = streamArns.map((arn) => {
     const match = STREAM_ARN.exec(arn);
     if (!match) {
@@ -236,7 +256,11 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     );
   }
   if (regions.size > 1) {
-    problems.push(`dasStreamArn streams are in several regions (${[...regions].join(', ')}); deploy one stack per region.`);
+    problems.push(
+      database
+        ? `database and activityStreamKeyArn name several regions (${[...regions].join(', ')}); deploy one stack per region.`
+        : `dasStreamArn streams are in several regions (${[...regions].join(', ')}); deploy one stack per region.`,
+    );
   }
   parsedStreams.forEach((stream, index) => {
     const key = parsedKeys.length === 1 ? parsedKeys[0] : parsedKeys[index];
@@ -321,6 +345,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
       keyArn: (keyArns.length === 1 ? keyArns[0] : keyArns[index]) as string,
       ...(resourceId !== undefined ? { resourceId } : {}),
     })),
+    ...(database ? { database } : {}),
     region: [...regions][0] ?? '',
     dropClasses: nonEmpty(setting('dropClasses')),
     dropCommands: nonEmpty(setting('dropCommands')),
@@ -396,9 +421,11 @@ export function contextErrorMessage(problems: readonly string[]): string {
     'das-firehose cannot synthesize: the CDK context is incomplete or malformed.',
     ...problems.map((problem) => `  - ${problem}`),
     '',
-    'Give the activity stream and its key on the command line, for example:',
+    'Name the database on the command line, for example:',
+    `  npx cdk synth -c database=${EXAMPLE_DATABASE_ARN}`,
+    'or give its activity stream and key yourself:',
     `  npx cdk synth -c dasStreamArn=${EXAMPLE_STREAM_ARN} -c kmsKeyArn=${EXAMPLE_KEY_ARN}`,
-    'Several databases: comma-separated dasStreamArn, and one kmsKeyArn for all or one per stream.',
+    'Several databases: comma-separated database, or comma-separated dasStreamArn and one kmsKeyArn for all or one per stream.',
     'Every context key is described in docs/configuration.md.',
   ].join('\n');
 }

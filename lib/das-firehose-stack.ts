@@ -6,8 +6,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { ContextError, CONTEXT_KEY_OF, type DasFirehoseSettings } from './context';
-import { checkPipelineProps, DasFirehosePipeline, type BuiltInAlertRule, type CustomAlertRule, type DasFirehosePipelineProps, type LogLevel } from './das-firehose-pipeline';
+import { ContextError, CONTEXT_KEY_OF, type DasFirehoseSettings, type DatabaseSettings } from './context';
+import {
+  checkPipelineProps,
+  DasFirehosePipeline,
+  type ActivityStreamSource,
+  type BuiltInAlertRule,
+  type CustomAlertRule,
+  type DasFirehosePipelineProps,
+  type LogLevel,
+} from './das-firehose-pipeline';
+import { DatabaseSources } from './das-firehose-pipeline/database-source';
 import * as defaults from './defaults';
 
 /** Properties of a {@link DasFirehoseStack}. */
@@ -30,12 +39,16 @@ export class DasFirehoseStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
 
-    // Imports only: the streams and keys belong to RDS and the database team.
-    const activityStreams = settings.activityStreams.map((source, index) => ({
-      stream: kinesis.Stream.fromStreamArn(this, `ActivityStream${index}`, source.streamArn),
-      key: kms.Key.fromKeyArn(this, `ActivityStreamKey${index}`, source.keyArn),
-      resourceId: source.resourceId,
-    }));
+    // Imports only: the streams and keys belong to RDS and the database team. With `database`, a custom
+    // resource per database finds them at deployment (and starts the stream when asked).
+    const databases = settings.database ? this.databaseSources(settings.database, settings.logRetentionDays) : undefined;
+    const activityStreams: ActivityStreamSource[] = databases
+      ? [...databases.sources]
+      : settings.activityStreams.map((source, index) => ({
+          stream: kinesis.Stream.fromStreamArn(this, `ActivityStream${index}`, source.streamArn),
+          key: kms.Key.fromKeyArn(this, `ActivityStreamKey${index}`, source.keyArn),
+          resourceId: source.resourceId,
+        }));
 
     const alarmTopic = this.alarmTopic(settings);
 
@@ -81,13 +94,14 @@ export class DasFirehoseStack extends Stack {
               sqlTextChars: settings.alertSqlTextChars,
             },
     };
-    const { problems } = checkPipelineProps(pipelineProps, (prop) => CONTEXT_KEY_OF[prop] ?? prop);
+    const { problems } = checkPipelineProps(pipelineProps, (prop) => (prop === 'activityStreams' && databases ? 'database' : (CONTEXT_KEY_OF[prop] ?? prop)));
     if (problems.length > 0) throw new ContextError(problems);
     this.pipeline = new DasFirehosePipeline(this, 'Pipeline', pipelineProps);
 
     // Firehose reads a Kinesis stream in its own region only: stop a deployment elsewhere early,
-    // with a message, instead of failing on the delivery stream.
-    new CfnRule(this, 'DeployInStreamRegion', {
+    // with a message, instead of failing on the delivery stream. (Databases named by identifier only
+    // are found in the region the stack deploys to.)
+    if (settings.region !== '') new CfnRule(this, 'DeployInStreamRegion', {
       assertions: [
         {
           assert: Fn.conditionEquals(Aws.REGION, settings.region),
@@ -160,6 +174,18 @@ export class DasFirehoseStack extends Stack {
         value: this.pipeline.highSeverityAlertRule.ruleName,
       });
     }
+  }
+
+  /** The custom resources that find the databases' activity streams at deployment. */
+  private databaseSources(database: DatabaseSettings, logRetention: DasFirehoseSettings['logRetentionDays']): DatabaseSources {
+    return new DatabaseSources(this, 'DatabaseSources', {
+      databases: database.databases,
+      startActivityStream: database.startActivityStream,
+      activityStreamMode: database.mode,
+      activityStreamKey: database.keyArn ? kms.Key.fromKeyArn(this, 'ActivityStreamStartKey', database.keyArn) : undefined,
+      stopActivityStreamOnDelete: database.stopOnDelete,
+      logRetention,
+    });
   }
 
   /** The bus the context asks for: undefined for the account's default bus, which the construct picks itself. */

@@ -2,13 +2,15 @@
  * npm run local
  *
  * Starts the local S3-compatible server (files in .local/s3/, kept between runs), the KMS endpoint
- * holding the local development key, a Lambda endpoint hosting the replay function and an EventBridge
- * endpoint that prints the alerts it receives, in the foreground, and prints the shell lines that point npm run invoke, browse, replay and the AWS SDK at
- * them. Ctrl-C stops them.
+ * holding the local development key, a Lambda endpoint hosting the replay function, an EventBridge
+ * endpoint that prints the alerts it receives and an RDS endpoint holding example databases, in the
+ * foreground, and prints the shell lines that point npm run invoke, browse, replay, doctor and the AWS SDK
+ * at them. Ctrl-C stops them.
  */
 import { join } from 'node:path';
 import { parseOptions, runMain } from '../local/commands/cli';
 import { DEV_KMS_KEY_ARN } from '../testkit/aws/dev-key';
+import { EXAMPLE_DATABASES } from '../testkit/aws/rds-databases';
 import { PROFILES } from '../testkit/das/das-synth';
 import { LocalAws } from '../testkit/aws/local-aws';
 import { LOCAL_NOTIFICATIONS, LOCAL_REPLAY_FUNCTION, localFunctions } from '../local/commands/local-functions';
@@ -18,9 +20,10 @@ const USAGE = `Usage: npm run local
 
 Starts, in the foreground, the local AWS endpoints the commands and the AWS SDK can use instead of an
 account: an S3-compatible server (files in .local/s3/, kept between runs), a KMS endpoint holding the
-LOCAL DEVELOPMENT KEY, a Lambda endpoint hosting the replay function and an EventBridge endpoint that
-prints the alerts it receives. Prints the export lines to paste into another shell, so that
-npm run invoke, browse --endpoint, replay and the SDK use them. Ctrl-C stops them.
+LOCAL DEVELOPMENT KEY, a Lambda endpoint hosting the replay function, an EventBridge endpoint that
+prints the alerts it receives, and an RDS endpoint holding a few example databases (one per engine and
+activity stream state). Prints the export lines to paste into another shell, so that npm run invoke,
+browse --endpoint, replay, doctor and the SDK use them. Ctrl-C stops them.
 
 Options:
   --help   show this help (and start nothing)
@@ -40,6 +43,7 @@ runMain('local', async () => {
       `Local KMS at ${aws.kms.endpoint}, holding the LOCAL DEVELOPMENT KEY ${DEV_KMS_KEY_ARN}`,
       `Local Lambda at ${aws.lambda.endpoint}, hosting the replay function ${LOCAL_REPLAY_FUNCTION}`,
       `Local EventBridge at ${aws.eventBridge.endpoint}, printing the alerts it receives here`,
+      `Local RDS at ${aws.rds.endpoint}, holding the example databases ${EXAMPLE_DATABASES.map((database) => database.identifier).join(', ')}`,
       '',
       'In another shell, paste:',
       '',
@@ -51,6 +55,8 @@ runMain('local', async () => {
       `  npm run replay -- --function ${LOCAL_REPLAY_FUNCTION} --dry-run`,
       '  npm run browse',
       `  npm run browse -- --bucket ${aws.bucket} --command QUERY --date 2026-11-21 --format table`,
+      '  npm run doctor -- --all',
+      `  npm run doctor -- --database ${EXAMPLE_DATABASES[0]?.identifier ?? 'orders-aurora-pg'}`,
       `  npm run events -- --kms-key-id ${DEV_KMS_KEY_ARN} --resource-id ${PROFILES['aurora-mysql'].resourceId} --engine aurora-mysql --out .local/events/through-kms.json`,
       '',
       'Ctrl-C stops the servers.',

@@ -21,7 +21,8 @@ export interface DeliveryTargets {
 /**
  * One Firehose delivery stream for one activity stream, with a role of its own that may read that
  * stream only, invoke the transformer only, and write only under `firehose/`. Its resources sit in a
- * scope named after the database (`<pipeline>/<resourceId>/…`), as they always have.
+ * scope named after the database (`<pipeline>/<resourceId>/…`, as they always have, or `<pipeline>/<name>/…`
+ * for a database source, whose resource ID is known only at deployment).
  */
 export function activityStreamDelivery(
   pipeline: Construct,
@@ -29,7 +30,8 @@ export function activityStreamDelivery(
   source: ResolvedSource,
   targets: DeliveryTargets,
 ): ActivityStreamDelivery {
-  const scope = new Construct(pipeline, source.resourceId);
+  // Existing stacks keep their `<resourceId>` scope; a resource ID known only at deployment uses the source's name.
+  const scope = new Construct(pipeline, source.scopeId);
   const { bucket, transformFunction, logGroup } = targets;
   const logStream = new logs.LogStream(scope, 'LogStream', {
     logGroup,

@@ -31,7 +31,9 @@ export type {
   AuditQueriesOptions,
   CustomAlertRule,
   DasFirehosePipelineProps,
+  EncryptionContextKey,
 } from './props';
+export { DatabaseSources, type DatabaseSourcesProps } from './database-source';
 export type { AuditQueries } from './audit-queries';
 export { checkPipelineProps, PipelinePropsError, type PropName, type PropNamer, type ResolvedAlerts } from './validation';
 

@@ -59,10 +59,34 @@ export interface ActivityStreamSource {
    * Give it only when the stream is not named `aws-rds-das-<resourceId>`; it is then passed to the
    * function as its resource ID setting, which needs a pipeline with a single stream.
    *
+   * It may be a token resolved only at deployment (a {@link DatabaseSources} attribute): then give
+   * `name` and `encryptionContextKeys` too.
+   *
    * @default - read from the stream name `aws-rds-das-<resourceId>`
    */
   readonly resourceId?: string;
+
+  /**
+   * The scope of this database's resources in the pipeline (delivery stream, its role, alarms): a
+   * construct id that stays the same across deployments. Needed when the resource ID is a token.
+   *
+   * @default - the resource ID (the scope existing stacks have)
+   */
+  readonly name?: string;
+
+  /**
+   * The KMS encryption context key(s) RDS may bind this database's data keys to: `aws:rds:dbc-id`
+   * for an Aurora cluster, `aws:rds:db-id` for an RDS for Oracle / SQL Server instance. Needed when
+   * the resource ID is a token; both when the kind of database is not known until deployment (the
+   * function may then decrypt under either key, with the one resource ID as its value).
+   *
+   * @default - the one the resource ID's prefix says (`cluster-` or `db-`)
+   */
+  readonly encryptionContextKeys?: readonly EncryptionContextKey[];
 }
+
+/** The KMS encryption context key of a database's activity records. */
+export type EncryptionContextKey = 'aws:rds:dbc-id' | 'aws:rds:db-id';
 
 /** Properties of a {@link DasFirehosePipeline}. */
 export interface DasFirehosePipelineProps {

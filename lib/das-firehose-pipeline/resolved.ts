@@ -2,7 +2,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { AlertRule } from '../../lambda/core/alerts/alert-rules';
-import type { CustomAlertRule } from './props';
+import type { CustomAlertRule, EncryptionContextKey } from './props';
 
 /**
  * What validation settles from the props, for the parts that build from it (the function's environment,
@@ -10,13 +10,17 @@ import type { CustomAlertRule } from './props';
  * validation that calls them do not import each other.
  */
 
-/** An activity stream with its resource ID settled. */
+/** An activity stream with its resource ID settled (a literal, or a token resolved at deployment). */
 export interface ResolvedSource {
   readonly stream: kinesis.IStream;
   readonly key: kms.IKey;
   readonly resourceId: string;
-  /** Whether the resource ID was given rather than read from the stream name. */
+  /** Whether a literal resource ID was given rather than read from the stream name (the function's resource ID setting). */
   readonly resourceIdGiven: boolean;
+  /** The scope id of the database's resources in the pipeline: the resource ID, or the source's name when that is a token. */
+  readonly scopeId: string;
+  /** The encryption context key(s) the function may decrypt this database's data keys under. */
+  readonly contextKeys: readonly EncryptionContextKey[];
 }
 
 /** The alerting settings, checked and settled. */

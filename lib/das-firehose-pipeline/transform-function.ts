@@ -6,7 +6,6 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { encryptionContextFor } from '../../lambda/core/shared/resource';
 import { settingsEnvironment, type SettingValues } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
@@ -99,7 +98,7 @@ export function transformFunction(
 export function bundledFunction(
   scope: Construct,
   id: string,
-  props: DasFirehosePipelineProps,
+  props: Pick<DasFirehosePipelineProps, 'code'>,
   settings: Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> & { readonly runtime: lambda.Runtime; readonly handler: string },
 ): lambda.Function {
   const { handler, ...common } = settings;
@@ -132,12 +131,14 @@ export function bundledFunction(
 export function decryptStatements(sources: readonly ResolvedSource[]): iam.PolicyStatement[] {
   const groups = new Map<string, { keyArn: string; contextKey: string; resourceIds: string[] }>();
   for (const source of sources) {
-    // The transformer's own rule for which context RDS binds a resource's data keys to.
-    const contextKey = Object.keys(encryptionContextFor(source.resourceId))[0] as string;
-    const id = `${source.key.keyArn}|${contextKey}`;
-    const group = groups.get(id) ?? { keyArn: source.key.keyArn, contextKey, resourceIds: [] };
-    group.resourceIds.push(source.resourceId);
-    groups.set(id, group);
+    // Validation settled the context key from the resource ID (the transformer's own rule), or took the
+    // source's: a database named by identifier gives both, each with its one resource ID as the value.
+    for (const contextKey of source.contextKeys) {
+      const id = `${source.key.keyArn}|${contextKey}`;
+      const group = groups.get(id) ?? { keyArn: source.key.keyArn, contextKey, resourceIds: [] };
+      group.resourceIds.push(source.resourceId);
+      groups.set(id, group);
+    }
   }
   return [...groups.values()].map(
     (group) =>

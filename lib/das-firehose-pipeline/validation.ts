@@ -2,11 +2,11 @@ import { SizeRoundingBehavior, Token, Tokenization } from 'aws-cdk-lib';
 // The transformer's own rules and its reading of stream names and resource IDs: one definition for both sides.
 import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems } from '../../lambda/core/alerts/alert-rules';
 import { parseCustomRules } from '../../lambda/core/alerts/custom-rules';
-import { isResourceId, resourceIdFromStreamName } from '../../lambda/core/shared/resource';
+import { encryptionContextFor, isResourceId, resourceIdFromStreamName } from '../../lambda/core/shared/resource';
 import { SETTINGS, settingOfVariable } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
 import { alertSettings } from './alerts';
-import type { AlertsOptions, DasFirehosePipelineProps } from './props';
+import type { ActivityStreamSource, AlertsOptions, DasFirehosePipelineProps, EncryptionContextKey } from './props';
 import type { ResolvedAlerts, ResolvedSource } from './resolved';
 import { functionEnvironment } from './transform-function';
 
@@ -260,34 +260,61 @@ function resolveSources(props: DasFirehosePipelineProps, name: PropNamer, proble
   }
   const resolved: ResolvedSource[] = [];
   streams.forEach((source, index) => {
+    const which = streams.length > 1 ? `${name('activityStreams')}[${index}]` : name('activityStreams');
+    if (source.resourceId !== undefined && Token.isUnresolved(source.resourceId)) {
+      // Known only at deployment (a database source's attribute): the caller says what synth cannot read.
+      const problem = tokenSourceProblem(source);
+      if (problem) problems.push(`${which}: ${problem}`);
+      else resolved.push({ stream: source.stream, key: source.key, resourceId: source.resourceId, resourceIdGiven: false, scopeId: source.name as string, contextKeys: [...new Set(source.encryptionContextKeys)] });
+      return;
+    }
     const streamName = source.stream.streamName;
     const parsed = Token.isUnresolved(streamName) ? undefined : resourceIdFromStreamName(streamName);
     const resourceId = source.resourceId ?? parsed;
-    const which = streams.length > 1 ? `${name('activityStreams')}[${index}]` : name('activityStreams');
     if (resourceId === undefined) {
       problems.push(
         `${which}: cannot tell the resource ID from the stream name "${streamName}" (expected aws-rds-das-<resourceId>); ` +
           'give its resourceId (cluster-… or db-…).',
       );
-    } else if (Token.isUnresolved(resourceId) || !isResourceId(resourceId)) {
+    } else if (!isResourceId(resourceId)) {
       problems.push(
         `${which}: the resource ID must be an Aurora cluster resource ID (cluster-…) or an RDS instance resource ID (db-…), ` +
           `e.g. cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ; got "${resourceId}".`,
       );
     } else {
-      resolved.push({ stream: source.stream, key: source.key, resourceId, resourceIdGiven: source.resourceId !== undefined });
+      const contextKey = Object.keys(encryptionContextFor(resourceId))[0] as EncryptionContextKey;
+      if (source.encryptionContextKeys !== undefined && (source.encryptionContextKeys.length !== 1 || source.encryptionContextKeys[0] !== contextKey)) {
+        problems.push(`${which}: the resource ID ${resourceId} is encrypted under ${contextKey}; leave encryptionContextKeys out or give that one.`);
+      }
+      resolved.push({ stream: source.stream, key: source.key, resourceId, resourceIdGiven: source.resourceId !== undefined, scopeId: source.name ?? resourceId, contextKeys: [contextKey] });
     }
   });
-  if (streams.length > 1 && streams.some((source) => source.resourceId !== undefined)) {
+  if (streams.length > 1 && streams.some((source) => source.resourceId !== undefined && !Token.isUnresolved(source.resourceId))) {
     problems.push(
       'A resource ID can only be given with a single activity stream: with several, the function tells databases apart by ' +
         'their stream names (aws-rds-das-<resourceId>).',
     );
   }
-  const seen = new Set<string>();
+  const names = new Set<string>();
   for (const source of resolved) {
+    if (names.has(source.scopeId)) problems.push(`Two activity streams are named ${source.scopeId}; give each database once, and each a name of its own.`);
+    names.add(source.scopeId);
+  }
+  const seen = new Set<string>();
+  for (const source of resolved.filter((item) => !Token.isUnresolved(item.resourceId))) {
     if (seen.has(source.resourceId)) problems.push(`The activity stream of ${source.resourceId} is listed twice; give each database once.`);
     seen.add(source.resourceId);
   }
   return resolved;
+}
+
+/** What a source whose resource ID is a token must give instead of what synth would read from it. */
+function tokenSourceProblem(source: ActivityStreamSource): string | undefined {
+  const missing = [
+    source.name === undefined || Token.isUnresolved(source.name) ? 'a name (a construct id that stays the same across deployments)' : undefined,
+    source.encryptionContextKeys === undefined || source.encryptionContextKeys.length === 0 ? 'its encryptionContextKeys (aws:rds:dbc-id for a cluster, aws:rds:db-id for an instance)' : undefined,
+  ].filter((item): item is string => item !== undefined);
+  if (missing.length > 0) return `its resource ID is known only at deployment, so give ${missing.join(' and ')}.`;
+  const unknown = (source.encryptionContextKeys ?? []).filter((key) => key !== 'aws:rds:dbc-id' && key !== 'aws:rds:db-id');
+  return unknown.length > 0 ? `encryptionContextKeys must be aws:rds:dbc-id or aws:rds:db-id; got ${unknown.join(', ')}.` : undefined;
 }

@@ -127,7 +127,7 @@ describe('settingsFromContext', () => {
     const base = { dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN };
     expect(contextError({ ...base, alarmemail: 'dba@example.com' })).toContain('Unknown context key "alarmemail": did you mean alarmEmail?');
     expect(contextError({ ...base, dropuser: 'rdsadmin' })).toContain('Unknown context key "dropuser": did you mean dropUsers?');
-    expect(contextError({ ...base, retention: '30' })).toContain('Unknown context key "retention": this app reads dasStreamArn, kmsKeyArn');
+    expect(contextError({ ...base, retention: '30' })).toContain('Unknown context key "retention": this app reads database, startActivityStream');
   });
 
   it("leaves CDK's own context alone (feature flags, aws:cdk:… keys, cli-telemetry)", () => {
