@@ -8,17 +8,15 @@ import { createDecipheriv, createHmac, createPublicKey, verify } from 'node:cryp
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
-import { buildDecrypt } from '@aws-crypto/decrypt-node';
-import { CommitmentPolicy } from '@aws-crypto/material-management-node';
-import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
 import { EncryptionSdkDecrypter } from '../../lambda/adapters/encryption-sdk-decrypter';
 import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter';
 import { loadConfig } from '../../lambda/config';
 import type { DataKey, PayloadDecrypter, StoredObject } from '../../lambda/core/transform/ports';
-import { DAS_KEY_NAME, DAS_KEY_NAMESPACE, readRdsMessageLayout, SUITE_HKDF_SHA256, type RdsMessageLayout } from '../../lambda/core/transform/rds-message-layout';
+import { readRdsMessageLayout, SUITE_HKDF_SHA256, type RdsMessageLayout } from '../../lambda/core/transform/rds-message-layout';
 import { transformBatch } from '../../lambda/core/transform/transform-batch';
 import { envelopeJson, firehoseEvent } from '../../testkit/das/das-synth';
 import type { FloorMode, FloorPass, FloorWorkloadFile } from './fair-floor';
+import { sdkFloorPass } from './floor';
 
 const [file, mode, warmupText, passesText] = process.argv.slice(2) as [string, FloorMode, string, string];
 const data = JSON.parse(readFileSync(file, 'utf8')) as FloorWorkloadFile;
@@ -33,25 +31,7 @@ const gunzipParse = (plaintext: Buffer): number =>
 type Pass = () => Promise<number>;
 
 function sdkLoop(parse: boolean): Pass {
-  const client = buildDecrypt({ commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT, maxEncryptedDataKeys: 1 });
-  const keyrings = dataKeys.map(
-    (key) =>
-      new RawAesKeyringNode({
-        keyNamespace: DAS_KEY_NAMESPACE,
-        keyName: DAS_KEY_NAME,
-        unencryptedMasterKey: new Uint8Array(key.plaintext),
-        wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-      }),
-  );
-  return async () => {
-    let events = 0;
-    for (let index = 0; index < messages.length; index++) {
-      const keyring = keyrings[(data.records[index] as { keyIndex: number }).keyIndex] as RawAesKeyringNode;
-      const { plaintext } = await client.decrypt(keyring, messages[index] as Buffer);
-      events += parse ? gunzipParse(plaintext) : plaintext.length;
-    }
-    return events;
-  };
+  return sdkFloorPass(messages, dataKeys.map((key) => key.plaintext), (index) => (data.records[index] as { keyIndex: number }).keyIndex, parse);
 }
 
 function fastPath(parse: boolean): Pass {
