@@ -84,11 +84,16 @@ export class LocalAws {
     // and an SDK client resolves its region, endpoint and credentials lazily, at its first request.
     local.restoreEnv = applyEnv({ ...local.env, AWS_DEFAULT_REGION: local.env.AWS_REGION });
     // Hosted functions run with the handler's settings (the same as the transformer's, as in the stack),
-    // logging warnings and errors only unless the process says otherwise: they run in the background of
-    // whatever the caller prints (npm run local's alert lines, a test's output).
-    const env = { ...localHandlerEnv(local.env), POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' };
+    // logging warnings and errors only, and no metrics lines, unless the process says otherwise: they run
+    // in the background of whatever the caller prints (npm start's report, npm run local's alert lines).
+    const env = {
+      ...localHandlerEnv(local.env),
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    };
     for (const [name, hosted] of Object.entries(options.functions ?? {})) {
-      const handler = hosted.create(env);
+      // Powertools reads its switches from the process when a logger or metrics object is built.
+      const handler = await withEnv(env, async () => hosted.create(env));
       local.lambda.register(name, {
         handler: (payload, context) => withEnv(env, () => handler(payload, context)),
         ...(hosted.timeoutMs !== undefined ? { timeoutMs: hosted.timeoutMs } : {}),
