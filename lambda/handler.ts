@@ -29,3 +29,6 @@ export const handler: FirehoseHandler = (event, context) => (instance ??= create
 
 /** The replay function's entry point, in the same bundle so that both functions run the same code. */
 export { replayHandler } from './replay-handler';
+
+/** The alert publisher's entry point (S3 notifications for the outbox, and the sweep's schedule), in the same bundle. */
+export { alertPublisherHandler } from './alert-publisher-handler';
