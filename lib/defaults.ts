@@ -87,6 +87,7 @@ export {
   FIREHOSE_OK_ROOT,
   FIREHOSE_PREFIX,
   FIREHOSE_REPLAYED_ROOT,
+  FIREHOSE_UNREPLAYABLE_ROOT,
   JOURNAL_PREFIX,
   firehoseErrorOutputPrefix,
   firehoseOkPrefix,

@@ -81,6 +81,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/failed/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/ok/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/replayed/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/firehose/unreplayable/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/journal/*]',
       'AwsSolutions-KDF1',
       'AwsSolutions-S1',

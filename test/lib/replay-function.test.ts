@@ -46,7 +46,7 @@ describe('the replay function', () => {
     expect(template.findOutputs('ReplayFunctionName').ReplayFunctionName.Value).toEqual({ Ref: Object.keys(template.findResources('AWS::Lambda::Function')).find((key) => key.includes('ReplayFunction')) });
   });
 
-  it('may read and retire the error output, read the journal, write events, its marks and the Ok copy, decrypt under the context, write the alert outbox: nothing else (no events:PutEvents)', () => {
+  it('may read and retire the error output, read the journal, write events, its marks and the Ok copy, set aside what fails for good, decrypt under the context, write the alert outbox: nothing else (no events:PutEvents)', () => {
     const roleId = replay.Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy: Json) => JSON.stringify(policy.Properties.Roles).includes(roleId))
@@ -71,6 +71,7 @@ describe('the replay function', () => {
       { Sid: 'WriteEvents', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: [objects('events/')] },
       { Sid: 'MarkReplayed', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objects('firehose/replayed/')] },
       { Sid: 'WriteOkCopy', Action: ['s3:PutObject'], Resource: [objects('firehose/ok/')] },
+      { Sid: 'SetAsideUnreplayable', Action: ['s3:PutObject'], Resource: [objects('firehose/unreplayable/')] },
       {
         Action: ['kms:Decrypt'],
         Resource: [KEY_ARN],
