@@ -35,3 +35,6 @@ export { replayHandler } from './replay-handler';
  * same bundle so that one asset serves every function of the stack.
  */
 export { onEvent as databaseSourceOnEvent, isComplete as databaseSourceIsComplete } from './database-source-handler';
+
+/** The alert publisher's entry point (S3 notifications for the outbox, and the sweep's schedule), in the same bundle. */
+export { alertPublisherHandler } from './alert-publisher-handler';

@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { S3ErrorOutput } from './adapters/s3-error-output';
 import { S3JournalReader } from './adapters/s3-journal-reader';
 import { ERROR_OUTPUT_ROOT } from './core/replay/error-output';
+import type { UnreplayableObject } from './core/replay/ports';
 import { replayErrorOutput, type ReplayOptions, type ReplayProgress, type ReplayReport } from './core/replay/replay';
 import { createTransformer, type Transformer } from './transformer';
 
@@ -18,6 +19,8 @@ const NO_JOURNAL = { write: async (): Promise<void> => undefined };
 /** The re-drive of Firehose's error output, built from an environment like the transformer it uses. */
 export interface Replayer {
   run(options: ReplayOptions, progress?: ReplayProgress): Promise<ReplayReport>;
+  /** The objects earlier runs set aside under `firehose/unreplayable/` (one database's with `resourceId`), with their reasons. */
+  unreplayable(resourceId?: string): Promise<UnreplayableObject[]>;
 }
 
 /**
@@ -39,14 +42,21 @@ export function createReplayer(
     requestHandler: { connectionTimeout: sdkTimeouts.connectionMs, requestTimeout: sdkTimeouts.requestMs, throwOnRequestTimeout: true },
   });
   const journal = new S3JournalReader(s3, bucketName);
+  // One database's folders in this version's layout and the one before, and the folders of the first
+  // layout that name no database (taken as this one's); else the whole error output.
+  const errorOutput = (resourceId: string | undefined) =>
+    resourceId
+      ? new S3ErrorOutput(s3, bucketName, [`${ERROR_OUTPUT_ROOT}resource=${resourceId}/`, `${ERROR_OUTPUT_ROOT}${resourceId}/`], true)
+      : new S3ErrorOutput(s3, bucketName, [ERROR_OUTPUT_ROOT]);
   return {
+    async unreplayable(resourceId) {
+      return errorOutput(resourceId ?? transformer.config.resourceId).unreplayable();
+    },
     async run(options, progress) {
       const resourceId = options.resourceId ?? transformer.config.resourceId;
-      // One database's folders in this version's layout and the one before; else the whole error output.
-      const prefixes = resourceId ? [`${ERROR_OUTPUT_ROOT}resource=${resourceId}/`, `${ERROR_OUTPUT_ROOT}${resourceId}/`] : [ERROR_OUTPUT_ROOT];
       const report = await replayErrorOutput(
         {
-          errorOutput: new S3ErrorOutput(s3, bucketName, prefixes),
+          errorOutput: errorOutput(resourceId),
           journal,
           transform: (event, transformOptions) => transformer.transform(event, transformOptions),
         },
@@ -54,7 +64,7 @@ export function createReplayer(
         progress,
       );
       // Counts and reasons only: the records themselves stay in the bucket.
-      logger.info('replay finished', { dryRun: report.dryRun, complete: report.complete, objects: report.objects, records: report.records, eventsStored: report.eventsStored, batches: report.batches, reasons: report.reasons, ...(report.error ? { error: report.error } : {}) });
+      logger.info('replay finished', { dryRun: report.dryRun, complete: report.complete, objects: report.objects, unreplayable: report.unreplayable.map((item) => item.key), records: report.records, eventsStored: report.eventsStored, batches: report.batches, reasons: report.reasons, ...(report.error ? { error: report.error } : {}) });
       return report;
     },
   };

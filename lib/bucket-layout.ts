@@ -24,6 +24,15 @@ export { ERROR_OUTPUT_ROOT as FIREHOSE_FAILED_ROOT } from '../lambda/core/shared
 /** Where `npm run replay` moves the error output it re-drove, with when and how (same path below it). */
 export { REPLAYED_ROOT as FIREHOSE_REPLAYED_ROOT } from '../lambda/core/shared/firehose-layout';
 
+/** Where `npm run replay` moves error output whose records fail for good, with the reasons (same path below it). */
+export { UNREPLAYABLE_ROOT as FIREHOSE_UNREPLAYABLE_ROOT } from '../lambda/core/shared/firehose-layout';
+
+/** The alert outbox: batches' alerts waiting for the publisher, and those it set aside (lambda/core/alerts/outbox.ts). */
+export { OUTBOX_PREFIX as ALERTS_PENDING_PREFIX, REFUSED_PREFIX as ALERTS_REFUSED_PREFIX, UNREADABLE_PREFIX as ALERTS_UNREADABLE_PREFIX } from '../lambda/core/alerts/outbox';
+
+/** Everything of the alert outbox sits under this prefix. */
+export const ALERTS_PREFIX = 'alerts/';
+
 /**
  * The UTC date and hour Firehose stamps an object with: that of the oldest record it holds, by arrival.
  * Hive-style, like `events/`, so that Athena and DuckDB read `date` and `hour` off the path the same way.

@@ -73,6 +73,8 @@ export interface DasFirehoseSettings {
   readonly alertThresholds?: Record<string, number>;
   readonly alertEventBus?: AlertEventBusSetting;
   readonly alertSqlTextChars?: number;
+  /** true sends every alert to Security Hub as a finding too. */
+  readonly securityHub?: boolean;
 }
 
 /** The context keys the app reads, with what each means. docs/configuration.md shows the same table. */
@@ -332,7 +334,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
   const alertSqlTextChars = setting('alertSqlTextChars');
   if (alerts === false) {
     const alertKeys = [
-      ...(['alertsDisabled', 'privilegedUsers', 'alertCustomRules', 'alertSqlTextChars'] as const).map((name) => SETTINGS[name].context as string),
+      ...(['alertsDisabled', 'privilegedUsers', 'alertCustomRules', 'alertSqlTextChars', 'securityHub'] as const).map((name) => SETTINGS[name].context as string),
       'alertThresholds',
       'alertEventBus',
     ].filter((key) => contextText(node.tryGetContext(key)) !== undefined);
@@ -373,6 +375,7 @@ export function settingsFromContext(node: Node): DasFirehoseSettings {
     alertThresholds,
     alertEventBus,
     alertSqlTextChars,
+    securityHub: setting('securityHub'),
   };
   if (problems.length > 0) throw new ContextError(problems);
   return settings;

@@ -92,6 +92,7 @@ export class DasFirehoseStack extends Stack {
               thresholds: settings.alertThresholds,
               eventBus: this.alertEventBus(settings),
               sqlTextChars: settings.alertSqlTextChars,
+              securityHub: settings.securityHub,
             },
     };
     const { problems } = checkPipelineProps(pipelineProps, (prop) => (prop === 'activityStreams' && databases ? 'database' : (CONTEXT_KEY_OF[prop] ?? prop)));

@@ -35,6 +35,21 @@ export const MAX_FUNCTION_TIMEOUT = Duration.minutes(5);
 /** `POWERTOOLS_SERVICE_NAME` of the transformer's log lines. */
 export const SERVICE_NAME = 'das-firehose';
 
+/** `POWERTOOLS_SERVICE_NAME` of the alert publisher: the `service` dimension of its metrics, which its alarms name. */
+export const ALERT_PUBLISHER_SERVICE_NAME = 'das-firehose-alerts';
+
+/** How often the alert publisher sweeps the outbox (and measures the backlog its alarm watches). */
+export const ALERT_SWEEP_INTERVAL = Duration.minutes(5);
+
+/** The backlog alarm: the oldest pending alert older than this means a target has been failing for that long. */
+export const ALERT_BACKLOG_MAX_AGE = Duration.minutes(15);
+
+/** Concurrent publishers at most: a burst of notifications queues (Lambda retries throttled async calls) instead of fanning out. */
+export const ALERT_PUBLISHER_CONCURRENCY = 2;
+
+/** How long overwritten or deleted versions under `alerts/` are kept: the outbox is transient. */
+export const ALERTS_NONCURRENT_EXPIRATION = Duration.days(3);
+
 /** Log level of the transformer and the replay function. */
 export const DEFAULT_LOG_LEVEL = 'INFO';
 
@@ -62,12 +77,17 @@ export const DEFAULT_DELIVERY_BUFFER_INTERVAL = Duration.seconds(300);
 
 /** The bucket's folders and Firehose's prefixes: plain strings, in a module the local tools can load too. */
 export {
+  ALERTS_PENDING_PREFIX,
+  ALERTS_PREFIX,
+  ALERTS_REFUSED_PREFIX,
+  ALERTS_UNREADABLE_PREFIX,
   EVENTS_PREFIX,
   FIREHOSE_FAILED_ROOT,
   FIREHOSE_FILE_EXTENSION,
   FIREHOSE_OK_ROOT,
   FIREHOSE_PREFIX,
   FIREHOSE_REPLAYED_ROOT,
+  FIREHOSE_UNREPLAYABLE_ROOT,
   JOURNAL_PREFIX,
   firehoseErrorOutputPrefix,
   firehoseOkPrefix,

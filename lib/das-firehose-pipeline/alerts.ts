@@ -1,9 +1,10 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 // What the transformer puts on the bus, from the publisher itself: the rule below matches exactly that.
@@ -13,6 +14,7 @@ import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
 import type { PipelineMetrics } from './metrics';
 import type { ResolvedAlerts } from './resolved';
+import { nagArnOf } from './transform-function';
 
 /** The severities the ready-made rule sends to the alarm topic. */
 export const NOTIFIED_SEVERITIES = ['HIGH', 'CRITICAL'] as const;
@@ -26,11 +28,12 @@ export interface PipelineAlerts {
 }
 
 /**
- * The settings that tell the transformer (and the replay function) which rules are in force and where
- * their matches go. The transformer's built-in rules are on unless disabled, so with alerting off every
- * one is disabled: a function with no rule makes no EventBridge call.
+ * The settings that tell the transformer (and the replay function) which rules are in force. The
+ * transformer's built-in rules are on unless disabled, so with alerting off every one is disabled: a
+ * function with no rule writes no outbox object. Where alerts go is the alert publisher's setting only:
+ * the transformer never talks to the bus.
  */
-export function alertSettings(alerts: ResolvedAlerts, eventBusArn: string | undefined): SettingValues {
+export function alertSettings(alerts: ResolvedAlerts): SettingValues {
   const values: SettingValues = { alertsDisabled: alerts.disabledRules };
   if (alerts.rules.length === 0) return values;
   return {
@@ -38,8 +41,6 @@ export function alertSettings(alerts: ResolvedAlerts, eventBusArn: string | unde
     privilegedUsers: alerts.privilegedUsers,
     ...(alerts.customRules.length > 0 ? { alertCustomRules: alerts.customRules } : {}),
     ...(alerts.sqlTextChars > 0 ? { alertSqlTextChars: alerts.sqlTextChars } : {}),
-    // The ARN rather than the name: PutEvents reaches a bus of another account by its ARN only.
-    ...(eventBusArn !== undefined ? { alertEventBus: eventBusArn } : {}),
   };
 }
 
@@ -48,9 +49,19 @@ export function alertEventBus(scope: Construct, alerts: ResolvedAlerts): events.
   return alerts.eventBus ?? events.EventBus.fromEventBusName(scope, 'DefaultEventBus', 'default');
 }
 
+/** What raises alerts and what sends them. */
+export interface AlertParties {
+  readonly bucket: s3.IBucket;
+  /** The roles of the functions that raise alerts (the transformer, the replay function): they write the outbox. */
+  readonly writers: readonly iam.IRole[];
+  /** The alert publisher, whose backlog is alarmed on. */
+  readonly publisher: lambda.IFunction;
+}
+
 /**
- * The alerting resources, in a scope of their own (`Alerts`): `events:PutEvents` on the bus for the
- * functions that raise alerts, one alarm per rule on the `AlertMatches` metric, and the rule sending
+ * The alerting resources, in a scope of their own (`Alerts`): writing and rolling back the outbox for the
+ * functions that raise alerts (never `events:PutEvents`: only the publisher talks to the bus), one alarm
+ * per rule on the `AlertMatches` metric, the publisher's backlog alarms, and the rule sending
  * high-severity alerts to the alarm topic.
  */
 export function pipelineAlerts(
@@ -58,13 +69,13 @@ export function pipelineAlerts(
   props: DasFirehosePipelineProps,
   alerts: ResolvedAlerts,
   eventBus: events.IEventBus,
-  publishers: readonly iam.IGrantable[],
+  parties: AlertParties,
   metrics: PipelineMetrics,
 ): PipelineAlerts {
-  for (const publisher of publishers) eventBus.grantPutEventsTo(publisher);
+  for (const writer of parties.writers) grantOutboxWrite(writer, parties.bucket);
   const alertsScope = new Construct(scope, 'Alerts');
   const topic = props.alarmTopic;
-  const alarms = props.alarms === false ? [] : ruleAlarms(alertsScope, props, alerts, eventBus, metrics);
+  const alarms = props.alarms === false ? [] : [...ruleAlarms(alertsScope, props, alerts, eventBus, metrics), ...backlogAlarms(alertsScope, props)];
   if (topic) {
     const action = new cloudwatchActions.SnsAction(topic);
     for (const alarm of alarms) alarm.addAlarmAction(action);
@@ -126,7 +137,7 @@ function notifyRule(scope: Construct, eventBus: events.IEventBus, topic: sns.ITo
       detail: { severity: [...NOTIFIED_SEVERITIES] },
     },
   });
-  rule.addTarget(new targets.SnsTopic(topic, { message: events.RuleTargetInput.fromText(message) }));
+  rule.addTarget(new RuleOnlySnsTopic(topic, events.RuleTargetInput.fromText(message)));
   // The rule and the topic are deployed together (or the topic is imported into the stack's own account
   // and region): the warning is about cross-environment targets, which this is not.
   Annotations.of(rule).acknowledgeWarning(
@@ -134,4 +145,80 @@ function notifyRule(scope: Construct, eventBus: events.IEventBus, topic: sns.ITo
     'The rule and its topic target are in the same stack, account and region',
   );
   return rule;
+}
+
+/**
+ * The transformer and the replay function write a batch's alerts to `alerts/pending/` once its events are
+ * stored, and delete that object when they roll the batch back.
+ */
+function grantOutboxWrite(role: iam.IRole, bucket: s3.IBucket): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'WriteAlertOutbox', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects(`${defaults.ALERTS_PENDING_PREFIX}*`)] }),
+  );
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${defaults.ALERTS_PENDING_PREFIX}*]`,
+    reason: 'One outbox object per batch with alerts, named by the batch, written once its events are stored and deleted when the batch is rolled back; scoped to alerts/pending/.',
+  });
+}
+
+/**
+ * The publisher's backlog: the oldest alert waiting (a sweep measures it every five minutes, so no data
+ * means no sweep ran: that breaches too), and alerts a target refused or outbox objects that could not be
+ * read (set aside under `alerts/refused/` and `alerts/unreadable/`, never retried on their own).
+ */
+function backlogAlarms(scope: Construct, props: DasFirehosePipelineProps): cloudwatch.Alarm[] {
+  const namespace = props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE;
+  const metric = (metricName: string, statistic: string) =>
+    new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service: defaults.ALERT_PUBLISHER_SERVICE_NAME }, statistic, period: defaults.ALERT_SWEEP_INTERVAL });
+  const maxAge = defaults.ALERT_BACKLOG_MAX_AGE;
+  const anySetAside = (metricName: string, what: string) =>
+    new cloudwatch.Alarm(scope, `${metricName}Alarm`, {
+      alarmDescription: `${what} See the alert publisher's log group for the keys and reasons (docs/operations.md: Alerts).`,
+      metric: metric(metricName, cloudwatch.Stats.SUM),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  return [
+    new cloudwatch.Alarm(scope, 'AlertBacklogAlarm', {
+      alarmDescription:
+        `Alerts have waited more than ${maxAge.toMinutes()} minutes in s3://<bucket>/${defaults.ALERTS_PENDING_PREFIX} (OldestAlertAgeSeconds), ` +
+        'or the sweep has not run: a target (the alert bus, Security Hub) is failing or refusing the publisher. The events are stored; ' +
+        'the alerts go out once the target answers. See the alert publisher\'s log group.',
+      metric: metric('OldestAlertAgeSeconds', cloudwatch.Stats.MAXIMUM),
+      threshold: maxAge.toSeconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }),
+    anySetAside('AlertsRefused', `A target refused alerts for their content; their outbox objects are in s3://<bucket>/${defaults.ALERTS_REFUSED_PREFIX}.`),
+    anySetAside('AlertOutboxUnreadable', `Outbox objects did not read as alerts and were moved to s3://<bucket>/${defaults.ALERTS_UNREADABLE_PREFIX}.`),
+  ];
+}
+
+/**
+ * The alarm topic as a rule's target, publishable by EventBridge for this rule only. The SnsTopic target
+ * of aws-events-targets lets `events.amazonaws.com` publish with no condition, so that any account's rule
+ * could put messages into the on-call mailbox; this one names the rule (`aws:SourceArn`). A topic the
+ * caller brings keeps its own policy (CDK cannot add to an imported topic's): scope it the same way.
+ */
+class RuleOnlySnsTopic implements events.IRuleTarget {
+  constructor(
+    private readonly topic: sns.ITopic,
+    private readonly message: events.RuleTargetInput,
+  ) {}
+
+  bind(rule: events.IRule): events.RuleTargetConfig {
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'HighSeverityAlertRuleOnly',
+        actions: ['sns:Publish'],
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        resources: [this.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    return { arn: this.topic.topicArn, input: this.message };
+  }
 }

@@ -71,6 +71,9 @@ export function auditBucket(scope: Construct, props: DasFirehosePipelineProps): 
         expiration: props.journalExpiration ?? defaults.DEFAULT_JOURNAL_EXPIRATION,
         noncurrentVersionExpiration: Duration.days(1),
       },
+      // The alert outbox is transient: an object lives until the publisher sends it (minutes), and the
+      // versions it leaves behind (sent, set aside, overwritten by a retried batch) go after a few days.
+      { id: 'AlertOutbox', prefix: defaults.ALERTS_PREFIX, noncurrentVersionExpiration: defaults.ALERTS_NONCURRENT_EXPIRATION },
       { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER },
       // Once every version of an expired object is gone, its delete marker is removed too.
       { id: 'ExpiredDeleteMarkers', expiredObjectDeleteMarker: true },

@@ -12,6 +12,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import { activityStreamDelivery } from './activity-stream-delivery';
+import { alertPublisher } from './alert-publisher';
 import { alertSettings, alertEventBus, pipelineAlerts } from './alerts';
 import { pipelineAlarms } from './alarms';
 import { auditBucket } from './audit-bucket';
@@ -45,8 +46,10 @@ export { checkPipelineProps, PipelinePropsError, type PropName, type PropNamer, 
  * Firehose delivers the transformer's Ok records under `firehose/ok/resource=<resourceId>/` and failed
  * records under `firehose/failed/resource=<resourceId>/`. Alarms watch processing failures, function errors and
  * delivery freshness. Events matching the alert rules (privilege changes, failed logins, destructive DDL,
- * privileged users, rules of your own) go to an EventBridge bus, are counted in CloudWatch metrics and
- * alarmed on per rule; high-severity ones reach the alarm topic.
+ * privileged users, rules of your own) are written to an outbox in the bucket once their events are
+ * stored, and the alert publisher sends them to an EventBridge bus (and Security Hub when asked); they
+ * are counted in CloudWatch metrics and alarmed on per rule, the outbox's backlog too; high-severity
+ * ones reach the alarm topic.
  *
  * @example
  * const pipeline = new DasFirehosePipeline(this, 'Pipeline', {
@@ -83,6 +86,12 @@ export class DasFirehosePipeline extends Construct {
   public readonly highSeverityAlertRule?: events.IRule;
   /** The Glue database and tables, the Athena workgroup and the query policy (none with `queries: false`). */
   public readonly queries?: AuditQueries;
+  /**
+   * The function that sends the alert outbox (`alerts/pending/`) to the alert bus and, with
+   * `alerts.securityHub`, to Security Hub: on the bucket's notification and every five minutes (none when no
+   * alert rule is in force).
+   */
+  public readonly alertPublisherFunction?: lambda.IFunction;
   /** The function `npm run replay -- --function <name>` re-drives the error output in (none with `replay: false`). */
   public readonly replayFunction?: lambda.IFunction;
   /** The CloudWatch dashboard of the pipeline's metrics (none with `dashboard: false`). */
@@ -105,7 +114,7 @@ export class DasFirehosePipeline extends Construct {
     const alerting = alerts.rules.length > 0;
     this.alertEventBus = alerting ? alertEventBus(this, alerts) : undefined;
     // One environment for both functions: the replay function runs the transformer, alerts included.
-    const environment = functionEnvironment(props, sources, this.bucket.bucketName, alertSettings(alerts, this.alertEventBus?.eventBusArn));
+    const environment = functionEnvironment(props, sources, this.bucket.bucketName, alertSettings(alerts));
 
     const fn = transformFunction(this, props, sources, this.bucket, environment);
     this.transformFunction = fn.function;
@@ -143,9 +152,22 @@ export class DasFirehosePipeline extends Construct {
       props.dashboard === false
         ? undefined
         : pipelineDashboard(this, this.metrics, props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE, this.deliveries);
-    const alerted = this.alertEventBus
-      ? pipelineAlerts(this, props, alerts, this.alertEventBus, replay ? [fn.role, replay.role] : [fn.role], this.metrics)
+    // The transformer and the replay function write alerts to the outbox; only the publisher sends them.
+    const publisher = this.alertEventBus
+      ? alertPublisher(this, props, { bucket: this.bucket, eventBus: this.alertEventBus, securityHub: alerts.securityHub })
       : undefined;
+    this.alertPublisherFunction = publisher?.function;
+    const alerted =
+      this.alertEventBus && publisher
+        ? pipelineAlerts(
+            this,
+            props,
+            alerts,
+            this.alertEventBus,
+            { bucket: this.bucket, writers: replay ? [fn.role, replay.role] : [fn.role], publisher: publisher.function },
+            this.metrics,
+          )
+        : undefined;
     this.highSeverityAlertRule = alerted?.highSeverityRule;
     this.alarms = [...alarms, ...(alerted?.alarms ?? [])];
   }

@@ -404,6 +404,14 @@ export interface AlertsOptions {
    * @default true
    */
   readonly notifyHighSeverity?: boolean;
+
+  /**
+   * Whether the alert publisher also sends each alert to AWS Security Hub as a finding (AWS Security
+   * Finding Format, `Id` from the alert's id) of the account's default product. Security Hub must be enabled
+   * in the account and region; each finding ingested is billed by Security Hub.
+   * @default false
+   */
+  readonly securityHub?: boolean;
 }
 
 /**

@@ -23,7 +23,8 @@ export interface ReplayFunction {
  * - list and read the error output and delete what it has replayed in full (`firehose/failed/`);
  * - read the batch journal (`journal/`), to rebuild a failed batch exactly;
  * - write events and remove those of a replayed batch that fails (`events/`, as the transformer does);
- * - write its marks (`firehose/replayed/`) and the Ok copy Firehose would have written (`firehose/ok/`).
+ * - write its marks (`firehose/replayed/`) and the Ok copy Firehose would have written (`firehose/ok/`);
+ * - move error output whose records fail for good to `firehose/unreplayable/` (a copy there, then the delete above).
  */
 export function replayFunction(
   scope: Construct,
@@ -63,6 +64,7 @@ export function replayFunction(
       resources: [objects(defaults.FIREHOSE_REPLAYED_ROOT)],
     }),
     new iam.PolicyStatement({ sid: 'WriteOkCopy', actions: ['s3:PutObject'], resources: [objects(defaults.FIREHOSE_OK_ROOT)] }),
+    new iam.PolicyStatement({ sid: 'SetAsideUnreplayable', actions: ['s3:PutObject'], resources: [objects(defaults.FIREHOSE_UNREPLAYABLE_ROOT)] }),
     ...decryptStatements(sources),
   ];
   for (const statement of statements) role.addToPrincipalPolicy(statement);
@@ -73,6 +75,7 @@ export function replayFunction(
     [defaults.EVENTS_PREFIX]: 'Replayed events go to events/ under keys derived from the records, as the transformer writes them.',
     [defaults.FIREHOSE_REPLAYED_ROOT]: 'One mark object per replayed error output object, at the same path below firehose/replayed/.',
     [defaults.FIREHOSE_OK_ROOT]: 'The Ok copy of a replayed batch goes where Firehose would have delivered it, named after the batch.',
+    [defaults.FIREHOSE_UNREPLAYABLE_ROOT]: 'An error output object whose records fail for good is copied to the same path below firehose/unreplayable/.',
   };
   for (const [prefix, reason] of Object.entries(why)) {
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${prefix}*]`, reason: `${reason} Object access is scoped to that prefix.` });

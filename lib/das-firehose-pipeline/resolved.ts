@@ -37,5 +37,7 @@ export interface ResolvedAlerts {
   /** The bus the caller chose; the account's default bus when absent. */
   readonly eventBus?: events.IEventBus;
   readonly notifyHighSeverity: boolean;
+  /** Whether the alert publisher also sends each alert to Security Hub. */
+  readonly securityHub: boolean;
 }
 

@@ -133,6 +133,7 @@ const ALERTS_OFF: ResolvedAlerts = {
   thresholds: new Map(),
   sqlTextChars: 0,
   notifyHighSeverity: false,
+  securityHub: false,
 };
 
 /**
@@ -197,14 +198,13 @@ function resolveAlerts(props: DasFirehosePipelineProps, name: PropNamer, problem
     sqlTextChars,
     ...(options.eventBus ? { eventBus: options.eventBus } : {}),
     notifyHighSeverity: options.notifyHighSeverity ?? true,
+    securityHub: options.securityHub ?? false,
   };
 }
 
 /** What a value CDK resolves only at deployment may take at most, in bytes. */
 const LONGEST = {
   bucketName: 63,
-  /** `arn:aws-iso-b:events:us-isob-east-1:123456789012:event-bus/` and a name of up to 256 characters. */
-  eventBusArn: 60 + 256,
   other: 128,
 };
 
@@ -216,13 +216,7 @@ const TOKEN_MARKER = /\$\{Token\[[^\]]*\]\}/g;
  * little to say why: count it here, values known only at deployment at their longest.
  */
 function checkEnvironmentSize(props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], alerts: ResolvedAlerts, name: PropNamer, problems: string[]): void {
-  const busArn = alerts.eventBus?.eventBusArn;
-  const environment = functionEnvironment(
-    props,
-    sources,
-    'b'.repeat(LONGEST.bucketName),
-    alertSettings(alerts, busArn === undefined || Token.isUnresolved(busArn) ? 'a'.repeat(LONGEST.eventBusArn) : busArn),
-  );
+  const environment = functionEnvironment(props, sources, 'b'.repeat(LONGEST.bucketName), alertSettings(alerts));
   const bytesOf = (value: string): number => {
     const tokens = Tokenization.reverseString(value).tokens.length;
     return Buffer.byteLength(value.replace(TOKEN_MARKER, '')) + tokens * LONGEST.other;

@@ -20,7 +20,11 @@ export const REPLAY_USAGE = `Usage: npm run replay -- --function <ReplayFunction
 Re-drives Firehose's error output (firehose/failed/) once the cause of the failures is fixed: every
 record goes through the transformer again and lands in events/ as if Firehose had delivered it, a
 failed batch's leftovers overwritten rather than stored twice. What is replayed in full moves to
-firehose/replayed/ (with when and how); what still fails stays, and the report says why.
+firehose/replayed/ (with when and how). An object whose remaining records fail for good (the transformer
+answered ProcessingFailed for each again, or a line is not a Firehose error record) moves to
+firehose/unreplayable/ with its reasons, so that the next run has nothing left to do; --report lists them.
+What may still come back stays in firehose/failed/, and the report says why. The exit status is 1 when
+the run leaves anything it could not replay (in either place) or stops early, 0 otherwise.
 
 Where it runs:
   --function <name>         in the stack's replay function, with its role: the one that may decrypt each
@@ -36,6 +40,8 @@ Options:
   --resource-id <id>        only this database (cluster-… or db-…); also the database of objects whose
                             path names none (error output written before the resource=<id> folders)
   --dry-run                 read and plan only: what would be replayed; nothing decrypted, written or moved
+  --report                  replay nothing: list the objects set aside in firehose/unreplayable/ and why
+                            (with --bucket or --local: it reads the bucket with your credentials)
   --format <text|json>      the report as text (default) or JSON
   --help                    show this help
 
@@ -56,6 +62,8 @@ export interface ReplayCommand {
   readonly until?: string;
   readonly options: ReplayOptions;
   readonly format: 'text' | 'json';
+  /** List what earlier runs set aside instead of replaying. */
+  readonly report?: boolean;
 }
 
 /** Reads `npm run replay` options. Undefined means: print the usage. */
@@ -70,6 +78,7 @@ export function parseReplay(argv: readonly string[]): ReplayCommand | undefined 
       until: { type: 'string' },
       'resource-id': { type: 'string' },
       'dry-run': { type: 'boolean' },
+      report: { type: 'boolean' },
       format: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -91,6 +100,10 @@ export function parseReplay(argv: readonly string[]): ReplayCommand | undefined 
   if (resourceId !== undefined && !isResourceId(resourceId)) {
     throw new UsageError(`--resource-id must be a cluster-… (Aurora) or db-… (RDS) resource ID, e.g. cluster-4HNY5V4RRNPKKYB7ICFKE5JBQQ; got "${resourceId}"`);
   }
+  if (values.report === true && values.function !== undefined) {
+    throw new UsageError('--report reads the bucket here: give --bucket <name> (or --local) instead of --function. See npm run replay -- --help');
+  }
+  if (values.report === true && values['dry-run'] === true) throw new UsageError('--report replays nothing already: leave out --dry-run. See npm run replay -- --help');
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json; got "${format}"`);
   const where: ReplayWhere =
@@ -110,7 +123,61 @@ export function parseReplay(argv: readonly string[]): ReplayCommand | undefined 
       dryRun: values['dry-run'] === true,
     },
     format,
+    ...(values.report === true ? { report: true } : {}),
   };
+}
+
+/** An object earlier runs set aside, as `--report` lists it. */
+export interface UnreplayableListing {
+  readonly unreplayable: ReadonlyArray<{ readonly key: string; readonly reasons: Readonly<Record<string, number>> }>;
+}
+
+/** `--report`: the objects set aside in firehose/unreplayable/ (one database's with --resource-id), with their reasons. */
+export async function listUnreplayable(command: ReplayCommand): Promise<UnreplayableListing> {
+  const { where } = command;
+  const list = async (env: Record<string, string | undefined>) => {
+    try {
+      return { unreplayable: await createReplayer(env).unreplayable(command.options.resourceId) };
+    } catch (error) {
+      if (error instanceof ConfigError) throw settingsError(error);
+      throw error;
+    }
+  };
+  if (where.kind === 'function') throw new UsageError('--report reads the bucket here: give --bucket <name> (or --local)');
+  if (where.kind === 'bucket') return list({ ...process.env, BUCKET_NAME: where.bucket });
+  const aws = await LocalAws.start({ s3Directory: where.directory, functions: localFunctions(), notifications: LOCAL_NOTIFICATIONS });
+  try {
+    const env = localHandlerEnv(aws.env);
+    return await withEnv(env, () => list(env));
+  } finally {
+    await aws.stop();
+  }
+}
+
+/** The `--report` listing for a person. */
+export function formatUnreplayable(listing: UnreplayableListing): string {
+  if (listing.unreplayable.length === 0) return 'Nothing in firehose/unreplayable/: no error output was set aside.\n';
+  const lines = [`${listing.unreplayable.length} object${listing.unreplayable.length === 1 ? '' : 's'} in firehose/unreplayable/ (records that fail for good), with their lines by reason:`];
+  for (const item of listing.unreplayable) {
+    lines.push(`  ${item.key}`);
+    for (const [reason, count] of Object.entries(item.reasons)) lines.push(`    ${String(count).padStart(5)}  ${reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Why the run's exit status is 1, or undefined for 0: it stopped early, or it leaves objects it could not
+ * replay (still in firehose/failed/, or set aside in firehose/unreplayable/ by this run).
+ */
+export function replayFailure(report: ReplayReport): string | undefined {
+  if (report.error) return `stopped: ${report.error}`;
+  if (!report.complete) return 'stopped before the end (out of time): run it again to go on';
+  if (report.dryRun) return undefined;
+  const left: string[] = [];
+  if (report.objects.kept > 0) left.push(`${report.objects.kept} object${report.objects.kept === 1 ? '' : 's'} left in firehose/failed/ (see above for why)`);
+  const aside = report.objects.unreplayable ?? 0;
+  if (aside > 0) left.push(`${aside} object${aside === 1 ? '' : 's'} moved to firehose/unreplayable/: records that fail for good (npm run replay -- --report lists them)`);
+  return left.length > 0 ? `not everything could be replayed: ${left.join('; ')}` : undefined;
 }
 
 /** Runs the re-drive where the command says, and returns its report. */
@@ -213,6 +280,7 @@ function combine(before: ReplayReport, next: ReplayReport): ReplayReport {
     batches: sum(before.batches, next.batches),
     reasons,
     kept: [...before.kept, ...next.kept].slice(0, 50),
+    unreplayable: [...(before.unreplayable ?? []), ...(next.unreplayable ?? [])].slice(0, 50),
   };
 }
 
@@ -239,7 +307,7 @@ export function formatReplayReport(report: ReplayReport, command: ReplayCommand)
   const { objects, records } = report;
   const lines = [`${report.dryRun ? 'Dry run of a re-drive' : 'Re-drive'} of Firehose's error output, ${where}, ${scope}:`];
   lines.push(`  objects: ${objects.listed} in firehose/failed/, ${objects.selected} selected, ${objects.read} read` +
-    (report.dryRun ? '' : `; ${objects.retired} replayed in full (moved to firehose/replayed/), ${objects.kept} left in firehose/failed/`));
+    (report.dryRun ? '' : `; ${objects.retired} replayed in full (moved to firehose/replayed/), ${objects.unreplayable ?? 0} failing for good (moved to firehose/unreplayable/), ${objects.kept} left in firehose/failed/`));
   if (report.dryRun) {
     lines.push(`  records: ${records.read} read: ${records.toReplay} would go through the transformer again, ${records.stillFailing} cannot, ${records.held} held; ${records.alreadyReplayed} replayed before`);
     lines.push(`  batches it would send the transformer: ${report.batches.standalone} of records on their own, ${report.batches.rebuiltFromJournal} rebuilt from the journal`);
@@ -259,8 +327,12 @@ export function formatReplayReport(report: ReplayReport, command: ReplayCommand)
     for (const item of report.kept) lines.push(`    ${item.key}${item.reason ? `  (${item.reason})` : ''}`);
     if (objects.kept > report.kept.length) lines.push(`    … and ${objects.kept - report.kept.length} more`);
   }
+  if ((report.unreplayable ?? []).length > 0) {
+    lines.push('  moved to firehose/unreplayable/ (records that fail for good; npm run replay -- --report lists them):');
+    for (const item of report.unreplayable) lines.push(`    ${item.key}`);
+  }
   if (report.error) lines.push(`  stopped: ${report.error}`);
   else if (!report.complete) lines.push('  stopped before the end (out of time): run it again to go on');
-  else if (objects.selected === 0) lines.push('  nothing to replay');
+  else if (objects.selected === 0) lines.push('  nothing left to replay');
   return `${lines.join('\n')}\n`;
 }

@@ -185,7 +185,7 @@ describe('npm run replay, end to end on loopback', () => {
     await expectEachEventOnce(events);
   });
 
-  it('replays what it can of a mixed error file, keeps the rest with reasons, and never stores a replayed record twice', async () => {
+  it('replays what it can of a mixed error file, sets the rest aside in firehose/unreplayable/ with reasons, and a second run has nothing left', async () => {
     const good = await mintBatch(aws, { engine: 'aurora-postgresql', records: 3, eventsPerRecord: 4, seed: 5 });
     const [a, b, c] = good.event.records;
     const line = (record: typeof a, errorCode: string) =>
@@ -202,19 +202,60 @@ describe('npm run replay, end to end on loopback', () => {
     await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: body }));
 
     const first = await replay();
-    expect(first).toMatchObject({ complete: true, objects: { retired: 0, kept: 1 }, records: { read: 6, ok: 3, stillFailing: 3, held: 0 } });
-    expect(first.reasons).toEqual({
+    const reasons = {
       'not a Firehose error record: not a JSON object': 1,
       'not a Firehose error record: it has no rawData string': 1,
       'record data is not JSON: expected a value (at character 0)': 1,
-    });
+    };
+    expect(first.error).toBeUndefined();
+    expect(first).toMatchObject({ complete: true, objects: { retired: 0, kept: 0, unreplayable: 1 }, records: { read: 6, ok: 3, stillFailing: 3, held: 0 } });
+    expect(first.reasons).toEqual(reasons);
+    expect(first.unreplayable).toEqual([{ key, reasons }]);
     await expectEachEventOnce(good.events);
+    // Out of the error output, at the same path below firehose/unreplayable/, its marks kept.
+    expect(await keys('firehose/failed/')).toEqual([]);
+    const restingKey = key.replace('firehose/failed/', 'firehose/unreplayable/');
+    expect(await keys('firehose/unreplayable/')).toEqual([restingKey]);
+    expect(await text(restingKey)).toBe(body);
 
     const stored = await listObjects(s3, aws.bucket, 'events/');
     const second = await replay();
-    expect(second).toMatchObject({ objects: { kept: 1 }, records: { alreadyReplayed: 3, ok: 0, stillFailing: 3 }, eventsStored: 0 });
+    expect(second).toMatchObject({ complete: true, objects: { listed: 0, selected: 0, kept: 0, unreplayable: 0 }, records: { read: 0 }, eventsStored: 0 });
     expect(await listObjects(s3, aws.bucket, 'events/')).toEqual(stored);
+    // The report lists it on request, with its reasons.
+    expect(await quietly(() => withEnv(aws.env, () => createReplayer(aws.env).unreplayable()))).toEqual([{ key: restingKey, reasons }]);
+    expect(await quietly(() => withEnv(aws.env, () => createReplayer(aws.env).unreplayable('db-ABCDEFGHIJKLMNOP')))).toEqual([]);
+  });
+
+  it('keeps in firehose/failed/ an object whose records may still come back (held for their batch), not set aside', async () => {
+    const { event } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 2, seed: 9 });
+    const [a] = event.records;
+    const line = JSON.stringify({ attemptsMade: 4, arrivalTimestamp: a!.approximateArrivalTimestamp, errorCode: PROCESSING_FAILED_STATUS, errorMessage: 'x', rawData: Buffer.from('not a DAS record').toString('base64') });
+    const key = `firehose/failed/resource=${RESOURCE}/type=processing-failed/date=2026-11-21/hour=12/dry`;
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: line }));
+    // A dry run judges nothing and moves nothing.
+    expect(await replay({ dryRun: true })).toMatchObject({ objects: { unreplayable: 0 } });
     expect(await keys('firehose/failed/')).toEqual([key]);
+  });
+
+  it('reaches error output whose key names no database (the stack\'s first layout) with --resource-id, as that database\'s', async () => {
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-postgresql', records: 2, eventsPerRecord: 3, seed: 11 });
+    const body = event.records
+      .map((record) => JSON.stringify({ attemptsMade: 4, arrivalTimestamp: record.approximateArrivalTimestamp, errorCode: PROCESSING_FAILED_STATUS, errorMessage: 'x', rawData: record.data }))
+      .join('\n');
+    const key = 'firehose/failed/processing-failed/2026/11/21/12/das-firehose-1-2026-11-21-12-00-00-0a1b2c3d';
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: body }));
+    const without = await replay();
+    expect(without.kept).toEqual([{ key, reason: expect.stringContaining('its key names no database') }]);
+    // Another database's folder is not taken.
+    const other = 'firehose/failed/resource=db-ABCDEFGHIJKLMNOP/type=processing-failed/date=2026-11-21/hour=12/theirs';
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: other, Body: 'not ours' }));
+
+    const first = await replay({ resourceId: RESOURCE });
+    expect(first).toMatchObject({ complete: true, objects: { listed: 1, selected: 1, retired: 1, kept: 0 }, records: { ok: 2 } });
+    await expectEachEventOnce(events);
+    expect(await keys('firehose/failed/')).toEqual([other]);
+    expect(await replay({ resourceId: RESOURCE })).toMatchObject({ objects: { listed: 0, selected: 0 } });
   });
 
   it('rebuilds from the journal a batch that left objects behind and whose next attempt answered every record ProcessingFailed', async () => {

@@ -47,8 +47,23 @@ function alertAlarms(template: Template): Record<string, Json> {
   );
 }
 
+/** The functions that raise alerts: the transformer and the replay function, in that order (not CDK's notifications handler). */
 function functionsOf(template: Template): Json[] {
-  return Object.values(template.findResources('AWS::Lambda::Function'));
+  return Object.values(template.findResources('AWS::Lambda::Function')).filter(
+    (fn: Json) => ['index.handler', 'index.replayHandler'].includes(fn.Properties.Handler) && fn.Properties.Environment !== undefined,
+  );
+}
+
+/** The alert publisher function, the one that sends the outbox. */
+function publisherOf(template: Template): Json {
+  const found = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn: Json) => fn.Properties.Handler === 'index.alertPublisherHandler');
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+/** The rules on an event bus (the sweep's schedule is not one). */
+function busRules(template: Template): Record<string, Json> {
+  return Object.fromEntries(Object.entries(template.findResources('AWS::Events::Rule')).filter(([, rule]: [string, Json]) => rule.Properties.EventPattern !== undefined));
 }
 
 /** The environment as the function would see it, with values resolved at deployment stood in for. */
@@ -89,20 +104,18 @@ describe('alerts in the stack, by default', () => {
     topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0] as string;
   });
 
-  it('lets the transformer and the replay function put events on the default bus, and nowhere else', () => {
-    expect(putEventsStatements(template)).toEqual([
-      { Action: 'events:PutEvents', Effect: 'Allow', Resource: DEFAULT_BUS_ARN },
-      { Action: 'events:PutEvents', Effect: 'Allow', Resource: DEFAULT_BUS_ARN },
-    ]);
-    const roles = functionsOf(template).map((fn) => fn.Properties.Role['Fn::GetAtt'][0] as string).sort();
-    expect(rolesWithPutEvents(template)).toEqual(roles);
+  it('lets only the alert publisher put events, on the default bus: the transformer and the replay function cannot', () => {
+    expect(putEventsStatements(template)).toEqual([{ Sid: 'PutAlertEvents', Action: 'events:PutEvents', Effect: 'Allow', Resource: DEFAULT_BUS_ARN }]);
+    expect(rolesWithPutEvents(template)).toEqual([publisherOf(template).Properties.Role['Fn::GetAtt'][0]]);
+    for (const fn of functionsOf(template)) expect(rolesWithPutEvents(template)).not.toContain(fn.Properties.Role['Fn::GetAtt'][0]);
   });
 
-  it('tells both functions the bus and the metrics namespace, and carries no SQL text', () => {
+  it('tells both functions the metrics namespace but not the bus, and carries no SQL text; the publisher gets the bus', () => {
     const [transformer, replay] = functionsOf(template).map((fn) => fn.Properties.Environment.Variables);
     expect(replay).toEqual(transformer);
-    expect(transformer).toMatchObject({ ALERT_EVENT_BUS: DEFAULT_BUS_ARN, METRICS_NAMESPACE: 'DasFirehose', POWERTOOLS_SERVICE_NAME: 'das-firehose' });
-    for (const variable of ['ALERTS_DISABLED', 'PRIVILEGED_USERS', 'ALERT_CUSTOM_RULES', 'ALERT_SQL_TEXT_CHARS']) expect(transformer[variable]).toBeUndefined();
+    expect(transformer).toMatchObject({ METRICS_NAMESPACE: 'DasFirehose', POWERTOOLS_SERVICE_NAME: 'das-firehose' });
+    for (const variable of ['ALERT_EVENT_BUS', 'ALERTS_DISABLED', 'PRIVILEGED_USERS', 'ALERT_CUSTOM_RULES', 'ALERT_SQL_TEXT_CHARS']) expect(transformer[variable]).toBeUndefined();
+    expect(publisherOf(template).Properties.Environment.Variables.ALERT_EVENT_BUS).toEqual(DEFAULT_BUS_ARN);
   });
 
   it('alarms once per rule in force on AlertMatches by service and rule, failed logins at 5, notifying the alarm topic', () => {
@@ -133,7 +146,7 @@ describe('alerts in the stack, by default', () => {
   });
 
   it('sends HIGH and CRITICAL alerts to the alarm topic as one readable line, never with SQL text', () => {
-    const rules = Object.values(template.findResources('AWS::Events::Rule')).map((rule: Json) => rule.Properties);
+    const rules = Object.values(busRules(template)).map((rule: Json) => rule.Properties);
     expect(rules).toHaveLength(1);
     const rule = rules[0];
     expect(rule.EventBusName).toBe('default');
@@ -151,15 +164,28 @@ describe('alerts in the stack, by default', () => {
     );
     expect(JSON.stringify(target.InputTransformer)).not.toContain('commandText');
     for (const name of Object.keys(target.InputTransformer.InputPathsMap)) expect(target.InputTransformer.InputTemplate).toContain(`<${name}>`);
-    // EventBridge may publish to the topic the stack created.
-    const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap((policy: Json) => policy.Properties.PolicyDocument.Statement);
-    expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]));
+  });
+
+  it('lets EventBridge publish to the alarm topic for the high-severity rule only, never for another account\'s rule', () => {
+    const ruleId = Object.keys(busRules(template))[0] as string;
+    const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap((policy: Json) => policy.Properties.PolicyDocument.Statement as Json[]);
+    const byEventBridge = statements.filter((statement) => JSON.stringify(statement.Principal ?? {}).includes('events.amazonaws.com'));
+    expect(byEventBridge).toEqual([
+      {
+        Sid: 'HighSeverityAlertRuleOnly',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Principal: { Service: 'events.amazonaws.com' },
+        Resource: { Ref: topicId },
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      },
+    ]);
   });
 
   it('names the bus and the rule in the outputs', () => {
     const outputs = template.findOutputs('*');
     expect(outputs.AlertEventBusName.Value).toBe('default');
-    expect(outputs.HighSeverityAlertRuleName.Value).toEqual({ Ref: Object.keys(template.findResources('AWS::Events::Rule'))[0] });
+    expect(outputs.HighSeverityAlertRuleName.Value).toEqual({ Ref: Object.keys(busRules(template))[0] });
   });
 });
 
@@ -207,8 +233,8 @@ describe('alerts configured through context', () => {
     const busId = Object.keys(created.findResources('AWS::Events::EventBus'))[0] as string;
     expect(busId).toBeDefined();
     const busArn = { 'Fn::GetAtt': [busId, 'Arn'] };
-    expect(putEventsStatements(created).map((statement) => statement.Resource)).toEqual([busArn, busArn]);
-    for (const fn of functionsOf(created)) expect(fn.Properties.Environment.Variables.ALERT_EVENT_BUS).toEqual(busArn);
+    expect(putEventsStatements(created).map((statement) => statement.Resource)).toEqual([busArn]);
+    expect(publisherOf(created).Properties.Environment.Variables.ALERT_EVENT_BUS).toEqual(busArn);
     created.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: busId } });
     expect(created.findOutputs('AlertEventBusName').AlertEventBusName.Value).toEqual({ Ref: busId });
   });
@@ -217,8 +243,8 @@ describe('alerts configured through context', () => {
     const arn = 'arn:aws:events:us-east-1:210987654321:event-bus/security-alerts';
     const { template: theirs } = synthApp({ ...BASE, alertEventBus: arn });
     theirs.resourceCountIs('AWS::Events::EventBus', 0);
-    expect(putEventsStatements(theirs).map((statement) => statement.Resource)).toEqual([arn, arn]);
-    for (const fn of functionsOf(theirs)) expect(fn.Properties.Environment.Variables.ALERT_EVENT_BUS).toBe(arn);
+    expect(putEventsStatements(theirs).map((statement) => statement.Resource)).toEqual([arn]);
+    expect(publisherOf(theirs).Properties.Environment.Variables.ALERT_EVENT_BUS).toBe(arn);
   });
 
   it('creates the alarms without actions and no rule to a topic when there is no alarm topic', () => {
@@ -226,7 +252,7 @@ describe('alerts configured through context', () => {
     const alarms = Object.values(alertAlarms(quiet));
     expect(alarms).toHaveLength(3);
     expect(alarms.every((alarm) => alarm.AlarmActions === undefined)).toBe(true);
-    quiet.resourceCountIs('AWS::Events::Rule', 0);
+    expect(busRules(quiet)).toEqual({});
     expect(Object.keys(quiet.findOutputs('*'))).toContain('AlertEventBusName');
     expect(Object.keys(quiet.findOutputs('*'))).not.toContain('HighSeverityAlertRuleName');
   });
@@ -236,6 +262,7 @@ describe('alerts configured through context', () => {
     expect(putEventsStatements(off)).toEqual([]);
     expect(alertAlarms(off)).toEqual({});
     off.resourceCountIs('AWS::Events::Rule', 0);
+    off.resourceCountIs('AWS::Lambda::Function', 2);
     expect(Object.keys(off.findOutputs('*'))).not.toContain('AlertEventBusName');
     // The transformer's built-in rules are on unless named: every one is named, so it never calls EventBridge.
     for (const fn of functionsOf(off)) {
@@ -291,7 +318,7 @@ describe('alert settings refused at synth', () => {
   });
 
   it('refuses settings that would take the function\'s environment past Lambda\'s 4 KB', () => {
-    const rules = Array.from({ length: 12 }, (_, index) => ({ ...CUSTOM_RULE, id: `custom-rule-${index}`, description: 'x'.repeat(200) }));
+    const rules = Array.from({ length: 14 }, (_, index) => ({ ...CUSTOM_RULE, id: `custom-rule-${index}`, description: 'x'.repeat(200) }));
     const message = contextError({ ...BASE, alertRules: JSON.stringify(rules) });
     expect(message).toMatch(/The function's environment would take up to \d+ bytes, more than the 4096 Lambda allows \(largest: alertRules \d+ bytes/);
     // A few rules fit.
@@ -314,7 +341,7 @@ describe('alert settings refused at synth', () => {
       alerts: { notifyHighSeverity: false },
       metricsNamespace: 'Audit/Prod',
     }))();
-    template.resourceCountIs('AWS::Events::Rule', 0);
+    expect(busRules(template)).toEqual({});
     const alarms = Object.values(alertAlarms(template));
     expect(alarms.every((alarm) => alarm.Namespace === 'Audit/Prod' && alarm.AlarmActions?.[0] === 'arn:aws:sns:us-east-1:123456789012:ops')).toBe(true);
     expect(functionsOf(template)[0].Properties.Environment.Variables.METRICS_NAMESPACE).toBe('Audit/Prod');
@@ -323,6 +350,7 @@ describe('alert settings refused at synth', () => {
   it('keeps the function\'s rights and alarms of alerting out of a pipeline with alarms off', () => {
     const template = pipeline({ alarms: false })();
     expect(alertAlarms(template)).toEqual({});
-    expect(putEventsStatements(template)).toHaveLength(2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(putEventsStatements(template)).toHaveLength(1);
   });
 });

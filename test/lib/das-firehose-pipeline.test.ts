@@ -23,7 +23,8 @@ describe('DasFirehosePipeline with several databases', () => {
 
   it('creates one delivery stream per activity stream, sharing one transformer and one audit bucket', () => {
     template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 3);
-    template.resourceCountIs('AWS::Lambda::Function', 2); // the transformer and the replay function
+    // The transformer, the replay function, the alert publisher, and CDK's bucket notifications handler.
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     template.resourceCountIs('AWS::S3::Bucket', 3); // the audit bucket, its access-logs bucket, the query results bucket
     const sources = Object.values(template.findResources('AWS::KinesisFirehose::DeliveryStream')).map(
       (stream) => stream.Properties.KinesisStreamSourceConfiguration.KinesisStreamARN,
@@ -79,8 +80,9 @@ describe('DasFirehosePipeline with several databases', () => {
   });
 
   it('alarms on processing and freshness per delivery stream, and lists every stream in the output', () => {
-    // Two for the pipeline, two per delivery stream, one per built-in alert rule in force (not per database).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3 + 3);
+    // Two for the pipeline, two per delivery stream, one per built-in alert rule in force (not per database),
+    // three on the alert outbox.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3 + 3 + 3);
     const output = template.findOutputs('DeliveryStreamName').DeliveryStreamName.Value;
     expect(output['Fn::Join'][0]).toBe(',');
     expect(output['Fn::Join'][1]).toHaveLength(3);

@@ -55,7 +55,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       ]);
     });
 
-    it('lets the function write and roll back under events/ and write its journal, nothing else in S3', () => {
+    it('lets the function write and roll back under events/, its journal and the alert outbox, nothing else in S3', () => {
       const s3Statements = statementsOfRole(template, functionRoleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
       expect(s3Statements).toEqual([
         {
@@ -70,14 +70,22 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
           Action: 's3:PutObject',
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/journal/*']] },
         },
+        {
+          Sid: 'WriteAlertOutbox',
+          Effect: 'Allow',
+          Action: ['s3:DeleteObject', 's3:PutObject'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/alerts/pending/*']] },
+        },
       ]);
     });
 
-    it('gives the function only its log group, KMS, S3 and putting alerts on the bus (no managed policies)', () => {
+    it('gives the function only its log group, KMS and S3: no events:PutEvents, the publisher sends alerts (no managed policies)', () => {
       const services = new Set(statementsOfRole(template, functionRoleId).flatMap(actionsOf).map((a) => a.split(':')[0]));
-      // events:PutEvents on the alert bus only: see alerts.test.ts.
-      expect([...services].sort()).toEqual(['events', 'kms', 'logs', 's3']);
-      expect(Object.values(template.findResources('AWS::IAM::Role')).every((r) => !r.Properties.ManagedPolicyArns)).toBe(true);
+      expect([...services].sort()).toEqual(['kms', 'logs', 's3']);
+      expect(statementsOfRole(template, functionRoleId).flatMap(actionsOf)).not.toContain('events:PutEvents');
+      // Only CDK's bucket notifications handler (which adds the alert outbox's notification) has one: its own design.
+      const managed = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]) => r.Properties.ManagedPolicyArns).map(([id]) => id);
+      expect(managed).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
     });
 
     it('lets Firehose read only its stream, invoke only the function and write only firehose/ in the bucket', () => {
@@ -278,7 +286,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       expect(fn.Timeout).toBeLessThanOrEqual(300);
     });
 
-    it('gets the bucket, the key, the Powertools and metrics settings and the alert bus in its environment', () => {
+    it('gets the bucket, the key, the Powertools and metrics settings in its environment, and not the alert bus', () => {
       const variables = template.findResources('AWS::Lambda::Function')[functionId].Properties.Environment.Variables;
       expect(variables).toEqual({
         BUCKET_NAME: { Ref: bucketId },
@@ -287,9 +295,6 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         METRICS_NAMESPACE: 'DasFirehose',
         NODE_OPTIONS: '--enable-source-maps',
-        ALERT_EVENT_BUS: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']],
-        },
       });
     });
 
@@ -304,7 +309,7 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
   });
 
   describe('alarms', () => {
-    it('watches the error output, function errors, processing success, delivery freshness and the alert rules', () => {
+    it('watches the error output, function errors, processing success, delivery freshness, the alert rules and the alert backlog', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
       const byMetric = Object.fromEntries(alarms.map((alarm) => [`${alarm.Namespace} ${alarm.MetricName}`, alarm]));
       expect(Object.keys(byMetric).sort()).toEqual([
@@ -313,6 +318,9 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         'AWS/Lambda Errors',
         'AWS/S3 PutRequests',
         'DasFirehose AlertMatches',
+        'DasFirehose AlertOutboxUnreadable',
+        'DasFirehose AlertsRefused',
+        'DasFirehose OldestAlertAgeSeconds',
       ]);
       expect(byMetric['AWS/S3 PutRequests']).toMatchObject({
         Dimensions: expect.arrayContaining([{ Name: 'FilterId', Value: 'FirehoseErrorOutput' }]),
@@ -443,7 +451,7 @@ describe('DasFirehoseStack configured through context', () => {
       },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4 + 3); // the pipeline's, and one per built-in alert rule in force
+    expect(alarms).toHaveLength(4 + 3 + 3); // the pipeline's, one per built-in alert rule in force, three on the alert outbox
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });

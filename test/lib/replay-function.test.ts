@@ -46,7 +46,7 @@ describe('the replay function', () => {
     expect(template.findOutputs('ReplayFunctionName').ReplayFunctionName.Value).toEqual({ Ref: Object.keys(template.findResources('AWS::Lambda::Function')).find((key) => key.includes('ReplayFunction')) });
   });
 
-  it('may read and retire the error output, read the journal, write events, its marks and the Ok copy, decrypt under the context, put alerts on the bus: nothing else', () => {
+  it('may read and retire the error output, read the journal, write events, its marks and the Ok copy, set aside what fails for good, decrypt under the context, write the alert outbox: nothing else (no events:PutEvents)', () => {
     const roleId = replay.Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy: Json) => JSON.stringify(policy.Properties.Roles).includes(roleId))
@@ -71,13 +71,14 @@ describe('the replay function', () => {
       { Sid: 'WriteEvents', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: [objects('events/')] },
       { Sid: 'MarkReplayed', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objects('firehose/replayed/')] },
       { Sid: 'WriteOkCopy', Action: ['s3:PutObject'], Resource: [objects('firehose/ok/')] },
+      { Sid: 'SetAsideUnreplayable', Action: ['s3:PutObject'], Resource: [objects('firehose/unreplayable/')] },
       {
         Action: ['kms:Decrypt'],
         Resource: [KEY_ARN],
         Condition: { StringEquals: { 'kms:EncryptionContext:aws:rds:dbc-id': 'cluster-ABCDEFGHIJKL' } },
       },
-      // A replayed batch raises the alerts its events match, on the transformer's bus.
-      { Action: ['events:PutEvents'], Resource: ['arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default'] },
+      // A replayed batch raises the alerts its events match: into the outbox, as the transformer does; the publisher sends them.
+      { Sid: 'WriteAlertOutbox', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: [objects('alerts/pending/')] },
     ]);
     // Its logs go to a log group of its own, and nothing is attached to the role besides.
     const role = template.findResources('AWS::IAM::Role')[roleId];
@@ -86,7 +87,9 @@ describe('the replay function', () => {
 
   it('is left out with replay=false, and so is its output', () => {
     const { template: none, stack } = synthApp({ dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN, replay: 'false' });
-    none.resourceCountIs('AWS::Lambda::Function', 1);
+    const handlers = Object.values(none.findResources('AWS::Lambda::Function')).map((fn: Json) => fn.Properties.Handler as string);
+    expect(handlers).toContain('index.handler');
+    expect(handlers).not.toContain('index.replayHandler');
     expect(stack.pipeline.replayFunction).toBeUndefined();
     expect(Object.keys(none.findOutputs('*'))).not.toContain('ReplayFunctionName');
   });

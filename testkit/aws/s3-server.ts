@@ -56,6 +56,21 @@ export class LocalS3 {
       directory: this.options.directory,
       configureBuckets: this.options.buckets.map((name) => ({ name })),
     });
+    // S3 decodes x-amz-copy-source whole (the SDK's callers encode each key segment with
+    // encodeURIComponent); s3rver uses decodeURI, which leaves %3D (=) and the other reserved characters
+    // encoded and then finds no such key. Re-encode the header the way s3rver decodes it.
+    type Middleware = (ctx: { headers: Record<string, string | string[] | undefined> }, next: () => Promise<void>) => Promise<void>;
+    (this.server as unknown as { middleware: Middleware[] }).middleware.unshift(async (ctx, next) => {
+      const source = ctx.headers['x-amz-copy-source'];
+      if (typeof source === 'string') {
+        try {
+          ctx.headers['x-amz-copy-source'] = encodeURI(decodeURIComponent(source));
+        } catch {
+          // Not percent-encoding S3 would read either: s3rver answers it as it does.
+        }
+      }
+      await next();
+    });
     if (this.options.onEvent) {
       const onEvent = this.options.onEvent;
       (this.server as unknown as { on(name: 'event', listener: (event: S3Notification) => void): void }).on('event', (event) => onEvent(event));

@@ -17,7 +17,7 @@ import { JsonRefusedError, StrictJsonReader, type FieldValue } from '../shared/s
  * Firehose's format-conversion errors write it, `ErrorCode`).
  */
 
-export { ERROR_OUTPUT_ROOT, REPLAYED_ROOT, replayedKey } from '../shared/firehose-layout';
+export { ERROR_OUTPUT_ROOT, REPLAYED_ROOT, replayedKey, UNREPLAYABLE_ROOT, unreplayableKey } from '../shared/firehose-layout';
 
 /** The error code of a record the transformer itself answered ProcessingFailed. */
 export const PROCESSING_FAILED_STATUS = 'Lambda.ProcessingFailedStatus';

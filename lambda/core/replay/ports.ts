@@ -14,6 +14,14 @@ export interface ErrorOutputObject {
   readonly size: number;
 }
 
+/** An error output object a re-drive set aside because its remaining records fail for good. */
+export interface UnreplayableObject {
+  /** Its key below `firehose/unreplayable/`. */
+  readonly key: string;
+  /** Lines by reason, as the re-drive that set it aside recorded them. */
+  readonly reasons: Readonly<Record<string, number>>;
+}
+
 /** A line of an error output object that a re-drive has processed for good (Ok or Dropped). */
 export interface ReplayMark {
   /** The line's position in its object. */
@@ -39,6 +47,13 @@ export interface ErrorOutputStore {
   mark(key: string, marks: readonly ReplayMark[]): Promise<void>;
   /** Removes the object from the error output: called once its marks cover every line. */
   retire(key: string): Promise<void>;
+  /**
+   * Moves the object out of the error output to `firehose/unreplayable/` (same path below it), with the
+   * reasons its remaining lines fail for good: called once a re-drive got ProcessingFailed again for each.
+   */
+  setAside(key: string, reasons: Readonly<Record<string, number>>): Promise<void>;
+  /** The objects set aside so far, with their reasons (what `npm run replay -- --report` lists). */
+  unreplayable(): Promise<UnreplayableObject[]>;
   /**
    * Writes the copy of replayed Ok records that Firehose would have delivered under `firehose/ok/`, had
    * they not failed, so that the time-partitioned copy (the `events` table) has them too.

@@ -22,7 +22,11 @@ import type { BatchOutcome, TransformOptions } from '../transform/transform-batc
  *
  * Replayed records get record IDs derived from where they sit in the error output, so a re-drive that
  * is interrupted and run again writes the same objects. An object whose every line is replayed moves to
- * `firehose/replayed/` (with what was replayed and when); lines that still fail stay, with their reasons.
+ * `firehose/replayed/` (with what was replayed and when). An object whose remaining lines fail for good
+ * (the transformer answered ProcessingFailed for each again, or the line is not a Firehose error record:
+ * retrying cannot change either) moves to `firehose/unreplayable/` with their reasons, so that a later
+ * re-drive has nothing left to do; lines that may still come back (held for their batch, a run cut short)
+ * stay, with their reasons.
  */
 
 export interface ReplayOptions {
@@ -75,8 +79,10 @@ export interface ReplayReport {
     read: number;
     /** Every line replayed: moved out of the error output. */
     retired: number;
-    /** Still holding lines that fail (or could not be read): left where they are. */
+    /** Still holding lines that may come back (or the object could not be read): left where they are. */
     kept: number;
+    /** Every remaining line fails for good: moved to `firehose/unreplayable/`. */
+    unreplayable: number;
   };
   readonly records: {
     /** Lines of the objects read, records or not. */
@@ -97,6 +103,8 @@ export interface ReplayReport {
   readonly reasons: Record<string, number>;
   /** Objects left in the error output (the first 50), with why when the object itself could not be read. */
   readonly kept: Array<{ key: string; reason?: string }>;
+  /** Objects this run moved to `firehose/unreplayable/` (the first 50), with their lines by reason. */
+  readonly unreplayable: Array<{ key: string; reasons: Record<string, number> }>;
 }
 
 export type ReplayProgress = (done: number, total: number, report: ReplayReport) => void;
@@ -183,12 +191,13 @@ function emptyReport(dryRun: boolean): ReplayReport {
   return {
     dryRun,
     complete: true,
-    objects: { listed: 0, selected: 0, read: 0, retired: 0, kept: 0 },
+    objects: { listed: 0, selected: 0, read: 0, retired: 0, kept: 0, unreplayable: 0 },
     records: { read: 0, alreadyReplayed: 0, ok: 0, dropped: 0, stillFailing: 0, held: 0, toReplay: 0 },
     eventsStored: 0,
     batches: { standalone: 0, rebuiltFromJournal: 0 },
     reasons: {},
     kept: [],
+    unreplayable: [],
   };
 }
 
@@ -213,6 +222,10 @@ interface ObjectState {
   waiting: number;
   /** A line still fails, could not be read, or is held: the object stays. */
   keeps: boolean;
+  /** Lines that fail for good (ProcessingFailed again, or not a record), by index, with the reason. */
+  readonly forGood: Map<number, string>;
+  /** A line may still come back (held for its batch, or the run stopped first): never set aside. */
+  mayChange: boolean;
 }
 
 type RecordLine = Extract<ErrorLine, { kind: 'record' }>;
@@ -278,7 +291,7 @@ class ResourceReplay {
       throw new OutsideWorldError(`reading ${key} failed: ${describe(error)}`);
     }
     this.report.objects.read += 1;
-    const state: ObjectState = { key, ...(hour !== undefined ? { hour } : {}), lines, marks: [...marks], marked: false, waiting: 0, keeps: false };
+    const state: ObjectState = { key, ...(hour !== undefined ? { hour } : {}), lines, marks: [...marks], marked: false, waiting: 0, keeps: false, forGood: new Map(), mayChange: false };
     const marked = new Set(marks.map((mark) => mark.line));
     const standalone: RecordLine[] = [];
     for (const line of lines) {
@@ -286,6 +299,7 @@ class ResourceReplay {
       if (line.kind === 'unreadable') {
         if (marked.has(line.index)) continue;
         state.keeps = true;
+        state.forGood.set(line.index, line.reason);
         this.report.records.stillFailing += 1;
         countReason(this.report, line.reason);
         continue;
@@ -328,6 +342,7 @@ class ResourceReplay {
         for (const member of members) {
           member.state.waiting -= 1;
           member.state.keeps = true;
+          member.state.mayChange = true;
         }
         continue;
       }
@@ -344,6 +359,7 @@ class ResourceReplay {
           continue;
         }
         member.state.keeps = true;
+        member.state.mayChange = true;
         this.report.records.held += 1;
         countReason(this.report, reason);
       }
@@ -474,9 +490,12 @@ class ResourceReplay {
         if (member.marked) continue;
         if (result === 'Ok' || result === 'Dropped') this.record(member, result);
         else {
+          const reason = reasons.get(item.recordId) ?? 'the transformer answered ProcessingFailed';
           member.state.keeps = true;
+          // The transformer answered for the record's own bytes (what it cannot get from KMS or S3 it throws, and the run stops).
+          member.state.forGood.set(member.line.index, reason);
           this.report.records.stillFailing += 1;
-          countReason(this.report, reasons.get(item.recordId) ?? 'the transformer answered ProcessingFailed');
+          countReason(this.report, reason);
         }
       }
     }
@@ -506,6 +525,19 @@ class ResourceReplay {
     }
   }
 
+  /** Moves an object whose remaining lines fail for good to `firehose/unreplayable/`, with their reasons. */
+  private async setAside(state: ObjectState): Promise<void> {
+    const reasons: Record<string, number> = {};
+    for (const reason of state.forGood.values()) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    try {
+      await this.deps.errorOutput.setAside(state.key, reasons);
+    } catch (error) {
+      throw new OutsideWorldError(`moving ${state.key} to firehose/unreplayable/ failed (it stays in the error output; a re-run tries again): ${describe(error)}`);
+    }
+    this.report.objects.unreplayable += 1;
+    if (this.report.unreplayable.length < MAX_KEPT_LISTED) this.report.unreplayable.push({ key: state.key, reasons });
+  }
+
   /** Settles this object and every waiting one whose batches are done. */
   private async settleReady(state: ObjectState): Promise<void> {
     const ready = [...this.waitingStates].filter((waiting) => waiting.waiting <= 0);
@@ -532,7 +564,8 @@ class ResourceReplay {
     for (const state of states) {
       const everyLine = !state.keeps && state.marks.length >= state.lines.length;
       if (!everyLine) {
-        keep(this.report, state.key);
+        if (failsForGood(state)) await this.setAside(state);
+        else keep(this.report, state.key);
         continue;
       }
       try {
@@ -543,6 +576,13 @@ class ResourceReplay {
       this.report.objects.retired += 1;
     }
   }
+}
+
+/** Every line not replayed fails for good, and none may still come back. */
+function failsForGood(state: ObjectState): boolean {
+  if (state.mayChange || state.waiting > 0 || state.forGood.size === 0) return false;
+  const marked = new Set(state.marks.map((mark) => mark.line));
+  return state.lines.every((line) => marked.has(line.index) || state.forGood.has(line.index));
 }
 
 function complete(pending: Pending): boolean {

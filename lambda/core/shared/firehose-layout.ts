@@ -17,6 +17,12 @@ export const ERROR_OUTPUT_ROOT = `${FIREHOSE_ROOT}failed/`;
 export const REPLAYED_ROOT = `${FIREHOSE_ROOT}replayed/`;
 
 /**
+ * Where a re-drive moves an error output object whose remaining records fail for good (the transformer
+ * answered ProcessingFailed for them again): the same path below this root, out of the way of later runs.
+ */
+export const UNREPLAYABLE_ROOT = `${FIREHOSE_ROOT}unreplayable/`;
+
+/**
  * Each Ok record is already a complete gzip member of NDJSON, so Firehose's concatenated object is a
  * valid gzip file: no second compression, no appended delimiter, and the extension says what it is.
  */
@@ -43,4 +49,11 @@ export function replayedKey(errorOutputKey: string): string {
   return errorOutputKey.startsWith(ERROR_OUTPUT_ROOT)
     ? `${REPLAYED_ROOT}${errorOutputKey.slice(ERROR_OUTPUT_ROOT.length)}`
     : `${REPLAYED_ROOT}${errorOutputKey}`;
+}
+
+/** The key an error output object that fails for good moves to. */
+export function unreplayableKey(errorOutputKey: string): string {
+  return errorOutputKey.startsWith(ERROR_OUTPUT_ROOT)
+    ? `${UNREPLAYABLE_ROOT}${errorOutputKey.slice(ERROR_OUTPUT_ROOT.length)}`
+    : `${UNREPLAYABLE_ROOT}${errorOutputKey}`;
 }

@@ -27,6 +27,7 @@ describe('npm run replay: options', () => {
     ['a range that ends before it starts', ['--local', '--since', '2026-11-22', '--until', '2026-11-21'], '--since (2026-11-22) is after --until (2026-11-21)'],
     ['a resource ID that is not one', ['--local', '--resource-id', 'my-cluster'], '--resource-id must be a cluster-… (Aurora) or db-… (RDS) resource ID'],
     ['an unknown format', ['--local', '--format', 'xml'], '--format must be text or json'],
+    ['--report in the function', ['--function', 'f', '--report'], '--report reads the bucket here: give --bucket <name> (or --local) instead of --function'],
   ])('refuses %s, saying what to give', (_name, argv, message) => {
     expect(() => parseReplay(argv)).toThrow(UsageError);
     expect(() => parseReplay(argv)).toThrow(message);
@@ -95,18 +96,31 @@ describe('npm run replay -- --function (the replay function, on the local Lambda
 });
 
 describe('npm run replay -- --local (the command)', () => {
-  it('after npm start, reports the malformed samples as still failing with their reasons, and leaves them; exit 0', async () => {
+  it('after npm start, sets the malformed samples aside with their reasons and exits 1 saying so; a second run has nothing left (exit 0); --report lists them', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'replay-cli-'));
     await mkdir(join(cwd, 'events'));
     await run('cp', [join(ROOT, 'events', 'mixed-malformed.json'), join(cwd, 'events')]);
     await quietly(() => runStart({ eventsDir: join(cwd, 'events'), dataDir: join(cwd, '.local') }));
-    const { stdout } = await run(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/replay.ts'), '--local', '--format', 'json'], {
-      cwd,
-      env: { PATH: process.env.PATH! },
-    });
-    const report = JSON.parse(stdout) as ReplayReport;
-    expect(report).toMatchObject({ complete: true, objects: { selected: 1, retired: 0, kept: 1 }, records: { read: 11, ok: 0, stillFailing: 11 } });
+    const replayCli = (...argv: string[]) =>
+      run(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/replay.ts'), '--local', ...argv], { cwd, env: { PATH: process.env.PATH! } }).then(
+        (result) => ({ ...result, code: 0 }),
+        (error: { stdout: string; stderr: string; code: number }) => ({ stdout: error.stdout, stderr: error.stderr, code: error.code }),
+      );
+    const first = await replayCli('--format', 'json');
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('replay: not everything could be replayed: 1 object moved to firehose/unreplayable/: records that fail for good');
+    const report = JSON.parse(first.stdout) as ReplayReport;
+    expect(report).toMatchObject({ complete: true, objects: { selected: 1, retired: 0, kept: 0, unreplayable: 1 }, records: { read: 11, ok: 0, stillFailing: 11 } });
     expect(Object.keys(report.reasons)).toHaveLength(11);
-    expect(report.kept[0]?.key).toMatch(/^firehose\/failed\/resource=cluster-4HNY5V4RRNPKKYB7ICFKE5JBQQ\/type=processing-failed\//);
-  }, 60_000);
+    expect(report.unreplayable[0]?.key).toMatch(/^firehose\/failed\/resource=cluster-4HNY5V4RRNPKKYB7ICFKE5JBQQ\/type=processing-failed\//);
+
+    const second = await replayCli();
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('nothing left to replay');
+
+    const listing = await replayCli('--report');
+    expect(listing.code).toBe(0);
+    expect(listing.stdout).toMatch(/^1 object in firehose\/unreplayable\/ \(records that fail for good\)/);
+    expect(listing.stdout).toContain(report.unreplayable[0]!.key.replace('firehose/failed/', 'firehose/unreplayable/'));
+  }, 90_000);
 });
