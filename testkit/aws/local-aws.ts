@@ -83,19 +83,22 @@ export class LocalAws {
     // invoke run in the background, beside whatever scope set its own variables for a call (withEnv),
     // and an SDK client resolves its region, endpoint and credentials lazily, at its first request.
     local.restoreEnv = applyEnv({ ...local.env, AWS_DEFAULT_REGION: local.env.AWS_REGION });
-    // Hosted functions run with the handler's settings (the same as the transformer's, as in the stack),
-    // logging warnings and errors only, and no metrics lines, unless the process says otherwise: they run
-    // in the background of whatever the caller prints (npm start's report, npm run local's alert lines).
-    const env = {
+    // Hosted functions run with the handler's settings (the same as the transformer's, as in the stack).
+    // They are built logging warnings and errors only, and no metrics lines, unless the process says
+    // otherwise: they run in the background of whatever the caller prints (npm start's report, npm run
+    // local's alert lines). Powertools reads those switches when a logger or metrics object is built, so
+    // they are set for building only: an invocation runs beside others (a notification fires while the
+    // transformer still runs), and must not change what the process's own loggers and metrics see.
+    const { POWERTOOLS_LOG_LEVEL: _level, POWERTOOLS_SERVICE_NAME: _service, ...runEnv } = localHandlerEnv(local.env);
+    const buildEnv = {
       ...localHandlerEnv(local.env),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     };
     for (const [name, hosted] of Object.entries(options.functions ?? {})) {
-      // Powertools reads its switches from the process when a logger or metrics object is built.
-      const handler = await withEnv(env, async () => hosted.create(env));
+      const handler = await withEnv(buildEnv, async () => hosted.create(buildEnv));
       local.lambda.register(name, {
-        handler: (payload, context) => withEnv(env, () => handler(payload, context)),
+        handler: (payload, context) => withEnv(runEnv, () => handler(payload, context)),
         ...(hosted.timeoutMs !== undefined ? { timeoutMs: hosted.timeoutMs } : {}),
       });
     }
