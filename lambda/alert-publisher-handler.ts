@@ -130,9 +130,11 @@ function log(logger: Logger, trigger: string, report: PublishReport): void {
  */
 export function emitPublisherMetrics(metrics: Metrics, report: PublishReport): void {
   const emit = (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimensions: Record<string, string> = {}): void => {
-    const single = metrics.singleMetric();
-    single.addDimensions(dimensions);
-    single.addMetric(name, unit, value);
+    // One line per dimension set, flushed at once. Not singleMetric(): that builds a new instance, which
+    // reads Powertools' switches (POWERTOOLS_METRICS_DISABLED) again instead of keeping this one's.
+    metrics.addDimensions(dimensions);
+    metrics.addMetric(name, unit, value);
+    metrics.publishStoredMetrics();
   };
   for (const [sink, count] of Object.entries(report.alertsBySink)) emit('AlertsPublished', MetricUnit.Count, count, { Target: sink });
   emit('AlertsRefused', MetricUnit.Count, report.alertsRefused);

@@ -137,9 +137,11 @@ function since(before: BatchRequests, after: BatchRequests): BatchRequests {
  */
 export function emitMetrics(metrics: Metrics, summary: BatchSummary): void {
   const emit = (name: string, dimensions: Record<string, string>, count: number): void => {
-    const single = metrics.singleMetric();
-    single.addDimensions(dimensions);
-    single.addMetric(name, MetricUnit.Count, count);
+    // One line per dimension set, flushed at once. Not singleMetric(): that builds a new instance, which
+    // reads Powertools' switches (POWERTOOLS_METRICS_DISABLED) again instead of keeping this one's.
+    metrics.addDimensions(dimensions);
+    metrics.addMetric(name, MetricUnit.Count, count);
+    metrics.publishStoredMetrics();
   };
   const resource = { Resource: summary.resourceId };
   const events = Object.values(summary.eventsByClass).reduce((sum, count) => sum + count, 0);

@@ -169,7 +169,7 @@ describe('metrics in the log (CloudWatch Embedded Metric Format)', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } });
     expect(emf.length).toBeGreaterThan(0);
     const dimensions = new Set(emf.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((metric) => metric.Dimensions.flat())));
-    expect([...dimensions].sort()).toEqual(['Class', 'Resource', 'Rule', 'Target', 'service']);
+    expect([...dimensions].sort()).toEqual(['Class', 'Resource', 'Rule', 'service']);
     for (const line of emf) {
       expect(line._aws.CloudWatchMetrics[0]?.Namespace).toBe('DasFirehose');
       // No user, host or SQL anywhere in a metrics line.
