@@ -67,9 +67,11 @@ runMain('local', async () => {
     const who = [detail.dbUserName && `by ${String(detail.dbUserName)}`, detail.remoteHost && `from ${String(detail.remoteHost)}`].filter(Boolean).join(' ');
     process.stdout.write(`alert: ${String(detail.severity)} ${String(detail.rule)} on ${String(detail.resourceId)}: ${String(detail.command)} ${who} → ${String(detail.key)}\n`);
   };
+  // Kept for the whole shutdown, not once: Ctrl-C reaches this process twice (from the terminal's process
+  // group and relayed by tsx), and a second signal with no listener would kill it before it has stopped.
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
   });
   const calls = (['Decrypt', 'GenerateDataKey', 'Encrypt'] as const).map((name) => `${name} ${aws.kms.calls(name)}`).join(', ');
   await aws.stop();
