@@ -2,7 +2,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { AlertRule } from '../../lambda/core/alerts/alert-rules';
-import type { CustomAlertRule, EncryptionContextKey } from './props';
+import type { AlertsOptions, CustomAlertRule, DasFirehosePipelineProps, EncryptionContextKey } from './props';
 
 /**
  * What validation settles from the props, for the parts that build from it (the function's environment,
@@ -41,3 +41,8 @@ export interface ResolvedAlerts {
   readonly securityHub: boolean;
 }
 
+/** A prop, or a setting of `alerts` (`alerts.customRules`). */
+export type PropName = keyof DasFirehosePipelineProps | `alerts.${keyof AlertsOptions}`;
+
+/** How a prop is named in messages: by default its own name; the stack gives its context keys instead. */
+export type PropNamer = (prop: PropName) => string;

@@ -1,14 +1,12 @@
-import { SizeRoundingBehavior, Token, Tokenization } from 'aws-cdk-lib';
+import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 // The transformer's own rules and its reading of stream names and resource IDs: one definition for both sides.
 import { activeRules, BUILT_IN_RULE_IDS, disabledRuleProblems } from '../../lambda/core/alerts/alert-rules';
 import { parseCustomRules } from '../../lambda/core/alerts/custom-rules';
 import { encryptionContextFor, isResourceId, resourceIdFromStreamName } from '../../lambda/core/shared/resource';
-import { SETTINGS, settingOfVariable } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
-import { alertSettings } from './alerts';
 import type { ActivityStreamSource, AlertsOptions, DasFirehosePipelineProps, EncryptionContextKey } from './props';
-import type { ResolvedAlerts, ResolvedSource } from './resolved';
-import { functionEnvironment } from './transform-function';
+import type { PropNamer, ResolvedAlerts, ResolvedSource } from './resolved';
+import { checkEnvironmentSize } from './environment-size';
 
 export type { ResolvedAlerts, ResolvedSource } from './resolved';
 
@@ -24,11 +22,7 @@ export class PipelinePropsError extends Error {
   }
 }
 
-/** A prop, or a setting of `alerts` (`alerts.customRules`). */
-export type PropName = keyof DasFirehosePipelineProps | `alerts.${keyof AlertsOptions}`;
-
-/** How a prop is named in messages: by default its own name; the stack gives its context keys instead. */
-export type PropNamer = (prop: PropName) => string;
+export type { PropName, PropNamer } from './resolved';
 
 /** The bucket settings that have no meaning with a bucket the caller brings. */
 const BUCKET_SETTINGS = [
@@ -200,45 +194,6 @@ function resolveAlerts(props: DasFirehosePipelineProps, name: PropNamer, problem
     notifyHighSeverity: options.notifyHighSeverity ?? true,
     securityHub: options.securityHub ?? false,
   };
-}
-
-/** What a value CDK resolves only at deployment may take at most, in bytes. */
-const LONGEST = {
-  bucketName: 63,
-  other: 128,
-};
-
-/** How a string token is written until it is resolved: `${Token[NAME.123]}`. */
-const TOKEN_MARKER = /\$\{Token\[[^\]]*\]\}/g;
-
-/**
- * Lambda refuses a function whose environment (keys and values) exceeds 4 KB, at deployment and with
- * little to say why: count it here, values known only at deployment at their longest.
- */
-function checkEnvironmentSize(props: DasFirehosePipelineProps, sources: readonly ResolvedSource[], alerts: ResolvedAlerts, name: PropNamer, problems: string[]): void {
-  const environment = functionEnvironment(props, sources, 'b'.repeat(LONGEST.bucketName), alertSettings(alerts));
-  const bytesOf = (value: string): number => {
-    const tokens = Tokenization.reverseString(value).tokens.length;
-    return Buffer.byteLength(value.replace(TOKEN_MARKER, '')) + tokens * LONGEST.other;
-  };
-  const sizes = Object.entries(environment).map(([key, value]) => ({ key, bytes: Buffer.byteLength(key) + bytesOf(value) }));
-  const total = sizes.reduce((sum, entry) => sum + entry.bytes, 0);
-  if (total <= defaults.MAX_FUNCTION_ENVIRONMENT_BYTES) return;
-  // Which prop sets each variable, from the settings' definitions: the message names what to shorten.
-  const setBy = (variable: string): string | undefined => {
-    const setting = settingOfVariable(variable);
-    const prop = setting === undefined ? undefined : SETTINGS[setting].prop;
-    return prop === undefined || prop === 'bucket' ? undefined : name(prop as PropName);
-  };
-  const largest = sizes
-    .filter((entry) => setBy(entry.key) !== undefined)
-    .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, 3)
-    .map((entry) => `${setBy(entry.key)} ${entry.bytes} bytes`);
-  problems.push(
-    `The function's environment would take up to ${total} bytes, more than the ${defaults.MAX_FUNCTION_ENVIRONMENT_BYTES} Lambda allows ` +
-      `(largest: ${largest.join(', ')}). Shorten the longest: fewer or shorter custom rules and descriptions, shorter lists.`,
-  );
 }
 
 /** A message from the transformer's checks, ended as the pipeline's are. */
