@@ -111,7 +111,7 @@ describe("docs/configuration.md's table", () => {
   });
 
   it('lists every construct prop, with the fields of queries and alerts', () => {
-    const props = read('lib/das-firehose-pipeline/props.ts');
+    const props = ['props', 'options', 'sources'].map((file) => read(`lib/das-firehose-pipeline/${file}.ts`)).join('\n');
     const fieldsOf = (name: string) => {
       const body = new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(props)?.[1] ?? '';
       return [...body.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((match) => match[1] as string);
