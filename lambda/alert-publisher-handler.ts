@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
+import { loggerFor, s3ClientFor } from './clients';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { SETTINGS } from './settings/definitions';
@@ -15,7 +15,7 @@ import type { AwsPartition } from './core/alerts/security-finding';
 import { ConfigError } from './core/shared/errors';
 import { deadlineFor } from './deadline';
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './settings/kinds';
 
 /** An S3 notification (direct, or through EventBridge), or anything else: the schedule's sweep. */
 export type AlertPublisherEvent =
@@ -42,10 +42,10 @@ export type AlertPublisherHandler = (event: AlertPublisherEvent, context?: Alert
 export function createAlertPublisherHandler(env: Env = process.env): AlertPublisherHandler {
   const config = loadAlertPublisherConfig(env);
   const service = env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose-alerts';
-  const logger = new Logger({ serviceName: service });
+  const logger = loggerFor(env, service);
   const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: service });
   const requestHandler = { connectionTimeout: config.sdkTimeouts.connectionMs, requestTimeout: config.sdkTimeouts.requestMs, throwOnRequestTimeout: true };
-  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL), requestHandler });
+  const s3 = s3ClientFor(env, config.sdkTimeouts);
   const outbox = new S3AlertOutbox(s3, config.bucketName);
   const eventBridge = new EventBridgeAlertPublisher(new EventBridgeClient({ requestHandler }), config.alertEventBus, config.bucketName);
   let sinks: AlertSink[] | undefined;

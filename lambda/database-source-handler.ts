@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { loggerFor } from './clients';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { KmsKeyDirectory } from './adapters/kms-key-directory';
@@ -31,13 +31,13 @@ export interface DatabaseSourceHandlers {
   isComplete(request: DatabaseSourceRequest): Promise<{ IsComplete: false } | { IsComplete: true; Data?: SourceData }>;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './settings/kinds';
 
 /** The handlers around RDS and KMS clients of the function's region, built once per container. */
 export function createDatabaseSource(env: Env = process.env, overrides: Partial<DatabaseSourceDeps> = {}): DatabaseSourceHandlers {
   const region = env.AWS_REGION;
   if (!region) throw new DatabaseSourceError('AWS_REGION is not set: the region the stack deploys to, which the database must be in (Lambda sets it).');
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
+  const logger = loggerFor(env);
   const deps: DatabaseSourceDeps = {
     databases: new RdsDatabaseDirectory(new RDSClient({ region })),
     keys: new KmsKeyDirectory(new KMSClient({ region })),

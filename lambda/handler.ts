@@ -4,7 +4,7 @@ import { createTransformer, type Transformer } from './transformer';
 
 export { deadlineFor } from './deadline';
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './settings/kinds';
 
 export type FirehoseHandler = (
   event: FirehoseTransformationEvent,

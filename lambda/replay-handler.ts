@@ -23,7 +23,7 @@ export interface ReplayRequest {
  */
 export const RESERVE_MS = 60_000;
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './settings/kinds';
 
 export type ReplayHandler = (request: ReplayRequest | null | undefined, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<ReplayReport>;
 

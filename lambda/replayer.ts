@@ -1,5 +1,3 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { S3ErrorOutput } from './adapters/s3-error-output';
 import { S3JournalReader } from './adapters/s3-journal-reader';
 import { ERROR_OUTPUT_ROOT } from './core/replay/error-output';
@@ -7,7 +5,7 @@ import type { UnreplayableObject } from './core/replay/ports';
 import { replayErrorOutput, type ReplayOptions, type ReplayProgress, type ReplayReport } from './core/replay/replay';
 import { createTransformer, type Transformer } from './transformer';
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './settings/kinds';
 
 /**
  * Replayed batches are not journaled: their record IDs come from where the records sit in the error
@@ -35,12 +33,9 @@ export function createReplayer(
   // The answer of a replayed batch never goes back through Lambda: no record need fail for its size.
   transformer: Transformer = createTransformer(env, { journal: NO_JOURNAL, maxResponseBytes: Number.MAX_SAFE_INTEGER }),
 ): Replayer {
-  const { bucketName, sdkTimeouts } = transformer.config;
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
-  const s3 = new S3Client({
-    forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
-    requestHandler: { connectionTimeout: sdkTimeouts.connectionMs, requestTimeout: sdkTimeouts.requestMs, throwOnRequestTimeout: true },
-  });
+  const { bucketName } = transformer.config;
+  // The transformer's own client and logger: one of each per container.
+  const { s3, logger } = transformer;
   const journal = new S3JournalReader(s3, bucketName);
   // One database's folders in this version's layout and the one before, and the folders of the first
   // layout that name no database (taken as this one's); else the whole error output.

@@ -1,7 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { loadConfig, type Config } from './config';
 import { EncryptionSdkDecrypter } from './adapters/encryption-sdk-decrypter';
@@ -12,7 +12,8 @@ import { S3BatchJournal } from './adapters/s3-batch-journal';
 import { S3EventStore } from './adapters/s3-event-store';
 import { transformBatch, type BatchOutcome, type BatchSummary, type TransformDeps, type TransformOptions } from './core/transform/transform-batch';
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './settings/kinds';
+import { loggerFor, requestHandlerFor, s3ClientFor } from './clients';
 
 /** Requests one batch sent to the outside world, by kind. */
 export interface BatchRequests {
@@ -33,6 +34,9 @@ export interface TransformerOutcome extends BatchOutcome {
 /** The transformer with its settings, clients and caches: built once, used for every batch. */
 export interface Transformer {
   readonly config: Config;
+  /** Its S3 client and logger, for what runs around it (the re-drive) to share rather than build again. */
+  readonly s3: S3Client;
+  readonly logger: Logger;
   /**
    * Transforms one Firehose batch and logs it: one `batch transformed` line with its counts, one
    * `record failed` line per failed record, or one `batch failed` line before rejecting. Log lines carry
@@ -61,16 +65,9 @@ export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrenc
  */
 export function createTransformer(env: Env = process.env, overrides: TransformerOverrides = {}): Transformer {
   const config = loadConfig(env);
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'das-firehose' });
-  // Without these the SDK waits forever on a request nobody answers: a stuck PUT would hold the
-  // invocation until Lambda's timeout, where a fresh attempt (the SDK retries timeouts) succeeds in seconds.
-  const requestHandler = {
-    connectionTimeout: config.sdkTimeouts.connectionMs,
-    requestTimeout: config.sdkTimeouts.requestMs,
-    throwOnRequestTimeout: true,
-  };
-  const kms = new KMSClient({ requestHandler });
-  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL), requestHandler });
+  const logger = loggerFor(env);
+  const kms = new KMSClient({ requestHandler: requestHandlerFor(config.sdkTimeouts) });
+  const s3 = s3ClientFor(env, config.sdkTimeouts);
   const dataKeys = new KmsDataKeyProvider(kms, { maxEntries: config.dataKeyCacheSize, ttlSeconds: config.dataKeyCacheTtlSeconds });
   const store = new S3EventStore(s3, config.bucketName, { concurrency: config.s3Concurrency });
   const journal = new S3BatchJournal(s3, config.bucketName);
@@ -93,6 +90,8 @@ export function createTransformer(env: Env = process.env, overrides: Transformer
 
   return {
     config,
+    s3,
+    logger,
     async transform(event, options) {
       const before = counters();
       let outcome: BatchOutcome;
