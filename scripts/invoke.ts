@@ -16,6 +16,7 @@ import { runLikeFirehose } from '../testkit/aws/firehose-delivery';
 import { parseOptions, runMain, settingsError, UsageError } from '../local/commands/cli';
 import { serversDownMessage } from '../local/commands/servers-down';
 import { invokeTransformer, readEventFile } from '../local/commands/invoke';
+import { refuseMixedEndpoints } from '../local/commands/local-endpoints';
 
 const USAGE = `Usage: npm run invoke -- <firehose-event.json> [--transform-only]
 
@@ -52,6 +53,8 @@ runMain('invoke', async () => {
   if (positionals.length > 1) {
     throw new UsageError(`give one event file, not ${positionals.length} (${positionals.join(', ')})`);
   }
+  // The transformer calls S3 and KMS (its alerts wait in the bucket; nothing calls EventBridge here).
+  refuseMixedEndpoints(process.env, ['S3', 'KMS']);
   const event = await readEventFile(positionals[0]);
   if (values['transform-only']) {
     let outcome;
