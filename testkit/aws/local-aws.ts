@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_KMS_KEY_ARN, DEV_REGION } from './dev-key';
@@ -72,7 +72,8 @@ export class LocalAws {
 
   static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
     const local = new LocalAws(options);
-    const directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
+    // A folder of its own unless told where: removed again at stop, so no run leaves objects behind.
+    const directory = options.s3Directory ?? (local.temporaryDirectory = await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket], onEvent: (event) => local.notify(event, options.notifications ?? []) });
     await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start(), local.securityHub.start(), local.rds.start()]);
     if (options.s3Faults) {
@@ -163,6 +164,7 @@ export class LocalAws {
   }
 
   private restoreEnv?: () => void;
+  private temporaryDirectory?: string;
 
   async stop(): Promise<void> {
     await this.settled();
@@ -177,6 +179,7 @@ export class LocalAws {
       this.securityHub.stop(),
       this.rds.stop(),
     ]);
+    if (this.temporaryDirectory) await rm(this.temporaryDirectory, { recursive: true, force: true });
   }
 }
 
