@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { settingsEnvironment } from '../../lambda/settings/definitions';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
-import { bundledFunction, nagArnOf } from './transform-function';
+import { bundledFunction, functionRoleAndLogs, nagArnOf } from './transform-function';
 
 /** The alert publisher as the pipeline has it. */
 export interface AlertPublisher {
@@ -48,15 +48,11 @@ export interface AlertPublisherTargets {
 export function alertPublisher(scope: Construct, props: DasFirehosePipelineProps, sent: AlertPublisherTargets): AlertPublisher {
   const { bucket, eventBus } = sent;
   const stack = Stack.of(scope);
-  const logGroup = new logs.LogGroup(scope, 'AlertPublisherLogGroup', {
-    retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  const role = new iam.Role(scope, 'AlertPublisherRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  const { logGroup, role } = functionRoleAndLogs(scope, props, {
+    logGroupId: 'AlertPublisherLogGroup',
+    roleId: 'AlertPublisherRole',
     description: 'DAS alert publisher: sends alerts/pending/ in the audit bucket to the alert bus (and Security Hub)',
   });
-  logGroup.grantWrite(role);
   const objects = (prefix: string) => bucket.arnForObjects(`${prefix}*`);
   const statements = [
     new iam.PolicyStatement({

@@ -1,12 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import type { DasFirehosePipelineProps } from './props';
-import { bundledFunction, decryptStatements, nagArnOf } from './transform-function';
+import { bundledFunction, decryptStatements, functionRoleAndLogs, nagArnOf } from './transform-function';
 import type { ResolvedSource } from './resolved';
 
 /** The replay function as the pipeline has it. */
@@ -33,15 +32,11 @@ export function replayFunction(
   bucket: s3.IBucket,
   environment: Record<string, string>,
 ): ReplayFunction {
-  const logGroup = new logs.LogGroup(scope, 'ReplayLogGroup', {
-    retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  const role = new iam.Role(scope, 'ReplayRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  const { logGroup, role } = functionRoleAndLogs(scope, props, {
+    logGroupId: 'ReplayLogGroup',
+    roleId: 'ReplayRole',
     description: 'DAS replay: re-drives firehose/failed/ through the transformer into events/',
   });
-  logGroup.grantWrite(role);
   const objects = (prefix: string) => bucket.arnForObjects(`${prefix}*`);
   const statements = [
     new iam.PolicyStatement({

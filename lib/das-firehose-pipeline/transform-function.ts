@@ -34,16 +34,11 @@ export function transformFunction(
   bucket: s3.IBucket,
   environment: Record<string, string>,
 ): TransformFunction {
-  const logGroup = new logs.LogGroup(scope, 'FunctionLogGroup', {
-    retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
-    // Operational logs only: the audit data itself lives in the bucket.
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  const role = new iam.Role(scope, 'FunctionRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  const { logGroup, role } = functionRoleAndLogs(scope, props, {
+    logGroupId: 'FunctionLogGroup',
+    roleId: 'FunctionRole',
     description: 'DAS transformer: decrypts activity records and writes events/ in the audit bucket',
   });
-  logGroup.grantWrite(role);
   // What the transformer does in the bucket, and nowhere else (firehose/ belongs to Firehose):
   // write events/, delete there only to roll back a batch that failed, and write its journal.
   // (bucket.grantPut would add s3:Abort* and the object-lock and tagging actions.)
@@ -187,6 +182,25 @@ export function functionEnvironment(
       ...alerts,
     }),
   };
+}
+
+/**
+ * A function's role (assumed by Lambda, writing only to its own log group) and log group, as every
+ * function of the pipeline has them. Operational logs only: the audit data itself lives in the bucket,
+ * so the log group goes with the stack. The ids are the callers', unchanged across versions.
+ */
+export function functionRoleAndLogs(
+  scope: Construct,
+  props: DasFirehosePipelineProps,
+  ids: { readonly logGroupId: string; readonly roleId: string; readonly description: string },
+): { readonly role: iam.Role; readonly logGroup: logs.LogGroup } {
+  const logGroup = new logs.LogGroup(scope, ids.logGroupId, {
+    retention: props.logRetention ?? defaults.DEFAULT_LOG_RETENTION,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role = new iam.Role(scope, ids.roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: ids.description });
+  logGroup.grantWrite(role);
+  return { role, logGroup };
 }
 
 /**
