@@ -71,12 +71,19 @@ function fieldText(name: string): string {
 }
 
 const LOG_TIME = `json_extract_scalar(j, ${fieldPath('logTime')})`;
-// `+00`, `+05:30`, `-0700` at the end of logTime; none (or `Z`) is UTC.
-const OFFSET = String.raw`'([+-])(\d{2}):?(\d{2})?$'`;
+
+/** The offset at the end of logTime (`+00`, `+05:30`, `-0700`): sign, hours, minutes; none (or `Z`) is UTC. */
+export const LOG_TIME_OFFSET_PATTERN = String.raw`([+-])(\d{2}):?(\d{2})?$`;
+/** logTime's date and time to the millisecond (Athena keeps no more), `T` or a space between them. */
+export const LOG_TIME_LOCAL_PATTERN = String.raw`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,3})?`;
+/** The database at the start of an events/ object's name: `<resourceId>-<32 hex>.jsonl.gz`. */
+export const RESOURCE_PATTERN = String.raw`([^/]+)-[0-9a-f]{32}\.jsonl\.gz$`;
+
+const OFFSET = sqlString(LOG_TIME_OFFSET_PATTERN);
 const OFFSET_MINUTES =
   `(coalesce(CAST(regexp_extract(${LOG_TIME}, ${OFFSET}, 2) AS integer), 0) * 60 + coalesce(CAST(regexp_extract(${LOG_TIME}, ${OFFSET}, 3) AS integer), 0))` +
   ` * IF(regexp_extract(${LOG_TIME}, ${OFFSET}, 1) = '-', -1, 1)`;
-const LOCAL_TIME = String.raw`CAST(replace(regexp_extract(${LOG_TIME}, '^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,3})?'), 'T', ' ') AS timestamp(3))`;
+const LOCAL_TIME = `CAST(replace(regexp_extract(${LOG_TIME}, ${sqlString(LOG_TIME_LOCAL_PATTERN)}), 'T', ' ') AS timestamp(3))`;
 
 /**
  * logTime as a UTC timestamp: the engines write `2019-05-23 01:31:28.610198+00` (6 or 7 fraction digits,
@@ -97,7 +104,7 @@ export const OTHER_FIELDS_SQL = `IF(cardinality(${OTHER_MAP}) > 0, json_format(C
 export const EVENT_KEY_SQL = "lower(to_hex(sha256(to_utf8(object_key || chr(10) || CAST(occurrence AS varchar) || chr(10) || line))))";
 
 /** The database, from the object's name (`<resourceId>-<32 hex>.jsonl.gz`); else the object's name itself. */
-export const RESOURCE_SQL = String.raw`coalesce(regexp_extract(object_key, '([^/]+)-[0-9a-f]{32}\.jsonl\.gz$', 1), regexp_extract(object_key, '([^/]+)$', 1))`;
+export const RESOURCE_SQL = `coalesce(regexp_extract(object_key, ${sqlString(RESOURCE_PATTERN)}, 1), regexp_extract(object_key, '([^/]+)$', 1))`;
 
 /** Each column of all_events as the MERGE's source computes it. */
 function sourceColumns(): string[] {
