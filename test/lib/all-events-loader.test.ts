@@ -10,7 +10,7 @@ import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp } fro
  * references (AWS::Glue::Table IcebergTableInput, athena:startQueryExecution.sync, JSONata states).
  */
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 /** A CloudFormation value as text: `${Ref}` for references, joins joined. */
 function render(value: Json): string {
