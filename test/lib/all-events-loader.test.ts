@@ -85,6 +85,10 @@ describe('all_events in the account', () => {
     expect(render(input.Parameters['storage.location.template'])).toBe(`s3://\${${auditBucket}}/events/command=\${command_folder}/date=\${date}/hour=\${hour}/`);
   });
 
+  it('names the loader in an output, for the backfill command', () => {
+    expect(template.findOutputs('AllEventsLoaderArn').AllEventsLoaderArn.Value).toEqual({ Ref: only(template, 'AWS::StepFunctions::StateMachine').id });
+  });
+
   it('starts the loader every 15 minutes with an empty input', () => {
     const schedule = only(template, 'AWS::Scheduler::Schedule').Properties;
     expect(schedule.ScheduleExpression).toBe('cron(0/15 * * * ? *)');
