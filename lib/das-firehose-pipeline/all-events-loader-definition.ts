@@ -32,9 +32,11 @@ const DAY_MS = 86_400_000;
 
 /**
  * JSONata computing the window from the execution's input and start time: `{ mode, items, optimize }`,
- * each item a day and a group of databases with the day's hours as SQL literals, or `{ error }`.
+ * each item a day, its first and last hour, and the index of a group of databases; or `{ error }`.
+ * Items stay small (a year of days fits the 256 KB state payload many times over): the statements are
+ * filled per item, in the Map.
  */
-export function windowExpression(groups: readonly ResourceGroup[]): string {
+export function windowExpression(groupCount: number): string {
   return `{% (
   $start := $toMillis($states.context.Execution.StartTime);
   $input := $states.input;
@@ -49,17 +51,21 @@ export function windowExpression(groups: readonly ResourceGroup[]): string {
   $thisHour := $floor($start / ${HOUR_MS}) * ${HOUR_MS};
   $first := $error ? 0 : $backfill ? $toMillis($input.from & 'T00:00:00.000Z') : $daily ? $floor($start / ${DAY_MS}) * ${DAY_MS} - 7 * ${DAY_MS} : $thisHour - 2 * ${HOUR_MS};
   $last := $error ? 0 : $backfill ? $toMillis($input.to & 'T23:00:00.000Z') : $thisHour;
-  $stamps := $error ? [] : [0..($last - $first) / ${HOUR_MS}].$fromMillis($first + $ * ${HOUR_MS}, '[Y0001]-[M01]-[D01] [H01]');
-  $days := $distinct($stamps.$substring($, 0, 10));
-  $groups := ${JSON.stringify(groups)};
+  $firstDay := $floor($first / ${DAY_MS}) * ${DAY_MS};
+  $lastDay := $floor($last / ${DAY_MS}) * ${DAY_MS};
+  $items := $error ? [] : [0..($lastDay - $firstDay) / ${DAY_MS}].(
+    $dayStart := $firstDay + $ * ${DAY_MS};
+    $day := {
+      'date': $fromMillis($dayStart, '[Y0001]-[M01]-[D01]'),
+      'fromHour': ($max([$first, $dayStart]) - $dayStart) / ${HOUR_MS},
+      'toHour': ($min([$last, $dayStart + 23 * ${HOUR_MS}]) - $dayStart) / ${HOUR_MS}
+    };
+    [0..${groupCount - 1}].$merge([$day, { 'group': $ }])
+  );
   $error ? { 'error': $error } : {
     'mode': $backfill ? 'backfill' : $daily ? 'daily' : 'recent',
     'optimize': $backfill or $daily,
-    'items': [$days.(
-      $day := $;
-      $hours := $join($stamps[$substring($, 0, 10) = $day].("'" & $substring($, 11, 2) & "'"), ',');
-      $groups.{ 'date': $day, 'hours': $hours, 'insertFilter': insertFilter, 'optimizeFilter': optimizeFilter }
-    )]
+    'items': [$items]
   }
 ) %}`;
 }
@@ -67,14 +73,19 @@ export function windowExpression(groups: readonly ResourceGroup[]): string {
 /** JSONata turning the listed command folders (`events/command=SELECT/`) into SQL literals. */
 export const FOLDERS_EXPRESSION = `{% $join([$states.result.CommonPrefixes.Prefix.("'" & $replace($substringBefore($substringAfter($, 'command='), '/'), "'", "''") & "'")], ',') %}`;
 
-/** JSONata filling a statement's placeholders from the Map item (`$states.input`). */
-export function fillExpression(sql: string): string {
+/**
+ * JSONata filling a statement's placeholders from the Map item (`$states.input`: date, fromHour, toHour,
+ * group, folders) and the groups of databases, written into the expression.
+ */
+export function fillExpression(sql: string, groups: readonly ResourceGroup[]): string {
+  // Parenthesised: `[…][n]` straight after an array constructor does not index it in JSONata.
+  const group = `(${JSON.stringify(groups)})[$states.input.group]`;
   const fills: Array<[string, string]> = [
     [PLACEHOLDERS.date, '$states.input.date'],
-    [PLACEHOLDERS.hours, '$states.input.hours'],
+    [PLACEHOLDERS.hours, `$join([$states.input.fromHour..$states.input.toHour].("'" & $formatNumber($, '00') & "'"), ',')`],
     [PLACEHOLDERS.commandFolders, '$states.input.folders'],
-    [PLACEHOLDERS.insertFilter, '$states.input.insertFilter'],
-    [PLACEHOLDERS.optimizeFilter, '$states.input.optimizeFilter'],
+    [PLACEHOLDERS.insertFilter, `${group}.insertFilter`],
+    [PLACEHOLDERS.optimizeFilter, `${group}.optimizeFilter`],
   ];
   let expression = JSON.stringify(sql);
   for (const [placeholder, value] of fills) {
@@ -118,7 +129,7 @@ export function loaderDefinition(props: LoaderDefinitionProps): Record<string, u
       Window: {
         Type: 'Pass',
         Comment: 'The hours to load: the last three, the last 7 days (03:00 UTC), or the input\'s from..to',
-        Assign: { window: windowExpression(props.resourceGroups), waits: 0 },
+        Assign: { window: windowExpression(props.resourceGroups.length), waits: 0 },
         Next: 'CheckWindow',
       },
       CheckWindow: {
@@ -182,9 +193,9 @@ export function loaderDefinition(props: LoaderDefinitionProps): Record<string, u
         Items: '{% $window.items %}',
         ItemSelector: {
           date: '{% $states.context.Map.Item.Value.date %}',
-          hours: '{% $states.context.Map.Item.Value.hours %}',
-          insertFilter: '{% $states.context.Map.Item.Value.insertFilter %}',
-          optimizeFilter: '{% $states.context.Map.Item.Value.optimizeFilter %}',
+          fromHour: '{% $states.context.Map.Item.Value.fromHour %}',
+          toHour: '{% $states.context.Map.Item.Value.toHour %}',
+          group: '{% $states.context.Map.Item.Value.group %}',
           folders: '{% $folders %}',
           optimize: '{% $window.optimize %}',
         },
@@ -193,9 +204,9 @@ export function loaderDefinition(props: LoaderDefinitionProps): Record<string, u
           ProcessorConfig: { Mode: 'INLINE' },
           StartAt: 'Merge',
           States: {
-            Merge: query(props, fillExpression(mergeSql(props.databaseName)), { Next: 'CheckOptimize' }, 'Insert the day\'s events all_events does not hold yet'),
+            Merge: query(props, fillExpression(mergeSql(props.databaseName), props.resourceGroups), { Next: 'CheckOptimize' }, 'Insert the day\'s events all_events does not hold yet'),
             CheckOptimize: { Type: 'Choice', Choices: [{ Condition: '{% $states.input.optimize %}', Next: 'Optimize' }], Default: 'DayLoaded' },
-            Optimize: query(props, fillExpression(optimizeSql(props.databaseName)), { End: true }, 'Rewrite the day\'s small files into larger ones'),
+            Optimize: query(props, fillExpression(optimizeSql(props.databaseName), props.resourceGroups), { End: true }, 'Rewrite the day\'s small files into larger ones'),
             DayLoaded: { Type: 'Succeed' },
           },
         },
