@@ -9,8 +9,9 @@ import { mergeSql, optimizeSql, PLACEHOLDERS, vacuumSql, type ResourceGroup } fr
  * - `{}` (the schedule, every 15 minutes): the current UTC hour and the two before it;
  * - `{}` started between 03:00 and 03:14 UTC: the last 7 days and today, then OPTIMIZE per day and VACUUM
  *   (re-driven batches are stored late, under their events' hours);
- * - `{"from": "2026-01-01", "to": "2026-03-31"}`: every hour of those UTC dates (at most 366 days), then
- *   OPTIMIZE per day and VACUUM: the backfill after upgrading a stack whose history is in `events/`.
+ * - `{"from": "2026-01-01", "to": "2026-03-31"}`: every hour of those UTC dates (at most 366 days), with
+ *   OPTIMIZE per day, then yesterday and today up to the hour it gets there (scheduled runs step aside
+ *   while it runs), then VACUUM: the backfill after upgrading a stack whose history is in `events/`.
  */
 export interface LoaderDefinitionProps {
   readonly databaseName: string;
@@ -29,6 +30,26 @@ export const WAIT_FOR_OTHER_TIMES = 120;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+
+/**
+ * A JSONata function of the first and last hour (epoch milliseconds) giving the Map's items: one per
+ * UTC day and group of databases, with the day's first and last hour.
+ */
+function itemsFunction(groupCount: number): string {
+  return `function($first, $last) { (
+    $firstDay := $floor($first / ${DAY_MS}) * ${DAY_MS};
+    $lastDay := $floor($last / ${DAY_MS}) * ${DAY_MS};
+    $first > $last ? [] : [0..($lastDay - $firstDay) / ${DAY_MS}].(
+      $dayStart := $firstDay + $ * ${DAY_MS};
+      $day := {
+        'date': $fromMillis($dayStart, '[Y0001]-[M01]-[D01]'),
+        'fromHour': ($max([$first, $dayStart]) - $dayStart) / ${HOUR_MS},
+        'toHour': ($min([$last, $dayStart + 23 * ${HOUR_MS}]) - $dayStart) / ${HOUR_MS}
+      };
+      [0..${groupCount - 1}].$merge([$day, { 'group': $ }])
+    )
+  ) }`;
+}
 
 /**
  * JSONata computing the window from the execution's input and start time: `{ mode, items, optimize }`,
@@ -51,22 +72,27 @@ export function windowExpression(groupCount: number): string {
   $thisHour := $floor($start / ${HOUR_MS}) * ${HOUR_MS};
   $first := $error ? 0 : $backfill ? $toMillis($input.from & 'T00:00:00.000Z') : $daily ? $floor($start / ${DAY_MS}) * ${DAY_MS} - 7 * ${DAY_MS} : $thisHour - 2 * ${HOUR_MS};
   $last := $error ? 0 : $backfill ? $toMillis($input.to & 'T23:00:00.000Z') : $thisHour;
-  $firstDay := $floor($first / ${DAY_MS}) * ${DAY_MS};
-  $lastDay := $floor($last / ${DAY_MS}) * ${DAY_MS};
-  $items := $error ? [] : [0..($lastDay - $firstDay) / ${DAY_MS}].(
-    $dayStart := $firstDay + $ * ${DAY_MS};
-    $day := {
-      'date': $fromMillis($dayStart, '[Y0001]-[M01]-[D01]'),
-      'fromHour': ($max([$first, $dayStart]) - $dayStart) / ${HOUR_MS},
-      'toHour': ($min([$last, $dayStart + 23 * ${HOUR_MS}]) - $dayStart) / ${HOUR_MS}
-    };
-    [0..${groupCount - 1}].$merge([$day, { 'group': $ }])
-  );
+  $items := ${itemsFunction(groupCount)};
   $error ? { 'error': $error } : {
     'mode': $backfill ? 'backfill' : $daily ? 'daily' : 'recent',
     'optimize': $backfill or $daily,
-    'items': [$items]
+    'to': $backfill ? $input.to : undefined,
+    'items': [$items($first, $last)]
   }
+) %}`;
+}
+
+/**
+ * JSONata for the catch-up after a backfill: scheduled runs stepped aside while it ran, so it loads
+ * yesterday and today up to the current hour (those after its own range), as of when it gets there.
+ */
+export function catchUpExpression(groupCount: number): string {
+  return `{% (
+  $now := $toMillis($states.context.State.EnteredTime);
+  $thisHour := $floor($now / ${HOUR_MS}) * ${HOUR_MS};
+  $first := $max([$toMillis($window.to & 'T00:00:00.000Z') + ${DAY_MS}, $floor($now / ${DAY_MS}) * ${DAY_MS} - ${DAY_MS}]);
+  $items := ${itemsFunction(groupCount)};
+  { 'mode': 'catchup', 'optimize': false, 'items': [$items($first, $thisHour)] }
 ) %}`;
 }
 
@@ -211,9 +237,16 @@ export function loaderDefinition(props: LoaderDefinitionProps): Record<string, u
           },
         },
         Output: '{% {} %}',
-        Next: 'CheckVacuum',
+        Next: 'CheckCatchUp',
       },
-      CheckVacuum: { Type: 'Choice', Choices: [{ Condition: '{% $window.optimize %}', Next: 'Vacuum' }], Default: 'Loaded' },
+      CheckCatchUp: { Type: 'Choice', Choices: [{ Condition: "{% $window.mode = 'backfill' %}", Next: 'CatchUp' }], Default: 'CheckVacuum' },
+      CatchUp: {
+        Type: 'Pass',
+        Comment: 'Scheduled runs stepped aside during the backfill: load yesterday and today up to now',
+        Assign: { window: catchUpExpression(props.resourceGroups.length) },
+        Next: 'LoadDays',
+      },
+      CheckVacuum: { Type: 'Choice', Choices: [{ Condition: "{% $window.mode != 'recent' %}", Next: 'Vacuum' }], Default: 'Loaded' },
       Vacuum: query(props, vacuumSql(props.databaseName), { Next: 'Loaded' }, 'Remove the files OPTIMIZE replaced, once no snapshot kept needs them'),
       Loaded: { Type: 'Succeed' },
     },

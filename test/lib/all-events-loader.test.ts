@@ -125,6 +125,9 @@ describe('all_events in the account', () => {
     expect(definition.States.ListRunningLoads.Resource).toBe('arn:aws:states:::aws-sdk:sfn:listExecutions');
     expect(definition.States.CheckRunningLoads.Choices.map((choice: Json) => choice.Next)).toEqual(['AnotherLoadRunning', 'AnotherLoadStillRunning', 'WaitForOtherLoad']);
     expect(definition.States.Window.Assign.window).toContain(`at most ${MAX_BACKFILL_DAYS} days`);
+    // What the scheduled runs left while a backfill ran, the backfill loads itself before it ends.
+    expect(definition.States.CheckCatchUp.Choices).toEqual([{ Condition: "{% $window.mode = 'backfill' %}", Next: 'CatchUp' }]);
+    expect(definition.States.LoadDays.Next).toBe('CheckCatchUp');
   });
 
   it('gives the loader a role with the workgroup, the two tables, events/ to read and the table\'s prefix to write', () => {
