@@ -244,7 +244,8 @@ export function loaderDefinition(props: LoaderDefinitionProps): Record<string, u
         Type: 'Pass',
         Comment: 'Scheduled runs stepped aside during the backfill: load yesterday and today up to now',
         Assign: { window: catchUpExpression(props.resourceGroups.length) },
-        Next: 'LoadDays',
+        // Listed again: a command first seen during the backfill has a folder of its own by now.
+        Next: 'ListCommandFolders',
       },
       CheckVacuum: { Type: 'Choice', Choices: [{ Condition: "{% $window.mode != 'recent' %}", Next: 'Vacuum' }], Default: 'Loaded' },
       Vacuum: query(props, vacuumSql(props.databaseName), { Next: 'Loaded' }, 'Remove the files OPTIMIZE replaced, once no snapshot kept needs them'),
