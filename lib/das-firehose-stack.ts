@@ -148,6 +148,12 @@ export class DasFirehoseStack extends Stack {
         description: 'The Glue database of the events and events_by_command tables',
         value: queries.databaseName,
       });
+      if (this.pipeline.allEventsLoader) {
+        new CfnOutput(this, 'AllEventsLoaderArn', {
+          description: 'Loads events/ into all_events every 15 minutes; backfill: aws stepfunctions start-execution --state-machine-arn <this> --input \'{"from":"YYYY-MM-DD","to":"YYYY-MM-DD"}\'',
+          value: this.pipeline.allEventsLoader.stateMachine.stateMachineArn,
+        });
+      }
       new CfnOutput(this, 'QueryPolicyArn', {
         description: 'Attach to an auditor\'s role or user: run queries in the workgroup over the audit log, and nothing else',
         value: queries.queryPolicy.managedPolicyArn,

@@ -9,6 +9,8 @@ import type { ActivityStreamDelivery, DasFirehosePipelineProps } from './props';
 /** What the alarms watch besides the metrics: the delivery streams, one pair of alarms each. */
 export interface Watched {
   readonly deliveries: readonly ActivityStreamDelivery[];
+  /** Alarms made elsewhere (the all_events loader's) that notify the alarm topic too. */
+  readonly extra?: readonly cloudwatch.Alarm[];
 }
 
 const PERIOD = Duration.minutes(5);
@@ -83,6 +85,7 @@ export function pipelineAlarms(scope: Construct, props: DasFirehosePipelineProps
     );
   }
 
+  alarms.push(...(watched.extra ?? []));
   if (props.alarmTopic) {
     const action = new cloudwatchActions.SnsAction(props.alarmTopic);
     for (const alarm of alarms) alarm.addAlarmAction(action);

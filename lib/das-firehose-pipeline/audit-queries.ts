@@ -5,7 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import * as defaults from '../defaults';
-import { AUDIT_COLUMNS, AUDIT_TABLES, FIRST_PARTITION_DATE, type AuditTable } from './audit-tables';
+import { allEventsTables, type AllEventsTables } from './all-events-iceberg';
+import { ALL_EVENTS_PREFIX, ALL_EVENTS_TABLE_NAME } from './all-events-table';
+import { AUDIT_COLUMNS, AUDIT_TABLES, type AuditTable } from './audit-tables';
+import { projectionParameters } from './partition-projection';
 import { NAMED_QUERIES } from './named-queries';
 import type { AuditQueriesOptions } from './props';
 import { nagArnOf } from './transform-function';
@@ -21,6 +24,8 @@ export interface AuditQueries {
   readonly queryPolicy: iam.ManagedPolicy;
   /** The statements of {@link queryPolicy}, for grants to other principals. */
   readonly queryStatements: readonly iam.PolicyStatement[];
+  /** The columnar `all_events` table, its bucket, and the source table its loader reads. */
+  readonly allEvents: AllEventsTables;
 }
 
 /**
@@ -55,6 +60,7 @@ export function auditQueries(
     return resource;
   });
 
+  const allEvents = allEventsTables(scope, { databaseName, database, auditBucket: bucket, resourceIds, ...placement });
   const resultsBucket = queryResultsBucket(scope, options, bucket, placement);
   const resultsLocation = `s3://${resultsBucket.bucketName}/`;
   const workGroup = new athena.CfnWorkGroup(scope, 'QueryWorkGroup', {
@@ -89,7 +95,7 @@ export function auditQueries(
     named.node.addDependency(workGroup, ...tables);
   }
 
-  const queryStatements = queryAccessStatements(stack, bucket, resultsBucket, databaseName, workGroupName);
+  const queryStatements = queryAccessStatements(stack, bucket, resultsBucket, databaseName, workGroupName, allEvents.tableBucket);
   const queryPolicy = new iam.ManagedPolicy(scope, 'QueryPolicy', {
     description: `das-firehose: run queries over the audit log in the ${workGroupName} Athena workgroup, and nothing else`,
     statements: [...queryStatements],
@@ -109,10 +115,14 @@ export function auditQueries(
     });
   }
   Validations.of(queryPolicy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagArnOf(allEvents.tableBucket)}/${ALL_EVENTS_PREFIX}*]`,
+    reason: `Queries of all_events read its Parquet and Iceberg metadata files, under generated names below ${ALL_EVENTS_PREFIX}.`,
+  });
+  Validations.of(queryPolicy).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${nagArnOf(resultsBucket)}/*]`,
     reason: 'Athena writes each query\'s results under a generated name in the results bucket, which holds nothing else.',
   });
-  return { databaseName, tableNames: AUDIT_TABLES.map((table) => table.name), workGroupName, resultsBucket, queryPolicy, queryStatements };
+  return { databaseName, tableNames: [...AUDIT_TABLES.map((table) => table.name), ALL_EVENTS_TABLE_NAME], workGroupName, resultsBucket, queryPolicy, queryStatements, allEvents };
 }
 
 /**
@@ -154,33 +164,10 @@ function queryResultsBucket(
   return resultsBucket;
 }
 
-const HOURS = Array.from({ length: 24 }, (_, hour) => String(hour).padStart(2, '0'));
-
 /** The Glue table: OpenX JSON SerDe over gzip NDJSON, every field a string, partitions projected. */
 function tableInput(table: AuditTable, bucket: s3.IBucket, resourceIds: readonly string[]): glue.CfnTable.TableInputProperty {
   const location = `s3://${bucket.bucketName}/${table.prefix}`;
-  const projection: Record<string, string> = { 'projection.enabled': 'true' };
-  for (const partition of table.partitions) {
-    const key = `projection.${partition.name}`;
-    if (partition.name === 'date') {
-      Object.assign(projection, {
-        [`${key}.type`]: 'date',
-        [`${key}.format`]: 'yyyy-MM-dd',
-        [`${key}.range`]: `${FIRST_PARTITION_DATE},NOW`,
-        [`${key}.interval`]: '1',
-        [`${key}.interval.unit`]: 'DAYS',
-      });
-    } else if (partition.name === 'hour') {
-      // The folder names exactly ('00' to '23'), so that the string column compares as the path reads.
-      Object.assign(projection, { [`${key}.type`]: 'enum', [`${key}.values`]: HOURS.join(',') });
-    } else if (partition.name === 'resource') {
-      // The databases this stack delivers: the only ones that can have a folder here.
-      Object.assign(projection, { [`${key}.type`]: 'enum', [`${key}.values`]: resourceIds.join(',') });
-    } else {
-      // Commands are open-ended (a new engine version, a custom one): the query names the one it wants.
-      projection[`${key}.type`] = 'injected';
-    }
-  }
+  const projection = projectionParameters(table.partitions, resourceIds);
   return {
     name: table.name,
     description: table.comment,
@@ -211,7 +198,14 @@ function tableInput(table: AuditTable, bucket: s3.IBucket, resourceIds: readonly
  * What a person who queries needs, and nothing more: the workgroup's query actions, the Glue database and
  * its tables, reading the audit log's two prefixes, and writing and reading query results.
  */
-function queryAccessStatements(stack: Stack, bucket: s3.IBucket, resultsBucket: s3.IBucket, databaseName: string, workGroupName: string): iam.PolicyStatement[] {
+function queryAccessStatements(
+  stack: Stack,
+  bucket: s3.IBucket,
+  resultsBucket: s3.IBucket,
+  databaseName: string,
+  workGroupName: string,
+  tableBucket: s3.IBucket,
+): iam.PolicyStatement[] {
   const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, ...(resourceName ? { resourceName } : {}) });
   const statements = [
     new iam.PolicyStatement({
@@ -253,6 +247,7 @@ function queryAccessStatements(stack: Stack, bucket: s3.IBucket, resultsBucket: 
         glueArn('database', 'default'),
         glueArn('database', databaseName),
         ...AUDIT_TABLES.map((table) => glueArn('table', `${databaseName}/${table.name}`)),
+        glueArn('table', `${databaseName}/${ALL_EVENTS_TABLE_NAME}`),
       ],
     }),
     new iam.PolicyStatement({
@@ -268,7 +263,14 @@ function queryAccessStatements(stack: Stack, bucket: s3.IBucket, resultsBucket: 
         StringLike: { 's3:prefix': [`${defaults.EVENTS_PREFIX}*`, `${defaults.FIREHOSE_OK_ROOT}*`] },
       },
     }),
-    new iam.PolicyStatement({ sid: 'LocateBuckets', actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn, resultsBucket.bucketArn] }),
+    new iam.PolicyStatement({ sid: 'ReadAllEvents', actions: ['s3:GetObject'], resources: [tableBucket.arnForObjects(`${ALL_EVENTS_PREFIX}*`)] }),
+    new iam.PolicyStatement({
+      sid: 'ListAllEvents',
+      actions: ['s3:ListBucket'],
+      resources: [tableBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${ALL_EVENTS_PREFIX}*`] } },
+    }),
+    new iam.PolicyStatement({ sid: 'LocateBuckets', actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn, tableBucket.bucketArn, resultsBucket.bucketArn] }),
     new iam.PolicyStatement({
       sid: 'WriteQueryResults',
       actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],

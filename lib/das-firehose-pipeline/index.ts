@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import * as defaults from '../defaults';
 import { activityStreamDelivery } from './activity-stream-delivery';
 import { alertPublisher } from './alert-publisher';
+import { allEventsLoader, type AllEventsLoader } from './all-events-loader';
 import { alertSettings, alertEventBus, pipelineAlerts } from './alerts';
 import { pipelineAlarms } from './alarms';
 import { auditBucket } from './audit-bucket';
@@ -94,6 +95,11 @@ export class DasFirehosePipeline extends Construct {
   public readonly alertPublisherFunction?: lambda.IFunction;
   /** The function `npm run replay -- --function <name>` re-drives the error output in (none with `replay: false`). */
   public readonly replayFunction?: lambda.IFunction;
+  /**
+   * The loader of the columnar `all_events` table: a state machine EventBridge Scheduler starts every 15
+   * minutes, running Athena MERGEs from `events/` (none with `queries: false`).
+   */
+  public readonly allEventsLoader?: AllEventsLoader;
   /** The CloudWatch dashboard of the pipeline's metrics (none with `dashboard: false`). */
   public readonly dashboard?: cloudwatch.Dashboard;
   private readonly metrics: PipelineMetrics;
@@ -141,13 +147,24 @@ export class DasFirehosePipeline extends Construct {
             ...(props.bucketRemovalPolicy ? { removalPolicy: props.bucketRemovalPolicy } : {}),
           });
 
+    this.allEventsLoader = this.queries
+      ? allEventsLoader(this, props, {
+          auditBucket: this.bucket,
+          tableBucket: this.queries.allEvents.tableBucket,
+          resultsBucket: this.queries.resultsBucket,
+          databaseName: this.queries.databaseName,
+          workGroupName: this.queries.workGroupName,
+          resourceIds: sources.map((source) => source.resourceId),
+        })
+      : undefined;
+
     this.metrics = new PipelineMetrics(props.metricsNamespace ?? defaults.DEFAULT_METRICS_NAMESPACE, {
       bucket: this.bucket,
       ...(audit.errorOutputMetricsId ? { errorOutputMetricsId: audit.errorOutputMetricsId } : {}),
       transformFunction: this.transformFunction,
       deliveries: this.deliveries,
     });
-    const alarms = props.alarms === false ? [] : pipelineAlarms(this, props, this.metrics, { deliveries: this.deliveries });
+    const alarms = props.alarms === false ? [] : pipelineAlarms(this, props, this.metrics, { deliveries: this.deliveries, extra: this.allEventsLoader?.alarm ? [this.allEventsLoader.alarm] : [] });
     this.dashboard =
       props.dashboard === false
         ? undefined
@@ -228,8 +245,8 @@ export class DasFirehosePipeline extends Construct {
 
   /**
    * Lets the grantee run queries over the audit log in the pipeline's Athena workgroup: the workgroup's
-   * query actions, the Glue database and tables, reading `events/` and `firehose/ok/`, writing and reading
-   * query results. The same as attaching `queries.queryPolicy`.
+   * query actions, the Glue database and tables, reading `events/`, `firehose/ok/` and the `all_events`
+   * table's files, writing and reading query results. The same as attaching `queries.queryPolicy`.
    */
   grantQuery(grantee: iam.IGrantable): iam.Grant {
     if (!this.queries) throw new PipelinePropsError(['grantQuery needs the pipeline\'s queries; it was built with queries: false.'], this.node.path);

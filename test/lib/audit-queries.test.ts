@@ -33,21 +33,25 @@ describe('Athena over the audit log (queries on, as by default)', () => {
   let template: Template;
   let bucket: string;
   let results: string;
+  let allEvents: string;
 
   beforeAll(() => {
     ({ template } = synthApp({ dasStreamArn: [STREAM_ARN, INSTANCE_STREAM_ARN].join(','), kmsKeyArn: [KEY_ARN, OTHER_KEY_ARN].join(',') }));
     const firehose = resources(template, 'AWS::KinesisFirehose::DeliveryStream')[0];
     bucket = firehose.Properties.ExtendedS3DestinationConfiguration.BucketARN['Fn::GetAtt'][0];
     results = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.includes('QueryResultsBucket')) as string;
+    allEvents = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.includes('AllEventsBucket')) as string;
   });
 
-  const table = (name: string) => resources(template, 'AWS::Glue::Table').find((item) => item.Properties.TableInput.Name === name).Properties;
+  const table = (name: string) => resources(template, 'AWS::Glue::Table').find((item) => item.Properties.TableInput?.Name === name).Properties;
 
-  it('creates one Glue database named after the stack, and the two tables in it', () => {
+  it('creates one Glue database named after the stack, and the tables in it', () => {
     const databases = resources(template, 'AWS::Glue::Database');
     expect(databases).toHaveLength(1);
     expect(databases[0].Properties.DatabaseInput.Name).toBe('dasfirehose_audit');
-    expect(resources(template, 'AWS::Glue::Table').map((item) => [item.Properties.DatabaseName, item.Properties.TableInput.Name])).toEqual([
+    expect(resources(template, 'AWS::Glue::Table').map((item) => [item.Properties.DatabaseName, item.Properties.TableInput?.Name ?? item.Properties.Name]).sort()).toEqual([
+      ['dasfirehose_audit', 'all_events'],
+      ['dasfirehose_audit', 'event_lines'],
       ['dasfirehose_audit', 'events'],
       ['dasfirehose_audit', 'events_by_command'],
     ]);
@@ -178,6 +182,7 @@ describe('Athena over the audit log (queries on, as by default)', () => {
           arn('glue', 'catalog'),
           arn('glue', 'database/dasfirehose_audit'),
           arn('glue', 'database/default'),
+          arn('glue', 'table/dasfirehose_audit/all_events'),
           arn('glue', 'table/dasfirehose_audit/events'),
           arn('glue', 'table/dasfirehose_audit/events_by_command'),
         ],
@@ -189,7 +194,14 @@ describe('Athena over the audit log (queries on, as by default)', () => {
         Resource: [`\${${bucket}.Arn}`],
         Condition: { StringLike: { 's3:prefix': ['events/*', 'firehose/ok/*'] } },
       },
-      { Sid: 'LocateBuckets', Action: ['s3:GetBucketLocation'], Resource: [`\${${bucket}.Arn}`, `\${${results}.Arn}`] },
+      { Sid: 'ReadAllEvents', Action: ['s3:GetObject'], Resource: [`\${${allEvents}.Arn}/tables/all_events/*`] },
+      {
+        Sid: 'ListAllEvents',
+        Action: ['s3:ListBucket'],
+        Resource: [`\${${allEvents}.Arn}`],
+        Condition: { StringLike: { 's3:prefix': ['tables/all_events/*'] } },
+      },
+      { Sid: 'LocateBuckets', Action: ['s3:GetBucketLocation'], Resource: [`\${${allEvents}.Arn}`, `\${${bucket}.Arn}`, `\${${results}.Arn}`] },
       {
         Sid: 'WriteQueryResults',
         Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
@@ -265,7 +277,7 @@ describe('Athena over the audit log, in someone else\'s app', () => {
     const auditor = new iam.Role(stack, 'Auditor', { assumedBy: new iam.AccountRootPrincipal() });
     pipeline.grantQuery(auditor);
     const template = Template.fromStack(stack);
-    expect(pipeline.queries).toMatchObject({ databaseName: 'audit_db', workGroupName: 'auditors', tableNames: ['events', 'events_by_command'] });
+    expect(pipeline.queries).toMatchObject({ databaseName: 'audit_db', workGroupName: 'auditors', tableNames: ['events', 'events_by_command', 'all_events'] });
     expect(resources(template, 'AWS::Athena::WorkGroup')[0].Properties).toMatchObject({
       Name: 'auditors',
       WorkGroupConfiguration: { BytesScannedCutoffPerQuery: 2 * 1024 ** 3 },

@@ -83,6 +83,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/replayed/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/firehose/unreplayable/*]',
       'AwsSolutions-IAM5[Resource::<Bucket>/journal/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/tables/all_events/*]',
       'AwsSolutions-KDF1',
       'AwsSolutions-S1',
       'AwsSolutions-SNS2',

@@ -25,7 +25,7 @@ describe('DasFirehosePipeline with several databases', () => {
     template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 3);
     // The transformer, the replay function, the alert publisher, and CDK's bucket notifications handler.
     template.resourceCountIs('AWS::Lambda::Function', 4);
-    template.resourceCountIs('AWS::S3::Bucket', 3); // the audit bucket, its access-logs bucket, the query results bucket
+    template.resourceCountIs('AWS::S3::Bucket', 4); // the audit bucket, its access-logs bucket, the query results bucket, the all_events table's bucket
     const sources = Object.values(template.findResources('AWS::KinesisFirehose::DeliveryStream')).map(
       (stream) => stream.Properties.KinesisStreamSourceConfiguration.KinesisStreamARN,
     );
@@ -80,9 +80,9 @@ describe('DasFirehosePipeline with several databases', () => {
   });
 
   it('alarms on processing and freshness per delivery stream, and lists every stream in the output', () => {
-    // Two for the pipeline, two per delivery stream, one per built-in alert rule in force (not per database),
-    // three on the alert outbox.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3 + 3 + 3);
+    // Two for the pipeline, two per delivery stream, the all_events loader's, one per built-in alert rule in
+    // force (not per database), three on the alert outbox.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3 + 1 + 3 + 3);
     const output = template.findOutputs('DeliveryStreamName').DeliveryStreamName.Value;
     expect(output['Fn::Join'][0]).toBe(',');
     expect(output['Fn::Join'][1]).toHaveLength(3);
@@ -168,8 +168,8 @@ describe('DasFirehosePipeline in someone else\'s app', () => {
       alarms: false,
     });
     const template = Template.fromStack(stack);
-    // Only the query results bucket: results are kept apart from the audit log.
-    expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual([expect.stringContaining('QueryResultsBucket')]);
+    // Only the query results bucket and the all_events table's: both are kept apart from the audit log.
+    expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual([expect.stringContaining('AllEventsBucket'), expect.stringContaining('QueryResultsBucket')]);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     expect(pipeline.bucket).toBe(bucket);
     expect(pipeline.accessLogsBucket).toBeUndefined();

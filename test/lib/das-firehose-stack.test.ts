@@ -143,8 +143,8 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       });
       const buckets = template.findResources('AWS::S3::Bucket');
-      // The audit bucket, its access-logs bucket and the query results bucket.
-      expect(Object.keys(buckets)).toHaveLength(3);
+      // The audit bucket, its access-logs bucket, the query results bucket and the all_events table's bucket.
+      expect(Object.keys(buckets)).toHaveLength(4);
       for (const bucket of Object.values(buckets)) {
         expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicPolicy: true, RestrictPublicBuckets: true });
         expect(bucket.Properties.BucketEncryption).toBeDefined();
@@ -311,12 +311,15 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
   describe('alarms', () => {
     it('watches the error output, function errors, processing success, delivery freshness, the alert rules and the alert backlog', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-      const byMetric = Object.fromEntries(alarms.map((alarm) => [`${alarm.Namespace} ${alarm.MetricName}`, alarm]));
+      const byMetric = Object.fromEntries(
+        alarms.map((alarm) => [alarm.Metrics ? `${alarm.Metrics[1].MetricStat.Metric.Namespace} ${alarm.Metrics[0].Expression}` : `${alarm.Namespace} ${alarm.MetricName}`, alarm]),
+      );
       expect(Object.keys(byMetric).sort()).toEqual([
         'AWS/Firehose DeliveryToS3.DataFreshness',
         'AWS/Firehose ExecuteProcessing.Success',
         'AWS/Lambda Errors',
         'AWS/S3 PutRequests',
+        'AWS/States failed + timedOut + aborted',
         'DasFirehose AlertMatches',
         'DasFirehose AlertOutboxUnreadable',
         'DasFirehose AlertsRefused',
@@ -451,7 +454,7 @@ describe('DasFirehoseStack configured through context', () => {
       },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4 + 3 + 3); // the pipeline's, one per built-in alert rule in force, three on the alert outbox
+    expect(alarms).toHaveLength(4 + 1 + 3 + 3); // the pipeline's, the all_events loader's, one per built-in alert rule in force, three on the alert outbox
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });

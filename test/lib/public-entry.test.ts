@@ -25,7 +25,7 @@ function theirApp(props: { dashboard?: boolean } = {}) {
 describe('the construct from another CDK app, through the package entry point', () => {
   it('builds with an existing bucket and alarms off: no bucket, no alarm, the function writing into their bucket', () => {
     const { template } = theirApp();
-    template.resourceCountIs('AWS::S3::Bucket', 1); // the query results bucket only
+    template.resourceCountIs('AWS::S3::Bucket', 2); // the query results bucket and the all_events table's only
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ BUCKET_NAME: 'their-existing-audit-bucket', KMS_KEY_ARN: KEY }) },
