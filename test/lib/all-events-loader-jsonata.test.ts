@@ -1,4 +1,3 @@
-// Needs the jsonata package (devDependency jsonata@2.2.2): rename to .test.ts once it is installed.
 import jsonata from 'jsonata';
 import { loaderDefinition } from '../../lib/das-firehose-pipeline/all-events-loader-definition';
 import { mergeSql, optimizeSql, resourceGroups } from '../../lib/das-firehose-pipeline/all-events-sql';
