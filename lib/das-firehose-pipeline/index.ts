@@ -228,7 +228,7 @@ export class DasFirehosePipeline extends Construct {
 
   /**
    * Lets the grantee run queries over the audit log in the pipeline's Athena workgroup: the workgroup's
-   * query actions, the Glue database and tables, reading `events/` and `firehose/ok/`, writing and reading
+   * query actions, the Glue database and tables, reading `events/`, writing and reading
    * query results. The same as attaching `queries.queryPolicy`.
    */
   grantQuery(grantee: iam.IGrantable): iam.Grant {
