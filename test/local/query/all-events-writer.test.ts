@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ALL_EVENTS_COLUMNS } from '../../../lib/das-firehose-pipeline/all-events-table';
 import { AllEventsLoadError, loadAllEvents } from '../../../local/query/all-events-writer';
+import { loadLocalAllEvents } from '../../../local/query/local-load';
 
 /**
  * The local load of all_events over a bucket folder written here (as s3rver keeps it, `._S3rver_object`
@@ -148,6 +149,18 @@ describe('loadAllEvents (the local all_events table)', () => {
     await expect(loadAllEvents(bucket)).rejects.toThrow(AllEventsLoadError);
     await expect(loadAllEvents(bucket)).rejects.toThrow('events/command=SELECT/stray.jsonl.gz is not named as the transformer names objects (command=…/date=…/hour=…/<resource>-<hex>.jsonl.gz); move it out of');
     // The table loaded before stays as it was.
+    expect(await tableFiles(bucket)).toHaveLength(1);
+  });
+
+  it('after npm run invoke, loads the table only in the folder of the S3 server that took the write', async () => {
+    const s3Directory = await mkdtemp(join(tmpdir(), 'all-events-'));
+    const bucket = join(s3Directory, 'das-firehose-local');
+    await putObject(bucket, `events/command=SELECT/date=2026-11-21/hour=12/${PG}-0000000000000000000000000000000e.jsonl.gz`, ['{"command":"SELECT"}']);
+    await putObject(bucket, 'firehose/ok/resource=x/date=2026-11-21/hour=12/delivered.jsonl.gz', ['{"arrival":1,"events":1}']);
+    // Another server's write: this folder is not where it went, and nothing is loaded here.
+    expect(await loadLocalAllEvents('das-firehose-local', 'firehose/ok/resource=x/date=2026-11-21/hour=12/elsewhere.jsonl.gz', s3Directory)).toBeUndefined();
+    await expect(tableFiles(bucket)).rejects.toThrow();
+    expect(await loadLocalAllEvents('das-firehose-local', 'firehose/ok/resource=x/date=2026-11-21/hour=12/delivered.jsonl.gz', s3Directory)).toMatchObject({ events: 1 });
     expect(await tableFiles(bucket)).toHaveLength(1);
   });
 });

@@ -117,10 +117,15 @@ describe('named queries on the committed samples (npm run query -- --named …)'
     }
   });
 
-  it('parses logTime of every event of the four engines into log_time, to the second the transformer reads', async () => {
-    const { rows } = await engine.query("SELECT logtime, epoch_ms(date_trunc('second', log_time)) FROM all_events");
+  it('parses logTime of every event of the four engines into log_time: the transformer\'s second, and the fraction to the microsecond', async () => {
+    const { rows } = await engine.query('SELECT upper(servertype), logtime, epoch_us(log_time) FROM all_events');
     expect(rows.length).toBe(stored.length);
-    for (const [logTime, millis] of rows) expect({ logTime, millis: Number(millis) }).toEqual({ logTime, millis: parseLogTime(logTime) });
+    expect(new Set(rows.map(([engine]) => engine))).toEqual(new Set(['MYSQL', 'ORACLE', 'POSTGRESQL', 'SQLSERVER']));
+    for (const [, logTime, micros] of rows) {
+      const fraction = /[.,](\d+)/.exec(String(logTime))?.[1] ?? '';
+      const expected = BigInt(parseLogTime(logTime) as number) * 1000n + BigInt(fraction.slice(0, 6).padEnd(6, '0'));
+      expect({ logTime, micros }).toEqual({ logTime, micros: expected });
+    }
   });
 
   it('keeps each event once when the load runs again (npm start ran it already)', async () => {
