@@ -101,7 +101,7 @@ runMain('invoke', async () => {
     if (!run.ok && !run.failed) process.stderr.write('invoke: no Ok or failed records, so Firehose would deliver nothing under firehose/\n');
     if (run.ok && usesLocalS3(process.env)) {
       const load = await loadLocalAllEvents(bucket, run.ok.key);
-      if (load) process.stderr.write(`invoke: loaded all_events from events/: ${load.events} events in ${load.partitions} partitions (npm run query)\n`);
+      if (load) process.stderr.write(`invoke: loaded all_events from events/: ${load.events} events in ${load.partitions} ${load.partitions === 1 ? 'partition' : 'partitions'} (npm run query)\n`);
     }
   } finally {
     s3.destroy();

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { AUDIT_TABLES, EVENTS_BY_COMMAND_TABLE } from '../../lib/das-firehose-pipeline/audit-tables';
-import { ALL_EVENTS_PREFIX, ALL_EVENTS_TABLE_NAME } from '../../lib/das-firehose-pipeline/all-events-table';
+import { ALL_EVENTS_PARTITION_COLUMNS, ALL_EVENTS_PREFIX, ALL_EVENTS_TABLE_NAME } from '../../lib/das-firehose-pipeline/all-events-table';
 import { AllEventsLoadError, loadAllEvents } from '../query/all-events-writer';
 import { NAMED_QUERIES, namedQuery, type NamedQuery } from '../../lib/das-firehose-pipeline/named-queries';
 import { findLocalAuditLog, LOCAL_BUCKET_DIRECTORY, objectCount, type LocalAuditLog } from '../query/local-audit-log';
@@ -224,8 +224,16 @@ function listing(): string {
     lines.push(`  ${''.padEnd(width)}parameters: ${query.parameters.map((parameter) => `${parameter.name} (${parameter.description})`).join(', ')}`);
   }
   lines.push('', 'Tables:', '');
-  const tableWidth = Math.max(...AUDIT_TABLES.map((table) => table.name.length)) + 2;
-  for (const table of AUDIT_TABLES) {
+  const tables = [
+    {
+      name: ALL_EVENTS_TABLE_NAME,
+      comment: 'Every stored event, all commands, columnar (Parquet), loaded from events/; the named queries read it',
+      partitions: ALL_EVENTS_PARTITION_COLUMNS,
+    },
+    ...AUDIT_TABLES,
+  ];
+  const tableWidth = Math.max(...tables.map((table) => table.name.length)) + 2;
+  for (const table of tables) {
     lines.push(`  ${table.name.padEnd(tableWidth)}${table.comment}`);
     lines.push(`  ${''.padEnd(tableWidth)}partitions: ${table.partitions.map((partition) => partition.name).join(', ')}`);
   }

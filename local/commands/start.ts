@@ -246,7 +246,7 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
   }
   if (result.allEvents.events > 0) {
     const table = relative(cwd, result.allEvents.directory) || result.allEvents.directory;
-    lines.push(`Columnar table all_events: ${result.allEvents.events} events in ${result.allEvents.partitions} Parquet files under ${table}/`);
+    lines.push(`Columnar table all_events: ${result.allEvents.events} events in ${result.allEvents.partitions} Parquet ${result.allEvents.partitions === 1 ? 'file' : 'files'} under ${table}/`);
     lines.push('Query: npm run query -- --named failed-logins   (SQL as Athena runs it; npm run query -- --list for more)');
   }
   lines.push(...formatAlerts(result, cwd));
