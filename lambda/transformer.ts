@@ -50,7 +50,7 @@ export interface Transformer {
  * for the re-drive, which needs no journal (a replayed batch that fails is rebuilt the same way again)
  * and no response cap (its answer goes to the re-drive, not back through Lambda).
  */
-export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrency' | 'gzipLevel' | 'responseGzipLevel' | 'journal' | 'maxResponseBytes'>>;
+export type TransformerOverrides = Partial<Pick<TransformDeps, 'recordConcurrency' | 'gzipLevel' | 'journal' | 'maxResponseBytes'>>;
 
 /**
  * Builds the transformer from an environment: the one place its settings, SDK clients and adapters are

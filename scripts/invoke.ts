@@ -16,15 +16,17 @@ import { runLikeFirehose } from '../testkit/aws/firehose-delivery';
 import { parseOptions, runMain, settingsError, UsageError } from '../local/commands/cli';
 import { serversDownMessage } from '../local/commands/servers-down';
 import { invokeTransformer, readEventFile } from '../local/commands/invoke';
-import { refuseMixedEndpoints } from '../local/commands/local-endpoints';
+import { refuseMixedEndpoints, usesLocalS3 } from '../local/commands/local-endpoints';
+import { loadLocalAllEvents } from '../local/query/local-load';
 
 const USAGE = `Usage: npm run invoke -- <firehose-event.json> [--transform-only]
 
 Runs the transformer on one Firehose data-transformation event file, with the SDK's standard
 configuration and the transformer's settings from the environment (see npm run local for the lines that
 point them at the local servers), the way Firehose does: a failed invocation is retried 3 times, then
-the Ok records go under firehose/ok/ in BUCKET_NAME (what the events table of npm run query reads) and
-the failed ones to the error output, firehose/failed/ (what npm run replay re-drives).
+the Ok records' receipts go under firehose/ok/ in BUCKET_NAME and the failed records to the error
+output, firehose/failed/ (what npm run replay re-drives). Against npm run local's S3 server, it then
+loads the all_events table of npm run query from events/ (what the account's scheduled load does).
 The response JSON goes to stdout, the transformer's logs to stderr.
 Add npm's --silent to keep npm's own banner out of stdout:
 
@@ -97,6 +99,10 @@ runMain('invoke', async () => {
       );
     }
     if (!run.ok && !run.failed) process.stderr.write('invoke: no Ok or failed records, so Firehose would deliver nothing under firehose/\n');
+    if (run.ok && usesLocalS3(process.env)) {
+      const load = await loadLocalAllEvents(bucket, run.ok.key);
+      if (load) process.stderr.write(`invoke: loaded all_events from events/: ${load.events} events in ${load.partitions} ${load.partitions === 1 ? 'partition' : 'partitions'} (npm run query)\n`);
+    }
   } finally {
     s3.destroy();
   }

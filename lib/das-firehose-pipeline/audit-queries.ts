@@ -106,7 +106,7 @@ export function auditQueries(
       'athena:ListWorkGroups, ListDataCatalogs and ListEngineVersions have no resource type and accept only "*"; ' +
       'they list names, and every action that reads or runs anything is scoped to the workgroup, catalog or tables.',
   });
-  for (const prefix of [defaults.EVENTS_PREFIX, defaults.FIREHOSE_OK_ROOT]) {
+  for (const prefix of [defaults.EVENTS_PREFIX]) {
     Validations.of(queryPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${prefix}*]`,
       reason:
@@ -196,7 +196,7 @@ function tableInput(table: AuditTable, bucket: s3.IBucket, resourceIds: readonly
 
 /**
  * What a person who queries needs, and nothing more: the workgroup's query actions, the Glue database and
- * its tables, reading the audit log's two prefixes, and writing and reading query results.
+ * its tables, reading the audit log (`events/`; Firehose's copy holds only receipts now), and writing and reading query results.
  */
 function queryAccessStatements(
   stack: Stack,
@@ -253,14 +253,14 @@ function queryAccessStatements(
     new iam.PolicyStatement({
       sid: 'ReadAuditLog',
       actions: ['s3:GetObject'],
-      resources: [bucket.arnForObjects(`${defaults.EVENTS_PREFIX}*`), bucket.arnForObjects(`${defaults.FIREHOSE_OK_ROOT}*`)],
+      resources: [bucket.arnForObjects(`${defaults.EVENTS_PREFIX}*`)],
     }),
     new iam.PolicyStatement({
       sid: 'ListAuditLog',
       actions: ['s3:ListBucket'],
       resources: [bucket.bucketArn],
       conditions: {
-        StringLike: { 's3:prefix': [`${defaults.EVENTS_PREFIX}*`, `${defaults.FIREHOSE_OK_ROOT}*`] },
+        StringLike: { 's3:prefix': [`${defaults.EVENTS_PREFIX}*`] },
       },
     }),
     new iam.PolicyStatement({ sid: 'ReadAllEvents', actions: ['s3:GetObject'], resources: [tableBucket.arnForObjects(`${ALL_EVENTS_PREFIX}*`)] }),

@@ -2,7 +2,8 @@ import * as layout from '../bucket-layout';
 
 /**
  * The audit log as SQL tables: one definition for the Glue tables Athena queries in the account and the
- * views DuckDB builds over the local audit log (`npm run query`).
+ * views DuckDB builds over the local audit log (`npm run query`). The columnar `all_events` table has its
+ * own definition (all-events-table.ts), whose field columns are these.
  *
  * Every event field is a `string` column. The engines disagree on JSON types (`statementId` is a number
  * for PostgreSQL, MySQL and Oracle and a hex string for SQL Server; `sessionId`, `exitCode`, `pid`,
@@ -77,20 +78,6 @@ const DATE = { name: 'date', comment: 'UTC date, YYYY-MM-DD' };
 const HOUR = { name: 'hour', comment: 'UTC hour, 00 to 23' };
 
 /**
- * All commands by time: Firehose's copy of the Ok records (`firehose/ok/`), partitioned by database and by
- * the UTC date and hour Firehose received the records (the oldest record's arrival in each object: an
- * event logged at 11:59:58 may sit under hour 12). A command no list knows shows up here all the same.
- * It lags the audit log by Firehose's delivery buffer (up to 5 minutes).
- */
-export const EVENTS_TABLE: AuditTable = {
-  name: 'events',
-  comment: 'Every stored event, all commands, by database and the UTC hour Firehose received it (firehose/ok/)',
-  prefix: layout.FIREHOSE_OK_ROOT,
-  partitions: [{ name: 'resource', comment: 'The database: cluster-… (Aurora) or db-… (RDS)' }, DATE, HOUR],
-  pathTemplate: 'resource=${resource}/date=${date}/hour=${hour}/',
-};
-
-/**
  * One command at a time: the audit log itself (`events/`), partitioned by the command's folder and the
  * UTC date and hour of the event's `logTime`. A query names the command (`command_folder = 'DROP_TABLE'`)
  * and reads only that command's folders; it sees events as soon as they are stored.
@@ -103,7 +90,12 @@ export const EVENTS_BY_COMMAND_TABLE: AuditTable = {
   pathTemplate: 'command=${command_folder}/date=${date}/hour=${hour}/',
 };
 
-export const AUDIT_TABLES: readonly AuditTable[] = [EVENTS_TABLE, EVENTS_BY_COMMAND_TABLE];
+/**
+ * The Glue tables over the audit log's own objects. The all-commands questions go to the columnar
+ * `all_events` table (all-events-table.ts), built from `events/`; the former `events` table over
+ * Firehose's copy (`firehose/ok/`) is retired, since that copy now holds receipts, not events.
+ */
+export const AUDIT_TABLES: readonly AuditTable[] = [EVENTS_BY_COMMAND_TABLE];
 
 /** The earliest date partition projection enumerates: database activity streams began in 2019. */
 export const FIRST_PARTITION_DATE = '2019-01-01';

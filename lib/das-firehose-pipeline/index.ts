@@ -245,8 +245,8 @@ export class DasFirehosePipeline extends Construct {
 
   /**
    * Lets the grantee run queries over the audit log in the pipeline's Athena workgroup: the workgroup's
-   * query actions, the Glue database and tables, reading `events/`, `firehose/ok/` and the `all_events`
-   * table's files, writing and reading query results. The same as attaching `queries.queryPolicy`.
+   * query actions, the Glue database and tables, reading `events/` and the `all_events` table's files,
+   * writing and reading query results. The same as attaching `queries.queryPolicy`.
    */
   grantQuery(grantee: iam.IGrantable): iam.Grant {
     if (!this.queries) throw new PipelinePropsError(['grantQuery needs the pipeline\'s queries; it was built with queries: false.'], this.node.path);

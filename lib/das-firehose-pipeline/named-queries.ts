@@ -9,10 +9,11 @@ import {
   type Condition,
   type EngineName,
 } from '../../lambda/core/alerts/activity-vocabulary';
-import { EVENTS_TABLE } from './audit-tables';
+import { ALL_EVENTS_TABLE_NAME } from './all-events-table';
 
 /**
- * The questions auditors ask first, as SQL over the `events` table (all commands, by date): deployed to
+ * The questions auditors ask first, as SQL over the columnar `all_events` table (all commands, by database
+ * and the UTC date of logTime): deployed to
  * Athena as named queries, and run locally by `npm run query -- --named <name>`. Written in Athena's
  * dialect (Trino); the local engine is taught the few Trino functions they use (see
  * `local/query/duckdb-dialect.ts`), so the text is the same in both places.
@@ -30,10 +31,10 @@ export interface NamedQuery {
 const FROM = { name: 'from', example: '2026-11-21', description: 'first UTC date, YYYY-MM-DD' };
 const TO = { name: 'to', example: '2026-11-21', description: 'last UTC date, YYYY-MM-DD' };
 
-/** What every date range of the events table means, said where the console shows it. */
-const DATES = ' Dates are when Firehose received the events: widen the range by a day to be sure of events logged just before midnight.';
+/** What every date range of the all_events table means, said where the console shows it. */
+const DATES = ' Dates are the UTC date of each event\'s logTime.';
 
-/** Partitions of the date range (by the hour Firehose received the events). */
+/** Partitions of the date range (the UTC date of logTime). */
 const IN_RANGE = `"date" BETWEEN ? AND ?`;
 
 const WHO_WHERE_WHAT = 'logTime, resource, serverType, dbUserName, remoteHost, databaseName, command';
@@ -45,7 +46,7 @@ const QUERIES: readonly NamedQuery[] = [
       'Failed logins on every engine (PostgreSQL AUTH FAILURE, MySQL FAILED_CONNECT, Oracle LOGON with a return code, SQL Server LOGIN FAILED), in time order.',
     parameters: [FROM, TO],
     sql: query(`SELECT ${WHO_WHERE_WHAT}, exitCode, errorMessage
-FROM ${EVENTS_TABLE.name}
+FROM ${ALL_EVENTS_TABLE_NAME}
 WHERE ${IN_RANGE}
   AND ${sqlKind(FAILED_LOGIN)}
 ORDER BY logTime, resource`),
@@ -56,7 +57,7 @@ ORDER BY logTime, resource`),
       'Grants, revokes and users or roles created, altered or dropped, in each engine\'s words (MySQL\'s by the statement text), in time order.',
     parameters: [FROM, TO],
     sql: query(`SELECT ${WHO_WHERE_WHAT}, objectName, commandText
-FROM ${EVENTS_TABLE.name}
+FROM ${ALL_EVENTS_TABLE_NAME}
 WHERE ${IN_RANGE}
   AND ${sqlKind(PRIVILEGE_CHANGE)}
 ORDER BY logTime, resource`),
@@ -66,7 +67,7 @@ ORDER BY logTime, resource`),
     description: 'DROP of any object and TRUNCATE, on every engine (MySQL\'s by the statement text), in time order.',
     parameters: [FROM, TO],
     sql: query(`SELECT ${WHO_WHERE_WHAT}, objectType, objectName, commandText
-FROM ${EVENTS_TABLE.name}
+FROM ${ALL_EVENTS_TABLE_NAME}
 WHERE ${IN_RANGE}
   AND ${sqlKind(DESTRUCTIVE_DDL)}
 ORDER BY logTime, resource`),
@@ -76,7 +77,7 @@ ORDER BY logTime, resource`),
     description: 'Everything one database user did in a date range (the user name compared case-insensitively), in time order.',
     parameters: [FROM, TO, { name: 'user', example: 'app_writer', description: 'the database user (dbUserName)' }],
     sql: query(`SELECT logTime, resource, serverType, remoteHost, databaseName, command, objectName, commandText, exitCode
-FROM ${EVENTS_TABLE.name}
+FROM ${ALL_EVENTS_TABLE_NAME}
 WHERE ${IN_RANGE}
   AND lower(dbUserName) = lower(?)
 ORDER BY logTime, resource`),
@@ -91,7 +92,7 @@ ORDER BY logTime, resource`),
   count(DISTINCT dbUserName) AS users,
   min(logTime) AS first_seen,
   max(logTime) AS last_seen
-FROM ${EVENTS_TABLE.name}
+FROM ${ALL_EVENTS_TABLE_NAME}
 WHERE ${IN_RANGE}
   AND (${sqlKind(LOGIN)} OR ${sqlKind(FAILED_LOGIN)})
 GROUP BY remoteHost, serverType
@@ -99,10 +100,10 @@ ORDER BY failed DESC, logins DESC, remoteHost, serverType`),
   },
   {
     name: 'events-by-command-per-hour',
-    description: 'How many events of each command each hour (by the hour Firehose received them), every database.',
+    description: 'How many events of each command each hour (the UTC hour of logTime), every database.',
     parameters: [FROM, TO],
     sql: query(`SELECT "date", "hour", resource, command, count(*) AS events
-FROM ${EVENTS_TABLE.name}
+FROM ${ALL_EVENTS_TABLE_NAME}
 WHERE ${IN_RANGE}
 GROUP BY "date", "hour", resource, command
 ORDER BY "date", "hour", events DESC, command`),

@@ -34,3 +34,8 @@ export function refuseMixedEndpoints(env: Env, services: readonly LocalService[]
       'paste every export line npm run local prints (or unset the local ones to use an account)',
   );
 }
+
+/** Whether the SDK's S3 requests go to a local server (the S3 endpoint, or the general one, is a loopback address). */
+export function usesLocalS3(env: Env): boolean {
+  return LOOPBACK.test(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? '');
+}

@@ -1,4 +1,7 @@
-import { EVENTS_TABLE, AUDIT_TABLES } from '../../lib/das-firehose-pipeline/audit-tables';
+import { stat } from 'node:fs/promises';
+import { AUDIT_TABLES, EVENTS_BY_COMMAND_TABLE } from '../../lib/das-firehose-pipeline/audit-tables';
+import { ALL_EVENTS_PARTITION_COLUMNS, ALL_EVENTS_PREFIX, ALL_EVENTS_TABLE_NAME } from '../../lib/das-firehose-pipeline/all-events-table';
+import { AllEventsLoadError, loadAllEvents } from '../query/all-events-writer';
 import { NAMED_QUERIES, namedQuery, type NamedQuery } from '../../lib/das-firehose-pipeline/named-queries';
 import { findLocalAuditLog, LOCAL_BUCKET_DIRECTORY, objectCount, type LocalAuditLog } from '../query/local-audit-log';
 import { formatResult, RESULT_FORMATS, tableClips, TABLE_CELL_MAX, type ResultFormat } from '../query/result-format';
@@ -11,9 +14,12 @@ export const QUERY_USAGE = `Usage: npm run query -- "<SQL>" [--param <value> …
        npm run query -- --list
 
 SQL over the local audit log (after npm start, or npm run local and npm run invoke), with the tables
-Athena has in the account: events (every event, by resource, date and hour Firehose received it) and
-events_by_command (by command_folder, date and hour of logTime). Columns are the events' fields in
-lower case, all varchar. The named queries are the ones the stack deploys to Athena, word for word.
+Athena has in the account: all_events (every command, columnar Parquet by resource and UTC date of
+logTime; loaded from events/ at the end of npm start, npm run invoke and npm run replay -- --local, or
+by --load) and events_by_command (events/ itself, by command_folder, date and hour of logTime: name the
+command). Event fields are columns in lower case, all varchar; all_events adds log_time (a timestamp),
+other_fields, command_folder, hour, event_key. The named queries are the ones the stack deploys to Athena,
+word for word.
 
 Options:
   --named <name>            run a named query (--list shows them)
@@ -23,19 +29,22 @@ Options:
   --list                    the named queries, their parameters, and the tables
   --format <table|json|csv> table (default; cells cut at ${TABLE_CELL_MAX} characters), or json / csv, whole values
   --bucket-dir <folder>     the bucket's files (default ${LOCAL_BUCKET_DIRECTORY}); also a plain copy of a real
-                            bucket, e.g. aws s3 sync s3://<bucket>/firehose/ok ./copy/firehose/ok
+                            bucket, e.g. aws s3 sync s3://<bucket>/events ./copy/events
+  --load                    first rebuild all_events from the folder's events/ (into its tables/all_events/)
   --help                    show this help
 
 Examples:
   npm run query -- --named failed-logins
   npm run query -- --named user-activity --param user=app_writer --param from=2026-11-21 --param to=2026-11-21
-  npm run query -- "SELECT command, count(*) AS events FROM events GROUP BY command ORDER BY events DESC"
+  npm run query -- "SELECT command, count(*) AS events FROM all_events GROUP BY command ORDER BY events DESC"
   npm run --silent query -- --named destructive-ddl --format csv > destructive-ddl.csv
 `;
 
 export interface QueryRequest {
   readonly bucketDirectory: string;
   readonly format: ResultFormat;
+  /** Rebuild all_events from events/ before the query. */
+  readonly load?: boolean;
   readonly what:
     | { readonly kind: 'sql'; readonly sql: string; readonly parameters: readonly string[] }
     | { readonly kind: 'named'; readonly query: NamedQuery; readonly parameters: ReadonlyMap<string, string>; readonly printSql: boolean }
@@ -53,6 +62,7 @@ export function parseQuery(argv: readonly string[]): QueryRequest | undefined {
       list: { type: 'boolean' },
       format: { type: 'string' },
       'bucket-dir': { type: 'string' },
+      load: { type: 'boolean' },
       help: { type: 'boolean' },
     },
     'query',
@@ -63,7 +73,7 @@ export function parseQuery(argv: readonly string[]): QueryRequest | undefined {
   if (!RESULT_FORMATS.includes(format as ResultFormat)) {
     throw new UsageError(`--format must be one of ${RESULT_FORMATS.join(', ')}; got "${format}"`);
   }
-  const common = { bucketDirectory: values['bucket-dir'] ?? LOCAL_BUCKET_DIRECTORY, format: format as ResultFormat };
+  const common = { bucketDirectory: values['bucket-dir'] ?? LOCAL_BUCKET_DIRECTORY, format: format as ResultFormat, ...(values.load ? { load: true } : {}) };
   const given = [values.named !== undefined, positionals.length > 0, values.list === true].filter(Boolean).length;
   if (given === 0) {
     throw new UsageError('give SQL, --named <name> or --list, e.g. npm run query -- --named failed-logins. See npm run query -- --help');
@@ -113,7 +123,18 @@ export async function runQueryCommand(request: QueryRequest): Promise<QueryOutpu
   if (what.kind === 'list') return { out: listing() };
   if (what.kind === 'named' && what.printSql) return { out: what.query.sql };
 
-  const log = await findLocalAuditLog(request.bucketDirectory);
+  let log = await findLocalAuditLog(request.bucketDirectory);
+  const notes: string[] = [];
+  if (log && request.load) {
+    try {
+      const load = await loadAllEvents(request.bucketDirectory);
+      notes.push(`loaded ${ALL_EVENTS_TABLE_NAME}: ${load.events} events of ${load.objects} objects in ${load.partitions} partitions`);
+    } catch (error) {
+      if (error instanceof AllEventsLoadError) throw new CommandError(error.message);
+      throw error;
+    }
+    log = await findLocalAuditLog(request.bucketDirectory);
+  }
   if (!log) {
     throw new UsageError(
       `no local audit log in ${request.bucketDirectory} yet: run npm start first (or npm run local, then npm run invoke -- <event file>)`,
@@ -125,7 +146,6 @@ export async function runQueryCommand(request: QueryRequest): Promise<QueryOutpu
         `${AUDIT_TABLES.map((table) => table.prefix).join(' and ')} (or run npm start first for the local one)`,
     );
   }
-  const notes: string[] = [];
   let sql: string;
   let parameters: string[];
   if (what.kind === 'named') {
@@ -133,9 +153,7 @@ export async function runQueryCommand(request: QueryRequest): Promise<QueryOutpu
   } else {
     ({ sql, parameters } = { sql: what.sql, parameters: [...what.parameters] });
   }
-  if ((log.files.get(EVENTS_TABLE) ?? []).length === 0 && /\bevents\b(?!_)/i.test(sql)) {
-    notes.push(`note: ${EVENTS_TABLE.prefix} is empty in ${request.bucketDirectory}, so the events table has no rows (run npm start again)`);
-  }
+  if (new RegExp(`\\b${ALL_EVENTS_TABLE_NAME}\\b`, 'i').test(sql)) notes.push(...(await staleness(log)));
   const engine = await LocalQueryEngine.open(log);
   try {
     let result;
@@ -154,6 +172,17 @@ export async function runQueryCommand(request: QueryRequest): Promise<QueryOutpu
   } finally {
     engine.close();
   }
+}
+
+/** A note when all_events is behind events/ (an object newer than its files), or empty while events/ is not. */
+async function staleness(log: LocalAuditLog): Promise<string[]> {
+  const events = log.files.get(EVENTS_BY_COMMAND_TABLE) ?? [];
+  if (events.length === 0) return [];
+  const how = 'it is loaded at the end of npm start, npm run invoke and npm run replay -- --local; --load loads it now';
+  if (log.allEventsFiles.length === 0) return [`note: ${ALL_EVENTS_PREFIX} is empty in ${log.directory} while events/ is not (${how})`];
+  const newest = async (files: readonly string[]) => Math.max(...(await Promise.all(files.map((file) => stat(file).then((info) => info.mtimeMs, () => 0)))));
+  if ((await newest(events)) > (await newest(log.allEventsFiles))) return [`note: ${ALL_EVENTS_TABLE_NAME} is behind events/ in ${log.directory} (${how})`];
+  return [];
 }
 
 /** The named query's parameters in order, `from` and `to` defaulting to the first and last date of the log. */
@@ -195,8 +224,16 @@ function listing(): string {
     lines.push(`  ${''.padEnd(width)}parameters: ${query.parameters.map((parameter) => `${parameter.name} (${parameter.description})`).join(', ')}`);
   }
   lines.push('', 'Tables:', '');
-  const tableWidth = Math.max(...AUDIT_TABLES.map((table) => table.name.length)) + 2;
-  for (const table of AUDIT_TABLES) {
+  const tables = [
+    {
+      name: ALL_EVENTS_TABLE_NAME,
+      comment: 'Every stored event, all commands, columnar (Parquet), loaded from events/; the named queries read it',
+      partitions: ALL_EVENTS_PARTITION_COLUMNS,
+    },
+    ...AUDIT_TABLES,
+  ];
+  const tableWidth = Math.max(...tables.map((table) => table.name.length)) + 2;
+  for (const table of tables) {
     lines.push(`  ${table.name.padEnd(tableWidth)}${table.comment}`);
     lines.push(`  ${''.padEnd(tableWidth)}partitions: ${table.partitions.map((partition) => partition.name).join(', ')}`);
   }

@@ -9,6 +9,7 @@ import { createReplayer } from '../../lambda/replayer';
 import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
 import { LOCAL_NOTIFICATIONS, localFunctions } from './local-functions';
 import { localHandlerEnv } from '../../testkit/aws/local-env';
+import { loadAllEvents } from '../query/all-events-writer';
 import { captureOutput } from './capture-output';
 import { CommandError, parseOptions, settingsError, UsageError } from './cli';
 
@@ -203,6 +204,8 @@ export async function runReplay(command: ReplayCommand, progress?: ReplayProgres
     await mkdir('.local', { recursive: true });
     await appendFile(join('.local', 'replay.log'), lines.map((line) => `${line}\n`).join(''));
     if ('error' in value) throw value.error;
+    // The account's scheduled load would pick the re-driven events up; locally the end of the re-drive is that schedule.
+    if (command.options.dryRun !== true) await loadAllEvents(join(where.directory, aws.bucket));
     return value.report;
   } finally {
     await aws.stop();

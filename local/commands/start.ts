@@ -11,6 +11,7 @@ import { runLikeFirehose, type FirehoseDelivery } from '../../testkit/aws/fireho
 import { LocalAws, withEnv } from '../../testkit/aws/local-aws';
 import { LOCAL_NOTIFICATIONS, localFunctions } from './local-functions';
 import { localHandlerEnv } from '../../testkit/aws/local-env';
+import { loadAllEvents, type AllEventsLoad } from '../query/all-events-writer';
 
 /**
  * `npm start`: every sample event file through the shipped handler, on a local S3-compatible server
@@ -55,7 +56,7 @@ export interface FileResult {
   readonly failures: ReadonlyArray<RecordFailure & { readonly index: number; readonly kind?: string }>;
   /** The transformer's own counts for the batch. */
   readonly batch?: BatchCounts;
-  /** Firehose's copy of the Ok records, under `firehose/ok/` (what the local `events` table reads). */
+  /** Firehose's copy of the Ok records (their receipts), under `firehose/ok/`. */
   readonly delivery?: FirehoseDelivery;
   /** Firehose's error output of the batch, under `firehose/failed/` (what `npm run replay` re-drives). */
   readonly errorOutput?: FirehoseDelivery;
@@ -73,6 +74,8 @@ export interface StartResult {
   /** The alerts the local EventBridge bus received, in order, and the file they are written to (one JSON line each). */
   readonly alerts: readonly AlertSeen[];
   readonly alertsFile: string;
+  /** The local load of the columnar all_events table, run last, as the account's scheduled load would. */
+  readonly allEvents: AllEventsLoad;
 }
 
 /** An alert as the bus received it: the event's detail (what a rule or subscriber sees). */
@@ -114,7 +117,10 @@ export async function runStart(options: StartOptions = {}): Promise<StartResult>
     const alerts = aws.eventBridge.events.map((event) => event.detail);
     const alertsFile = join(dataDir, 'alerts.ndjson');
     await writeFile(alertsFile, alerts.map((alert) => `${JSON.stringify(alert)}\n`).join(''));
-    return { files: results, tree, bucket: aws.bucket, bucketDirectory: join(s3Directory, aws.bucket), logFile, alerts, alertsFile };
+    const bucketDirectory = join(s3Directory, aws.bucket);
+    // The account loads all_events on a schedule; locally the end of the run is that schedule.
+    const allEvents = await loadAllEvents(bucketDirectory);
+    return { files: results, tree, bucket: aws.bucket, bucketDirectory, logFile, alerts, alertsFile, allEvents };
   } finally {
     s3.destroy();
     await aws.stop();
@@ -238,8 +244,9 @@ export function formatStartReport(result: StartResult, cwd = process.cwd()): str
   if (example && hour) {
     lines.push(`Browse: npm run browse -- --command ${example.command} --date ${hour.date} --format table`);
   }
-  const delivered = result.files.reduce((sum, file) => sum + (file.delivery?.records ?? 0), 0);
-  if (delivered > 0) {
+  if (result.allEvents.events > 0) {
+    const table = relative(cwd, result.allEvents.directory) || result.allEvents.directory;
+    lines.push(`Columnar table all_events: ${result.allEvents.events} events in ${result.allEvents.partitions} Parquet ${result.allEvents.partitions === 1 ? 'file' : 'files'} under ${table}/`);
     lines.push('Query: npm run query -- --named failed-logins   (SQL as Athena runs it; npm run query -- --list for more)');
   }
   lines.push(...formatAlerts(result, cwd));

@@ -2,14 +2,17 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AUDIT_COLUMNS, AUDIT_TABLES, type AuditTable } from '../../lib/das-firehose-pipeline/audit-tables';
+import { ALL_EVENTS_COLUMNS, ALL_EVENTS_TABLE_NAME } from '../../lib/das-firehose-pipeline/all-events-table';
+import { allEventsDirectory } from './all-events-writer';
 
 /**
- * The audit log on disk as the tables Athena has in the account: `events` over Firehose's copy
- * (`firehose/ok/`) and `events_by_command` over `events/`, same columns (lower-cased, as Glue names
- * them), same partition columns read off the same paths.
+ * The audit log on disk as the tables Athena has in the account: `events_by_command` over `events/`
+ * (same columns, lower-cased as Glue names them, same partition columns read off the same paths), and
+ * the columnar `all_events`, read from the Parquet files the local load writes
+ * (all-events-writer.ts: `npm start`, `npm run replay -- --local`, `npm run invoke` against npm run local).
  *
  * The folder is a bucket as `npm start` and `npm run local` keep it (s3rver: one `<key>._S3rver_object`
- * file per object) or a plain copy of a real bucket (`aws s3 sync s3://<bucket>/firehose/ok ./copy/firehose/ok`).
+ * file per object) or a plain copy of a real bucket (`aws s3 sync s3://<bucket>/events ./copy/events`).
  */
 
 /** The default folder: the local bucket of `npm start` and `npm run local`. */
@@ -19,6 +22,8 @@ export const LOCAL_BUCKET_DIRECTORY = join('.local', 's3', 'das-firehose-local')
 export interface LocalAuditLog {
   readonly directory: string;
   readonly files: ReadonlyMap<AuditTable, readonly string[]>;
+  /** The Parquet files of the local all_events table. */
+  readonly allEventsFiles: readonly string[];
 }
 
 /** s3rver's file for an object, or the object itself in a plain copy: gzip NDJSON either way. */
@@ -40,12 +45,15 @@ export async function findLocalAuditLog(directory: string): Promise<LocalAuditLo
         .sort(),
     );
   }
-  return { directory, files };
+  const tableRoot = allEventsDirectory(directory);
+  const parquet = await readdir(tableRoot, { recursive: true }).catch(() => [] as string[]);
+  const allEventsFiles = parquet.filter((name) => name.endsWith('.parquet')).map((name) => join(tableRoot, name)).sort();
+  return { directory, files, allEventsFiles };
 }
 
-/** How many objects the local audit log holds, all tables together. */
+/** How many objects the local audit log holds, all tables together (the all_events files too). */
 export function objectCount(log: LocalAuditLog): number {
-  return [...log.files.values()].reduce((sum, files) => sum + files.length, 0);
+  return [...log.files.values()].reduce((sum, files) => sum + files.length, log.allEventsFiles.length);
 }
 
 /** Creates one view per table on the connection, named as in Athena. A table with no objects is empty. */
@@ -53,6 +61,16 @@ export async function createAuditViews(connection: DuckDBConnection, log: LocalA
   for (const table of AUDIT_TABLES) {
     await connection.run(`CREATE OR REPLACE TEMP VIEW ${table.name} AS ${viewSql(table, log.files.get(table) ?? [])}`);
   }
+  await connection.run(`CREATE OR REPLACE TEMP VIEW ${ALL_EVENTS_TABLE_NAME} AS ${allEventsViewSql(log.allEventsFiles)}`);
+}
+
+/** The view of all_events: its Parquet files as written (every column in the files), or no rows of the same columns. */
+export function allEventsViewSql(files: readonly string[]): string {
+  if (files.length === 0) {
+    const nulls = ALL_EVENTS_COLUMNS.map((column) => `CAST(NULL AS ${column.type === 'timestamp' ? 'TIMESTAMP' : 'VARCHAR'}) AS ${quoted(column.name)}`);
+    return `SELECT ${nulls.join(', ')} WHERE false`;
+  }
+  return `SELECT ${ALL_EVENTS_COLUMNS.map((column) => quoted(column.name)).join(', ')} FROM read_parquet([${files.map(literal).join(', ')}], hive_partitioning = false)`;
 }
 
 /**
@@ -82,7 +100,7 @@ export function viewSql(table: AuditTable, files: readonly string[]): string {
 /** The largest event line read: the transformer's own per-record cap. */
 const MAX_EVENT_BYTES = 64 * 1024 * 1024;
 
-/** `firehose/ok/resource=([^/]+)/date=([^/]+)/hour=([^/]+)/` for the events table, and so on. */
+/** `events/command=([^/]+)/date=([^/]+)/hour=([^/]+)/` for events_by_command, and so on. */
 function partitionPattern(table: AuditTable): string {
   const template = `${table.prefix}${table.pathTemplate}`;
   return template

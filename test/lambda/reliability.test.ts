@@ -73,7 +73,9 @@ describe('the invariant checks', () => {
   it('report a lost event, a duplicate, a stray event, a misanswer, a lost ID and failed data that changed', () => {
     const event = firehoseEvent({ resourceId: PG.resourceId, records: ['a', 'b'] });
     const expected: Expectation = { records: [['{"n":1}', '{"n":2}'], 'fail'] };
-    const okData = gzipSync('{"n":1}\n{"n":2}\n').toString('base64');
+    const receipt = (fields: Record<string, unknown>) => Buffer.from(`${JSON.stringify(fields)}\n`).toString('base64');
+    const sequenceNumber = event.records[0]!.kinesisRecordMetadata!.sequenceNumber;
+    const okData = receipt({ sequenceNumber, subsequenceNumber: 0, arrival: 1, events: 2 });
     const result: FirehoseTransformationResult = {
       records: [
         { recordId: event.records[0]!.recordId, result: 'Ok', data: okData },
@@ -91,6 +93,17 @@ describe('the invariant checks', () => {
     const missing = { records: [result.records[0]!] };
     expect(batchViolations(event, missing, ['{"n":1}', '{"n":2}'], expected)[0]).toMatch(/^answered record IDs/);
     expect(batchViolations(event, undefined, ['{"n":1}'], expected)).toEqual(['an event was stored that should not be (1×)']);
+    const answered = (data: string) => ({ records: [{ ...result.records[0]!, data }, result.records[1]!] });
+    const stored = ['{"n":1}', '{"n":2}'];
+    expect(batchViolations(event, answered(receipt({ sequenceNumber, arrival: 1, events: 1 })), stored, expected)).toEqual([
+      'record 0 was answered Ok with a receipt for 1 events, not its 2 kept events',
+    ]);
+    expect(batchViolations(event, answered(receipt({ sequenceNumber: 'other', arrival: 1, events: 2 })), stored, expected)).toEqual([
+      "record 0 was answered Ok with another record's sequence number",
+    ]);
+    expect(batchViolations(event, answered(gzipSync('{"events":2}\n').toString('base64')), stored, expected)).toEqual([
+      'record 0 was answered Ok with data that is not one JSON line',
+    ]);
   });
 });
 

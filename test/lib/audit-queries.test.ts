@@ -45,20 +45,19 @@ describe('Athena over the audit log (queries on, as by default)', () => {
 
   const table = (name: string) => resources(template, 'AWS::Glue::Table').find((item) => item.Properties.TableInput?.Name === name).Properties;
 
-  it('creates one Glue database named after the stack, and the tables in it', () => {
+  it('creates one Glue database named after the stack, with events_by_command, all_events and its source, and no table over Firehose\'s receipts', () => {
     const databases = resources(template, 'AWS::Glue::Database');
     expect(databases).toHaveLength(1);
     expect(databases[0].Properties.DatabaseInput.Name).toBe('dasfirehose_audit');
     expect(resources(template, 'AWS::Glue::Table').map((item) => [item.Properties.DatabaseName, item.Properties.TableInput?.Name ?? item.Properties.Name]).sort()).toEqual([
       ['dasfirehose_audit', 'all_events'],
       ['dasfirehose_audit', 'event_lines'],
-      ['dasfirehose_audit', 'events'],
       ['dasfirehose_audit', 'events_by_command'],
     ]);
   });
 
   it('reads gzip NDJSON with the OpenX SerDe, every field a string column named in lower case', () => {
-    for (const name of ['events', 'events_by_command']) {
+    for (const name of ['events_by_command']) {
       const { TableInput: input } = table(name);
       expect(input.TableType).toBe('EXTERNAL_TABLE');
       expect(input.Parameters).toMatchObject({ classification: 'json', compressionType: 'gzip' });
@@ -74,28 +73,6 @@ describe('Athena over the audit log (queries on, as by default)', () => {
         expect(columns.map((column) => column.Name)).toContain(field);
       }
     }
-  });
-
-  it('events: Firehose\'s copy, partitioned by database (enum), date (date) and hour (the folder names 00 to 23)', () => {
-    const { TableInput: input } = table('events');
-    expect(render(input.StorageDescriptor.Location)).toBe(`s3://\${${bucket}}/firehose/ok/`);
-    expect(input.PartitionKeys.map((key: { Name: string; Type: string }) => `${key.Name}:${key.Type}`)).toEqual(['resource:string', 'date:string', 'hour:string']);
-    const parameters = Object.fromEntries(Object.entries(input.Parameters as Record<string, Json>).map(([key, value]) => [key, render(value)]));
-    expect(parameters).toEqual({
-      classification: 'json',
-      compressionType: 'gzip',
-      'projection.enabled': 'true',
-      'projection.resource.type': 'enum',
-      'projection.resource.values': 'cluster-ABCDEFGHIJKL,db-MNOPQRSTUVWX',
-      'projection.date.type': 'date',
-      'projection.date.format': 'yyyy-MM-dd',
-      'projection.date.range': '2019-01-01,NOW',
-      'projection.date.interval': '1',
-      'projection.date.interval.unit': 'DAYS',
-      'projection.hour.type': 'enum',
-      'projection.hour.values': Array.from({ length: 24 }, (_, hour) => String(hour).padStart(2, '0')).join(','),
-      'storage.location.template': `s3://\${${bucket}}/firehose/ok/resource=\${resource}/date=\${date}/hour=\${hour}/`,
-    });
   });
 
   it('events_by_command: the audit log itself, the command injected by each query', () => {
@@ -183,16 +160,15 @@ describe('Athena over the audit log (queries on, as by default)', () => {
           arn('glue', 'database/dasfirehose_audit'),
           arn('glue', 'database/default'),
           arn('glue', 'table/dasfirehose_audit/all_events'),
-          arn('glue', 'table/dasfirehose_audit/events'),
           arn('glue', 'table/dasfirehose_audit/events_by_command'),
         ],
       },
-      { Sid: 'ReadAuditLog', Action: ['s3:GetObject'], Resource: [`\${${bucket}.Arn}/events/*`, `\${${bucket}.Arn}/firehose/ok/*`] },
+      { Sid: 'ReadAuditLog', Action: ['s3:GetObject'], Resource: [`\${${bucket}.Arn}/events/*`] },
       {
         Sid: 'ListAuditLog',
         Action: ['s3:ListBucket'],
         Resource: [`\${${bucket}.Arn}`],
-        Condition: { StringLike: { 's3:prefix': ['events/*', 'firehose/ok/*'] } },
+        Condition: { StringLike: { 's3:prefix': ['events/*'] } },
       },
       { Sid: 'ReadAllEvents', Action: ['s3:GetObject'], Resource: [`\${${allEvents}.Arn}/tables/all_events/*`] },
       {
@@ -277,7 +253,7 @@ describe('Athena over the audit log, in someone else\'s app', () => {
     const auditor = new iam.Role(stack, 'Auditor', { assumedBy: new iam.AccountRootPrincipal() });
     pipeline.grantQuery(auditor);
     const template = Template.fromStack(stack);
-    expect(pipeline.queries).toMatchObject({ databaseName: 'audit_db', workGroupName: 'auditors', tableNames: ['events', 'events_by_command', 'all_events'] });
+    expect(pipeline.queries).toMatchObject({ databaseName: 'audit_db', workGroupName: 'auditors', tableNames: ['events_by_command', 'all_events'] });
     expect(resources(template, 'AWS::Athena::WorkGroup')[0].Properties).toMatchObject({
       Name: 'auditors',
       WorkGroupConfiguration: { BytesScannedCutoffPerQuery: 2 * 1024 ** 3 },

@@ -4,7 +4,7 @@ import * as path from 'path';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { PROFILES, streamArnFor, type Engine } from '../../testkit/das/das-synth';
 import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
-import { LocalAws, mintBatch, okLines, startLocalAws, storedObjects } from '../support/local-aws';
+import { LocalAws, mintBatch, okReceipt, startLocalAws, storedObjects } from '../support/local-aws';
 import { bundledAsset, literalEnvironment, type BundledAsset } from '../../testkit/bundled-asset';
 
 /** Modules the AWS SDK requires only if present (SigV4a signing); absent in Lambda as well. */
@@ -74,8 +74,8 @@ describe('the bundled transformer asset', () => {
 
     expect(result.records.map((record) => record.recordId)).toEqual(event.records.map((record) => record.recordId));
     expect(result.records.every((record) => record.result === 'Ok')).toBe(true);
-    const delivered = result.records.flatMap((record) => okLines(record.data));
-    expect(delivered).toHaveLength(events.flat().length);
+    const receipts = result.records.map((record) => okReceipt(record.data));
+    expect(receipts.map((receipt) => receipt.events)).toEqual(events.map((record) => record.length));
 
     const stored = (await storedObjects(aws)).filter((object) =>
       object.events.some((stored) => JSON.stringify(stored).includes(PROFILES[engine].resourceId)),

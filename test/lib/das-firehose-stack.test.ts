@@ -235,10 +235,10 @@ describe('DasFirehoseStack with one Aurora cluster and defaults', () => {
       });
     });
 
-    it('delivers the gzip members as they are: uncompressed, .jsonl.gz, by database and hour, with an error prefix naming the database', () => {
+    it('delivers the receipts gzipped by Firehose (one stream per object), .jsonl.gz, by database and hour, with an error prefix naming the database', () => {
       template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
         ExtendedS3DestinationConfiguration: Match.objectLike({
-          CompressionFormat: 'UNCOMPRESSED',
+          CompressionFormat: 'GZIP',
           FileExtension: '.jsonl.gz',
           Prefix: 'firehose/ok/resource=cluster-ABCDEFGHIJKL/date=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/',
           ErrorOutputPrefix:

@@ -92,11 +92,17 @@ export async function rawObjectText(aws: LocalAws, key: string): Promise<string>
   return gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
 }
 
-/** Decodes an Ok record's data: base64 → gzip → NDJSON lines. */
-export function okLines(data: string | undefined): Record<string, unknown>[] {
-  return gunzipSync(Buffer.from(data ?? '', 'base64'))
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+/** An Ok record's receipt (lambda/core/transform/receipt.ts). */
+export interface OkReceipt {
+  readonly sequenceNumber?: string;
+  readonly subsequenceNumber?: number;
+  readonly arrival: number;
+  readonly events: number;
+}
+
+/** Decodes an Ok record's data: base64 → one JSON line, uncompressed (anything else fails the test). */
+export function okReceipt(data: string | undefined): OkReceipt {
+  const text = Buffer.from(data ?? '', 'base64').toString('utf8');
+  if (!/^\{[^\n]*\}\n$/.test(text)) throw new Error(`Ok data is not one JSON line: ${JSON.stringify(text.slice(0, 80))}`);
+  return JSON.parse(text) as OkReceipt;
 }

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
@@ -8,9 +9,9 @@ import { PROCESSING_FAILED_STATUS } from '../../lambda/core/replay/error-output'
  * What Firehose does around the transformer, done locally, from Firehose's documentation ("Handle failure
  * in data transformation"):
  * - it invokes the transformer and, when the invocation fails, retries it (3 times by default);
- * - the Ok records' data, concatenated in order, becomes one object under the delivery stream's prefix
- *   (`firehose/ok/…`), named and stamped the way Firehose names and stamps them; the local `events` table
- *   reads these objects as Athena reads Firehose's;
+ * - the Ok records' data (one receipt line each), concatenated in order and gzipped as one stream (the
+ *   stack's `CompressionFormat: GZIP`), becomes one object under the delivery stream's prefix
+ *   (`firehose/ok/…`), named and stamped the way Firehose names and stamps them;
  * - records answered ProcessingFailed, and every record of an invocation that failed after the retries,
  *   go to the error output prefix (`firehose/failed/…/type=processing-failed/…`) as Firehose's error
  *   records, one JSON object per line with the original data in `rawData`: what `npm run replay` re-drives.
@@ -23,7 +24,7 @@ import { PROCESSING_FAILED_STATUS } from '../../lambda/core/replay/error-output'
  * IDs, and the time is the oldest arrival of the records in the object (as the prefix's is). Real
  * Firehose reads each Kinesis record once, so a random part never meets its twin; locally, invoking the
  * same event file again is sending the same records again, and a random name would add a second copy
- * each time (the local `events` table, and every named query over it, would count them twice). Named
+ * each time. Named
  * from the batch, a re-invoked file replaces its own objects under `firehose/ok/` and `firehose/failed/`.
  */
 
@@ -50,7 +51,7 @@ export async function deliverOkRecords(
   const arrivals = new Map(event.records.map((record) => [record.recordId, record.approximateArrivalTimestamp]));
   const ok = result.records.filter((record) => record.result === 'Ok' && record.data !== undefined);
   if (ok.length === 0) return undefined;
-  const body = Buffer.concat(ok.map((record) => Buffer.from(record.data as string, 'base64')));
+  const body = gzipSync(Buffer.concat(ok.map((record) => Buffer.from(record.data as string, 'base64'))));
   const oldest = new Date(Math.min(...ok.map((record) => arrivals.get(record.recordId) ?? Date.now())));
   const key = `${expandPrefix(firehoseOkPrefix(target.resourceId), oldest)}${objectName(event, oldest)}${FIREHOSE_FILE_EXTENSION}`;
   await target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body }));

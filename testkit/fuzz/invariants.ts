@@ -1,10 +1,10 @@
-import { gunzipSync } from 'node:zlib';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 
 /**
  * What a user would notice about one batch, checked against what should have happened:
  * - every record ID answered exactly once, in order, each answer with data;
- * - a record expected Ok is Ok, and its answer holds exactly its kept events;
+ * - a record expected Ok is Ok, and its answer is its receipt: one JSON line counting exactly its kept
+ *   events, naming its Kinesis sequence number when it has one;
  * - a record expected to fail is ProcessingFailed with its original data, never Dropped;
  * - Dropped only for records with nothing to keep;
  * - the audit log holds every kept event of the batch exactly once (none lost, none twice).
@@ -49,11 +49,16 @@ export function batchViolations(
         problems.push(`record ${index} should be Ok but was ${answer.result}`);
         return;
       }
-      const lines = okLines(answer.data).map(canonical).sort();
-      const want2 = wanted.map(canonical).sort();
-      if (lines.length !== want2.length || lines.some((line, position) => line !== want2[position])) {
-        problems.push(`record ${index} was answered Ok with ${lines.length} events, not its ${want2.length} kept events`);
+      const receipt = receiptOf(answer.data);
+      if (!receipt) {
+        problems.push(`record ${index} was answered Ok with data that is not one JSON line`);
+        return;
       }
+      if (receipt.events !== wanted.length) {
+        problems.push(`record ${index} was answered Ok with a receipt for ${String(receipt.events)} events, not its ${wanted.length} kept events`);
+      }
+      const sequence = input.kinesisRecordMetadata?.sequenceNumber;
+      if (sequence !== undefined && receipt.sequenceNumber !== sequence) problems.push(`record ${index} was answered Ok with another record's sequence number`);
     });
   }
   // Without an answer (every attempt failed) nothing may be stored; with one, exactly the kept events.
@@ -69,12 +74,14 @@ export function batchViolations(
   return problems;
 }
 
-function okLines(data: string | undefined): string[] {
-  if (!data) return [];
+/** An Ok answer's receipt: one JSON object on one newline-terminated line, else undefined. */
+function receiptOf(data: string | undefined): { readonly events?: unknown; readonly sequenceNumber?: unknown } | undefined {
+  const text = Buffer.from(data ?? '', 'base64').toString('utf8');
+  if (!/^\{[^\n]*\}\n$/.test(text)) return undefined;
   try {
-    return gunzipSync(Buffer.from(data, 'base64')).toString('utf8').split('\n').filter(Boolean);
+    return JSON.parse(text) as { readonly events?: unknown; readonly sequenceNumber?: unknown };
   } catch {
-    return ['<Ok data that is not gzip>'];
+    return undefined;
   }
 }
 

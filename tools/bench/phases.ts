@@ -6,8 +6,8 @@ import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter
 import { readActivityPayload, type ActivityEvent } from '../../lambda/core/shared/activity-payload';
 import { parseEnvelope, type DasEnvelope } from '../../lambda/core/transform/das-envelope';
 import { eventFate } from '../../lambda/core/transform/event-filter';
-import { eventLine, gzipLines, gzipLinesSync } from '../../lambda/core/shared/ndjson';
-import { RESPONSE_GZIP_LEVEL } from '../../lambda/core/transform/transform-batch';
+import { eventLine, gzipLines } from '../../lambda/core/shared/ndjson';
+import { receiptLine } from '../../lambda/core/transform/receipt';
 import { partitionKey, partitionOf } from '../../lambda/core/shared/partition';
 import type { DataKey } from '../../lambda/core/transform/ports';
 import { activeRules, RuleMatcher } from '../../lambda/core/alerts/alert-rules';
@@ -99,17 +99,10 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
     const quiet = keptEvents.filter((_, index) => !matching[index]);
     await time('alert rules: the same, on only the kept events no rule matches', false, () => quiet.map((activity) => matchEvent(matcher, activity, '', activity.text, 0).length));
     const perRecord = kept.filter((lines) => lines.length > 0).map((lines) => lines.map((item) => item.line));
-    const responses = await time(`response gzip per record (shipped: gzipSync level ${RESPONSE_GZIP_LEVEL})`, false, () =>
-      perRecord.map((lines) => gzipLinesSync(lines, RESPONSE_GZIP_LEVEL)),
+    // The Ok answer is a receipt per record (lambda/core/transform/receipt.ts): no gzip on the hot path.
+    const responses = await time('response receipt per record (shipped)', false, () =>
+      perRecord.map((lines, index) => receiptLine({ arrival: index, sequenceNumber: String(index), subsequenceNumber: 0 }, lines.length)),
     );
-    await time('response gzip per record (alternative: gzipSync level 1)', false, () =>
-      perRecord.map((lines) => gzipSync(`${lines.join('\n')}\n`, { level: 1 })),
-    );
-    await time('response gzip per record (alternative: async level 1, one pool trip each)', false, async () => {
-      const out: Buffer[] = [];
-      for (const lines of perRecord) out.push(await gzipLines(lines, 1));
-      return out;
-    });
     await time('response base64', false, () => responses.map((buffer) => buffer.toString('base64')));
     const groups = new Map<string, string[]>();
     await time('group lines by (command, date, hour)', false, () => {

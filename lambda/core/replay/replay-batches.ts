@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import type { ErrorLine } from './error-output';
@@ -131,9 +132,9 @@ export function describe(error: unknown): string {
 }
 
 /**
- * What Firehose would have delivered for a replayed batch under `firehose/ok/`: its Ok data in order,
- * filed under the hour of the oldest record's arrival and named after the batch, so a re-run overwrites
- * it. None when no record is Ok.
+ * What Firehose would have delivered for a replayed batch under `firehose/ok/`: its Ok data (the records'
+ * receipts) in order, gzipped as one stream as Firehose compresses an object, filed under the hour of the
+ * oldest record's arrival and named after the batch, so a re-run overwrites it. None when no record is Ok.
  */
 export function okCopyOf(resourceId: string, event: FirehoseTransformationEvent, outcome: BatchOutcome, now: number): { key: string; body: Buffer } | undefined {
   const arrivals = new Map(event.records.map((record) => [record.recordId, record.approximateArrivalTimestamp]));
@@ -141,5 +142,5 @@ export function okCopyOf(resourceId: string, event: FirehoseTransformationEvent,
   if (ok.length === 0) return undefined;
   const oldest = Math.min(...ok.map((record) => arrivals.get(record.recordId) ?? now));
   const name = batchObjectName(resourceId, event.records.map((record) => record.recordId));
-  return { key: `${okFolder(resourceId, oldest)}replay-${name}${OK_FILE_EXTENSION}`, body: Buffer.concat(ok.map((record) => Buffer.from(record.data ?? '', 'base64'))) };
+  return { key: `${okFolder(resourceId, oldest)}replay-${name}${OK_FILE_EXTENSION}`, body: gzipSync(Buffer.concat(ok.map((record) => Buffer.from(record.data ?? '', 'base64')))) };
 }

@@ -23,8 +23,8 @@ export const REPLAYED_ROOT = `${FIREHOSE_ROOT}replayed/`;
 export const UNREPLAYABLE_ROOT = `${FIREHOSE_ROOT}unreplayable/`;
 
 /**
- * Each Ok record is already a complete gzip member of NDJSON, so Firehose's concatenated object is a
- * valid gzip file: no second compression, no appended delimiter, and the extension says what it is.
+ * Each Ok record's data is one JSON line (its receipt), and Firehose gzips the object it delivers (one
+ * gzip stream per object), so the object is gzip NDJSON and the extension says so.
  */
 export const OK_FILE_EXTENSION = '.jsonl.gz';
 

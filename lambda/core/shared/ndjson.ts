@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { constants, createGzip, gzip, gzipSync } from 'node:zlib';
+import { constants, createGzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { ActivityEvent, ActivitySource } from './activity-payload';
 
@@ -88,9 +88,4 @@ export async function gzipLines(lines: readonly string[], level: number = consta
   stream.end(ndjsonBytes(chunk));
   await ended;
   return Buffer.concat(output);
-}
-
-/** The same on the calling thread, for one record's answer: for a few kilobytes the pool costs more than the work. */
-export function gzipLinesSync(lines: readonly string[], level: number = constants.Z_DEFAULT_COMPRESSION): Buffer {
-  return gzipSync(ndjsonBytes(lines), { level });
 }

@@ -1,7 +1,8 @@
 import { PayloadTooLargeError, RecordError } from '../shared/errors';
 import { readActivityPayload, type ActivityEvent, type PayloadLimits } from '../shared/activity-payload';
 import { eventFate, type DropFilters } from './event-filter';
-import { eventLines, gzipLinesSync } from '../shared/ndjson';
+import { eventLines } from '../shared/ndjson';
+import { receiptLine, type ReceiptSource } from './receipt';
 import { partitionKey, partitionOf } from '../shared/partition';
 import type { RuleMatcher } from '../alerts/alert-rules';
 import { matchEvent, type AlertBudget, type AlertMatch } from '../alerts/alerts';
@@ -17,6 +18,7 @@ export type RecordOutcome =
   | {
       readonly kind: 'ok';
       readonly kept: KeptEvents;
+      /** The Ok answer's data: the record's receipt (see receipt.ts), never its events. */
       readonly data: Buffer;
       readonly counts: EventCounts;
       /** Kept events by their `class`, for the metrics. */
@@ -42,8 +44,6 @@ export interface EventCounts {
 export interface RecordSettings {
   readonly limits: PayloadLimits;
   readonly dropFilters: DropFilters;
-  /** zlib level of the Ok answer's data. */
-  readonly responseGzipLevel: number;
   /** The alert rules, when any are in force. */
   readonly matcher?: RuleMatcher;
   /** Characters of SQL text an alert carries. */
@@ -111,9 +111,10 @@ export function failureReason(error: unknown): string {
 
 /**
  * Everything that happens to one record once it is decrypted: gunzip, read, filter, partition, and the
- * Ok answer's data. Purely local and synchronous; run it inside {@link isolated}.
+ * Ok answer's data (the record's receipt). Purely local and synchronous; run it inside {@link isolated}.
  */
-export function readOpenedRecord(gzipped: Buffer, arrival: number, settings: RecordSettings, budget: DecompressionBudget): RecordOutcome {
+export function readOpenedRecord(gzipped: Buffer, source: ReceiptSource, settings: RecordSettings, budget: DecompressionBudget): RecordOutcome {
+  const arrival = source.arrival;
   const perRecord = settings.limits.maxDecompressedBytes;
   const cap = Math.min(perRecord, budget.remaining);
   if (cap < 1) throw overBudget(budget, perRecord);
@@ -155,7 +156,7 @@ export function readOpenedRecord(gzipped: Buffer, arrival: number, settings: Rec
       }
     }
   });
-  return { kind: 'ok', kept, data: gzipLinesSync(kept.lines, settings.responseGzipLevel), counts, classes, alerts };
+  return { kind: 'ok', kept, data: receiptLine(source, kept.lines.length), counts, classes, alerts };
 }
 
 function overBudget(budget: DecompressionBudget, perRecord: number): RecordError {

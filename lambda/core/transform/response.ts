@@ -14,9 +14,10 @@ export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 const ANSWER_OVERHEAD = 64;
 
 /**
- * Keeps the answer under Lambda's response cap. Ok data is usually about the size of the gzip the record
- * carried, but events that compress far better than their lines (millions of `{}` with a cluster ID
- * added to each) can answer many times the request. In record order, a record is answered Ok only if
+ * Keeps the answer under Lambda's response cap. Ok data is a receipt of about 100 bytes (receipt.ts), far
+ * less than the DAS record it answers (whose KMS key blob alone is longer), so a batch that fits the request
+ * cap fits the response cap; the guard stays because the cap is Lambda's and a broken answer loses the whole
+ * batch. In record order, a record is answered Ok only if
  * its data still fits with every later record answered with its original data (which always fits: the
  * request did); otherwise it fails alone, with its data, for a re-drive in a smaller batch. The same
  * records are refused on every attempt of a batch, since the decision depends only on the answers.

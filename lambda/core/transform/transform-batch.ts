@@ -14,6 +14,7 @@ import { batchObjectName } from '../shared/partition';
 import { summarize } from './batch-summary';
 import { deadlineSignal, InOrder } from './batch-turns';
 import { writeBatch } from './batch-writes';
+import { receiptSourceOf } from './receipt';
 import { answerFor, assertResponseFits, fitResponse, MAX_RESPONSE_BYTES } from './response';
 import {
   DecompressionBudget,
@@ -25,14 +26,6 @@ import {
 } from './record-reader';
 import { encryptionContextFor, resourceIdFromStreamArn } from '../shared/resource';
 import { kmsKeyFor, type TransformSettings } from './settings';
-
-/**
- * zlib level of each record's Ok data: 6, zlib's default and as RDS compresses. The Ok data is then
- * about the size of the gzip RDS sent, which the request carries base64-encoded twice, so the response
- * stays under the request. Level 1 saved about 10 ms of CPU per 1 MiB batch but, on repetitive SQL,
- * answered 1.17× the request.
- */
-export const RESPONSE_GZIP_LEVEL = 6;
 
 export interface TransformDeps {
   readonly settings: TransformSettings;
@@ -46,8 +39,6 @@ export interface TransformDeps {
   readonly recordConcurrency?: number;
   /** zlib level of the stored audit-log objects. @default 6 (zlib's default) */
   readonly gzipLevel?: number;
-  /** zlib level of each Ok record's data. @default RESPONSE_GZIP_LEVEL */
-  readonly responseGzipLevel?: number;
   /** The response cap. @default MAX_RESPONSE_BYTES, Lambda's 6 MB */
   readonly maxResponseBytes?: number;
 }
@@ -117,7 +108,6 @@ export async function transformBatch(
   const settings: RecordSettings = {
     limits: { maxDecompressedBytes: deps.settings.maxDecompressedBytes, maxEvents: deps.settings.maxEventsPerRecord },
     dropFilters: deps.settings.dropFilters,
-    responseGzipLevel: deps.responseGzipLevel ?? RESPONSE_GZIP_LEVEL,
     matcher: matcherFor(deps.settings),
     alertSqlTextChars: deps.settings.alertSqlTextChars ?? 0,
     alertBudget: new AlertBudget(),
@@ -168,7 +158,7 @@ export async function transformBatch(
         await turns.wait(index);
         // Reading is the long part of a record: check the deadline again once it is this record's turn.
         stop.signal.throwIfAborted();
-        const outcome = await isolated(() => readOpenedRecord(opened.gzipped, arrivalOf(record), settings, budget));
+        const outcome = await isolated(() => readOpenedRecord(opened.gzipped, receiptSourceOf(record, arrivalOf(record)), settings, budget));
         if (outcome.kind === 'ok') startJournal();
         return outcome;
       } finally {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { UsageError } from '../../../local/commands/cli';
+import { loadAllEvents } from '../../../local/query/all-events-writer';
 import { parseQuery, runQueryCommand } from '../../../local/commands/query';
 
 const run = promisify(execFile);
@@ -24,15 +25,18 @@ async function query(args: string[]): Promise<{ code: number; stdout: string; st
 let bucket: string;
 
 beforeAll(async () => {
-  // A plain copy of a bucket holding two events of Firehose's copy.
+  // A plain copy of a bucket (aws s3 sync s3://<bucket>/events) holding two events, and the all_events table loaded from it.
   bucket = await mkdtemp(join(tmpdir(), 'query-cli-'));
-  const folder = join(bucket, 'firehose/ok/resource=db-ORACLE7QYJ3KXZD5M2HNPW4A/date=2026-11-21/hour=12');
-  await mkdir(folder, { recursive: true });
   const events = [
     { logTime: '2026-11-21 12:00:00.1+00', serverType: 'ORACLE', command: 'LOGON', exitCode: 1017, dbUserName: 'SCOTT', remoteHost: '198.51.100.7' },
     { logTime: '2026-11-21 12:00:00.2+00', serverType: 'ORACLE', command: 'SELECT', exitCode: 0, dbUserName: 'APP', commandText: 'SELECT "a, b"\nFROM t' },
   ];
-  await writeFile(join(folder, 'x.jsonl.gz'), gzipSync(events.map((event) => `${JSON.stringify(event)}\n`).join('')));
+  for (const event of events) {
+    const folder = join(bucket, `events/command=${event.command}/date=2026-11-21/hour=12`);
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'db-ORACLE7QYJ3KXZD5M2HNPW4A-0123456789abcdef0123456789abcdef.jsonl.gz'), gzipSync(`${JSON.stringify(event)}\n`));
+  }
+  await loadAllEvents(bucket);
 });
 
 describe('npm run query: options', () => {
@@ -55,8 +59,9 @@ describe('npm run query: options', () => {
   });
 
   it('names the folder layout it reads when a folder holds no audit log objects', async () => {
-    const request = parseQuery(['--named', 'failed-logins', '--bucket-dir', join(bucket, 'firehose')]);
-    await expect(runQueryCommand(request!)).rejects.toThrow("holds no audit log objects: give the bucket's top folder, the one holding firehose/ok/ and events/");
+    await mkdir(join(bucket, 'empty'), { recursive: true });
+    const request = parseQuery(['--named', 'failed-logins', '--bucket-dir', join(bucket, 'empty')]);
+    await expect(runQueryCommand(request!)).rejects.toThrow("holds no audit log objects: give the bucket's top folder, the one holding events/");
   });
 
   it('refuses several statements at once, as Athena does', async () => {
@@ -84,16 +89,43 @@ describe('npm run query: options', () => {
   });
 });
 
+describe('npm run query: all_events behind events/', () => {
+  it('says all_events is behind when events/ has a newer object, and --load catches it up', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'query-stale-'));
+    const folder = join(copy, 'events/command=DROP_TABLE/date=2026-11-22/hour=01');
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      join(folder, 'db-ORACLE7QYJ3KXZD5M2HNPW4A-00000000000000000000000000000000.jsonl.gz'),
+      gzipSync(`${JSON.stringify({ logTime: '2026-11-22 01:00:00+00', command: 'DROP TABLE' })}\n`),
+    );
+    const sql = 'SELECT count(*) AS n FROM all_events';
+    const before = await runQueryCommand(parseQuery([sql, '--bucket-dir', copy, '--format', 'csv'])!);
+    expect(before.out).toBe('n\r\n0\r\n');
+    expect(before.note).toContain('tables/all_events/ is empty');
+    const loaded = await runQueryCommand(parseQuery([sql, '--bucket-dir', copy, '--format', 'csv', '--load'])!);
+    expect(loaded.out).toBe('n\r\n1\r\n');
+    expect(loaded.note).toMatch(/^loaded all_events: 1 events of 1 objects in 1 partitions\n1 row$/);
+    // A re-drive stores another object later: all_events is behind until the next load.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writeFile(
+      join(folder, 'db-ORACLE7QYJ3KXZD5M2HNPW4A-11111111111111111111111111111111.jsonl.gz'),
+      gzipSync(`${JSON.stringify({ logTime: '2026-11-22 01:00:01+00', command: 'DROP TABLE' })}\n`),
+    );
+    const behind = await runQueryCommand(parseQuery([sql, '--bucket-dir', copy])!);
+    expect(behind.note).toContain('all_events is behind events/');
+  });
+});
+
 describe('npm run query: the command', () => {
   it('writes CSV alone on stdout, values whole and quoted where needed', async () => {
-    const { code, stdout, stderr } = await query(['SELECT command, commandtext, exitcode FROM events ORDER BY logtime', '--bucket-dir', bucket, '--format', 'csv']);
+    const { code, stdout, stderr } = await query(['SELECT command, commandtext, exitcode FROM all_events ORDER BY log_time', '--bucket-dir', bucket, '--format', 'csv']);
     expect(code).toBe(0);
     expect(stdout).toBe('command,commandtext,exitcode\r\nLOGON,,1017\r\nSELECT,"SELECT ""a, b""\nFROM t",0\r\n');
     expect(stderr).toBe('2 rows\n');
   });
 
   it('exits 1 on a SQL error with the engine\'s message and no stack trace', async () => {
-    const { code, stdout, stderr } = await query(['SELECT dbusername FROM events WHERE', '--bucket-dir', bucket]);
+    const { code, stdout, stderr } = await query(['SELECT dbusername FROM all_events WHERE', '--bucket-dir', bucket]);
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     expect(stderr).toMatch(/^query: the SQL failed: Parser Error: syntax error at end of input/);
     expect(stderr).not.toMatch(/^\s+at /m);

@@ -15,6 +15,7 @@ import {
 import { sqlKind } from '../../../lib/das-firehose-pipeline/named-queries';
 import { seededRandom } from '../../../testkit/das/seeded-random';
 import { findLocalAuditLog, type LocalAuditLog } from '../../../local/query/local-audit-log';
+import { loadAllEvents } from '../../../local/query/all-events-writer';
 import { LocalQueryEngine } from '../../../local/query/run-query';
 
 /**
@@ -59,11 +60,12 @@ beforeAll(async () => {
     commandText: pick(TEXTS),
     logTime: '2026-11-21 12:00:00.000000+00',
   }));
-  // A plain copy of a bucket, as `aws s3 sync` leaves it: the local engine reads that layout too.
+  // A plain copy of a bucket, as `aws s3 sync` leaves it, with all_events loaded from it: the local engine reads that layout too.
   const bucket = await mkdtemp(join(tmpdir(), 'das-vocabulary-'));
-  const folder = join(bucket, 'firehose/ok/resource=cluster-VOCABULARY/date=2026-11-21/hour=12');
+  const folder = join(bucket, 'events/command=MIXED/date=2026-11-21/hour=12');
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, 'das-firehose-1-2026-11-21-12-00-00-x.jsonl.gz'), gzipSync(events.map((event) => `${JSON.stringify(event)}\n`).join('')));
+  await writeFile(join(folder, 'cluster-VOCABULARY-0123456789abcdef0123456789abcdef.jsonl.gz'), gzipSync(events.map((event) => `${JSON.stringify(event)}\n`).join('')));
+  await loadAllEvents(bucket);
   engine = await LocalQueryEngine.open((await findLocalAuditLog(bucket)) as LocalAuditLog);
 });
 
@@ -81,7 +83,7 @@ describe.each(Object.keys(KINDS))('%s', (name) => {
   const kind = KINDS[name] as ActivityKind;
 
   it('picks the same events as SQL (DuckDB) and as TypeScript (the alert rules)', async () => {
-    const { rows } = await engine.query(`SELECT CAST(statementid AS INTEGER) FROM events WHERE ${sqlKind(kind)} ORDER BY 1`);
+    const { rows } = await engine.query(`SELECT CAST(statementid AS INTEGER) FROM all_events WHERE ${sqlKind(kind)} ORDER BY 1`);
     const bySql = rows.map(([id]) => Number(id));
     const byTypeScript = events
       .filter((event) => isKind(kind, reader(event)('serverType' as VocabularyField), reader(event)))

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -7,6 +8,9 @@ import { runStart } from '../../../local/commands/start';
 import { syntheticEvents } from '../../../testkit/das/activity-events';
 import { encryptionContextFor, firehoseEvent, mintDasRecord, PROFILES } from '../../../testkit/das/das-synth';
 import { devKeySource, SAMPLES } from '../../../testkit/das/sample-events';
+import { parseLogTime } from '../../../lambda/core/shared/partition';
+import { loadAllEvents } from '../../../local/query/all-events-writer';
+import { AUDIT_COLUMNS, EVENTS_BY_COMMAND_TABLE } from '../../../lib/das-firehose-pipeline/audit-tables';
 import { findLocalAuditLog, type LocalAuditLog } from '../../../local/query/local-audit-log';
 import { LocalQueryEngine } from '../../../local/query/run-query';
 
@@ -23,6 +27,9 @@ type Event = Record<string, unknown> & { resource: string };
 let engine: LocalQueryEngine;
 let log: LocalAuditLog;
 let stored: Event[];
+let bucketDirectory: string;
+/** The event key of every stored line, computed here as EVENT_KEY_DEFINITION spells it. */
+const storedKeys: string[] = [];
 
 beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'das-query-'));
@@ -30,6 +37,7 @@ beforeAll(async () => {
   await mkdir(eventsDir);
   for (const name of Object.keys(SAMPLES)) await cp(join(ROOT, 'events', name), join(eventsDir, name));
   const start = await runStart({ eventsDir, dataDir });
+  bucketDirectory = start.bucketDirectory;
   log = (await findLocalAuditLog(start.bucketDirectory)) as LocalAuditLog;
   engine = await LocalQueryEngine.open(log);
   stored = await storedEvents(start.bucketDirectory);
@@ -45,7 +53,14 @@ async function storedEvents(bucketDirectory: string): Promise<Event[]> {
   for (const file of files) {
     const resource = /^((?:cluster|db)-[A-Z0-9]+)-/.exec(basename(file))?.[1] as string;
     const text = gunzipSync(await readFile(join(root, file))).toString('utf8');
-    for (const line of text.split('\n').filter(Boolean)) events.push({ ...(JSON.parse(line) as Record<string, unknown>), resource });
+    const objectKey = `events/${file.replace(/\\/g, '/').replace(/\._S3rver_object$/, '')}`;
+    const seen = new Map<string, number>();
+    for (const line of text.split('\n').filter(Boolean)) {
+      events.push({ ...(JSON.parse(line) as Record<string, unknown>), resource });
+      const occurrence = (seen.get(line) ?? 0) + 1;
+      seen.set(line, occurrence);
+      storedKeys.push(createHash('sha256').update(`${objectKey}\n${occurrence}\n${line}`).digest('hex'));
+    }
   }
   return events;
 }
@@ -68,14 +83,60 @@ function expectSameEvents(rows: ReadonlyArray<Record<string, unknown>>, expected
 }
 
 describe('named queries on the committed samples (npm run query -- --named …)', () => {
-  it('has the events of all four engines in the events table, each once', async () => {
-    const { rows } = await engine.query('SELECT upper(servertype) AS engine, count(*) AS n FROM events GROUP BY 1 ORDER BY 1');
+  it('has the events of all four engines in all_events, each once, keyed as EVENT_KEY_DEFINITION says', async () => {
+    const { rows } = await engine.query('SELECT upper(servertype) AS engine, count(*) AS n FROM all_events GROUP BY 1 ORDER BY 1');
     expect(rows.map(([name]) => name)).toEqual(['MYSQL', 'ORACLE', 'POSTGRESQL', 'SQLSERVER']);
     const total = rows.reduce((sum, [, count]) => sum + Number(count), 0);
     expect(total).toBe(stored.length);
-    // Firehose's copy and the audit log hold the same events.
     const { rows: byCommand } = await engine.query('SELECT count(*) FROM events_by_command');
     expect(Number(byCommand[0]?.[0])).toBe(stored.length);
+    const { rows: keys } = await engine.query('SELECT event_key FROM all_events ORDER BY 1');
+    expect(keys.map(([key]) => key)).toEqual(storedKeys.sort());
+  });
+
+  it('has the same rows for every named query on all_events as on today\'s events table (its columns, read from the events/ objects)', async () => {
+    // Today's `events` table: every field a varchar, plus resource, date and hour, here over events/ (the
+    // same events as Firehose's copy held), read straight from the gzip objects as the table's SerDe did.
+    const files = (log.files.get(EVENTS_BY_COMMAND_TABLE) ?? []).map((file) => `'${file}'`).join(', ');
+    const columns = AUDIT_COLUMNS.map((column) => `'${column.name}': 'VARCHAR'`).join(', ');
+    await engine.query(
+      `CREATE TEMP VIEW events_today AS SELECT ${AUDIT_COLUMNS.map((column) => `"${column.name}" AS ${column.name.toLowerCase()}`).join(', ')}, ` +
+        `regexp_extract(filename, '((?:cluster|db)-[A-Z0-9]+)-[0-9a-f]+\\.jsonl\\.gz', 1) AS resource, ` +
+        `regexp_extract(filename, 'date=([^/]+)/', 1) AS "date", regexp_extract(filename, 'hour=([^/]+)/', 1) AS "hour" ` +
+        `FROM read_json([${files}], format = 'newline_delimited', compression = 'gzip', filename = true, hive_partitioning = false, columns = {${columns}})`,
+    );
+    for (const query of NAMED_QUERIES) {
+      const parameters = query.parameters.map((parameter) => (parameter.name === 'user' ? 'app_writer' : '2026-11-21'));
+      const onAllEvents = await engine.query(query.sql, parameters);
+      const onEventsByCommand = await engine.query(query.sql.replace(/\ball_events\b/g, 'events_today'), parameters);
+      expect(query.sql).toMatch(/\bFROM all_events\b/);
+      expect({ query: query.name, columns: onAllEvents.columns }).toEqual({ query: query.name, columns: onEventsByCommand.columns });
+      const rows = (result: typeof onAllEvents) => result.rows.map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))).sort();
+      expect({ query: query.name, rows: rows(onAllEvents) }).toEqual({ query: query.name, rows: rows(onEventsByCommand) });
+      expect(onAllEvents.rows.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('parses logTime of every event of the four engines into log_time: the transformer\'s second, and the fraction to the microsecond', async () => {
+    const { rows } = await engine.query('SELECT upper(servertype), logtime, epoch_us(log_time) FROM all_events');
+    expect(rows.length).toBe(stored.length);
+    expect(new Set(rows.map(([engine]) => engine))).toEqual(new Set(['MYSQL', 'ORACLE', 'POSTGRESQL', 'SQLSERVER']));
+    for (const [, logTime, micros] of rows) {
+      const fraction = /[.,](\d+)/.exec(String(logTime))?.[1] ?? '';
+      const expected = BigInt(parseLogTime(logTime) as number) * 1000n + BigInt(fraction.slice(0, 6).padEnd(6, '0'));
+      expect({ logTime, micros }).toEqual({ logTime, micros: expected });
+    }
+  });
+
+  it('keeps each event once when the load runs again (npm start ran it already)', async () => {
+    await loadAllEvents(bucketDirectory);
+    const again = await LocalQueryEngine.open((await findLocalAuditLog(bucketDirectory)) as LocalAuditLog);
+    try {
+      const { rows } = await again.query('SELECT count(*), count(DISTINCT event_key) FROM all_events');
+      expect(rows[0]?.map(Number)).toEqual([stored.length, stored.length]);
+    } finally {
+      again.close();
+    }
   });
 
   it('failed-logins: AUTH FAILURE, FAILED_CONNECT, LOGON with a return code, LOGIN FAILED; nothing else', async () => {
@@ -207,13 +268,15 @@ describe('named queries on the committed samples (npm run query -- --named …)'
 });
 
 describe('the all-commands table', () => {
-  it('finds an event whose command no list has ever named, on the day it arrived', async () => {
+  it('finds an event whose command no list has ever named, on the UTC day of its logTime', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'das-unlisted-'));
     const eventsDir = join(dataDir, 'events');
     await mkdir(eventsDir);
     const profile = PROFILES['aurora-postgresql'];
     const events = syntheticEvents('aurora-postgresql', 3, { seed: 7 }).map((event, index) =>
-      index === 1 ? { ...event, command: 'ALTER SYSTEM', class: 'MISC', commandText: "alter system set log_statement = 'none'" } : event,
+      index === 1
+        ? { ...event, logTime: '2026-11-23 09:30:00.000000+00', command: 'ALTER SYSTEM', class: 'MISC', commandText: "alter system set log_statement = 'none'" }
+        : event,
     );
     const key = await devKeySource().dataKey(encryptionContextFor(profile.resourceId));
     const record = await mintDasRecord({ engine: 'aurora-postgresql', events, key, profile });
@@ -224,7 +287,7 @@ describe('the all-commands table', () => {
     const unlisted = await LocalQueryEngine.open((await findLocalAuditLog(start.bucketDirectory)) as LocalAuditLog);
     try {
       const { rows } = await unlisted.query(
-        `SELECT command, commandtext, resource, "date", "hour" FROM events WHERE "date" BETWEEN ? AND ? AND command NOT IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CONNECT', 'DISCONNECT', 'CREATE TABLE', 'AUTH FAILURE', 'GRANT', 'CREATE ROLE', 'DROP TABLE', 'TRUNCATE TABLE')`,
+        `SELECT command, commandtext, resource, "date", "hour" FROM all_events WHERE "date" BETWEEN ? AND ? AND command NOT IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CONNECT', 'DISCONNECT', 'CREATE TABLE', 'AUTH FAILURE', 'GRANT', 'CREATE ROLE', 'DROP TABLE', 'TRUNCATE TABLE')`,
         ['2026-11-23', '2026-11-23'],
       );
       expect(rows).toEqual([['ALTER SYSTEM', "alter system set log_statement = 'none'", profile.resourceId, '2026-11-23', '09']]);

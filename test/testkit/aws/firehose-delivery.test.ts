@@ -1,3 +1,4 @@
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { firehoseErrorOutputPrefix, firehoseOkPrefix } from '../../../lib/bucket-layout';
@@ -46,7 +47,7 @@ describe('deliverOkRecords (Firehose\'s delivery of the transformer\'s answer)',
   } as FirehoseTransformationEvent;
   const b64 = (text: string) => Buffer.from(text).toString('base64');
 
-  it('writes the Ok records\' data alone, in order, under the hour of the oldest one, named as Firehose names objects', async () => {
+  it('writes the Ok records\' data alone, in order, gzipped as one stream, under the hour of the oldest one, named as Firehose names objects', async () => {
     const result: FirehoseTransformationResult = {
       records: [
         { recordId: 'r1', result: 'Ok', data: b64('first\n') },
@@ -61,8 +62,10 @@ describe('deliverOkRecords (Firehose\'s delivery of the transformer\'s answer)',
       /^firehose\/ok\/resource=cluster-ABC\/date=2026-11-21\/hour=08\/das-firehose-cluster-ABC-1-2026-11-21-08-00-01-[0-9a-f]{8}\.jsonl\.gz$/,
     );
     expect(delivery?.records).toBe(2);
-    const body = await (await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: delivery?.key }))).Body?.transformToString();
-    expect(body).toBe('first\nsecond\n');
+    const body = Buffer.from((await (await s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: delivery?.key }))).Body?.transformToByteArray()) ?? []);
+    // One gzip stream (the stack's CompressionFormat GZIP), not one member per record.
+    expect(gunzipSync(body).toString()).toBe('first\nsecond\n');
+    expect(gzipMembers(body)).toBe(1);
   });
 
   it('writes nothing when no record is Ok', async () => {
@@ -101,3 +104,14 @@ describe('deliverOkRecords (Firehose\'s delivery of the transformer\'s answer)',
     expect(await keys('firehose/failed/resource=cluster-RERUN/')).toHaveLength(2);
   });
 });
+
+/** How many gzip members a body holds, read one after another (headers without optional fields, as zlib writes them). */
+function gzipMembers(body: Buffer): number {
+  let members = 0;
+  for (let at = 0; at < body.length; members++) {
+    // The raw inflater reports how much of its input the member's deflate data took; 10 header and 8 trailer bytes surround it.
+    const { engine } = inflateRawSync(body.subarray(at + 10), { info: true }) as unknown as { engine: { bytesWritten: number } };
+    at += 10 + engine.bytesWritten + 8;
+  }
+  return members;
+}

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { eventLines, gzipLines, gzipLinesSync, ndjsonBytes } from '../../../../lambda/core/shared/ndjson';
+import { eventLines, gzipLines, ndjsonBytes } from '../../../../lambda/core/shared/ndjson';
 import { event } from '../../../support/activity-event';
 
 const ids = { clusterId: 'cluster-A', instanceId: 'db-B' };
@@ -9,7 +9,7 @@ describe('NDJSON framing', () => {
   it('ends every line with a newline, so concatenated gzip members read as one NDJSON file', async () => {
     const lines = ['{"a":1}', '{"b":"é😀"}'];
     expect(ndjsonBytes(lines).toString('utf8')).toBe('{"a":1}\n{"b":"é😀"}\n');
-    const members = Buffer.concat([gzipLinesSync(lines), await gzipLines(['{"c":3}'])]);
+    const members = Buffer.concat([await gzipLines(lines), await gzipLines(['{"c":3}'])]);
     expect(gunzipSync(members).toString('utf8').split('\n')).toEqual(['{"a":1}', '{"b":"é😀"}', '{"c":3}', '']);
   });
 

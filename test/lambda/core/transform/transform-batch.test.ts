@@ -3,6 +3,8 @@ import type { FirehoseTransformationEvent } from 'aws-lambda';
 import type { JournalEntry } from '../../../../lambda/core/shared/ports';
 import type { BatchJournal, DataKey, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from '../../../../lambda/core/transform/ports';
 import { transformBatch, type TransformDeps } from '../../../../lambda/core/transform/transform-batch';
+import { fitResponse } from '../../../../lambda/core/transform/response';
+import type { RecordOutcome } from '../../../../lambda/core/transform/record-reader';
 import type { TransformSettings } from '../../../../lambda/core/transform/settings';
 import { firehoseEvent, PROFILES } from '../../../../testkit/das/das-synth';
 import { syntheticEvents } from '../../../../testkit/das/activity-events';
@@ -150,20 +152,46 @@ describe('transformBatch', () => {
     expect(await answersWith([40, 0])).toEqual(['Ok', 'ProcessingFailed', 'ProcessingFailed']);
   });
 
-  it('keeps the response under the cap by failing, in order, the records whose answers would pass it, and stores none of their events', async () => {
+  it('answers each Ok record with its receipt, so a batch whose events are far larger than the cap answers less than it asked', async () => {
     const { deps: d, store } = deps({ maxResponseBytes: 6_000 });
     // Empty events compress to almost nothing; with the cluster and instance IDs added to each, their
-    // answer is many times the record.
+    // lines are many times the record: the answer no longer carries them.
     const records = Array.from({ length: 6 }, (_, index) => record(Array.from({ length: 3000 + index }, () => ({}))));
     const event = batch(records);
     const { result } = await transformBatch(event, d);
-    const results = result.records.map((answer) => answer.result);
-    const firstFailed = results.indexOf('ProcessingFailed');
-    expect(firstFailed).toBeGreaterThan(0);
-    expect(results.slice(0, firstFailed).every((item) => item === 'Ok')).toBe(true);
-    expect(results.slice(firstFailed).every((item) => item === 'ProcessingFailed')).toBe(true);
-    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThanOrEqual(6_000);
-    expect(store.lines()).toHaveLength(Array.from({ length: firstFailed }, (_, index) => 3000 + index).reduce((sum, n) => sum + n, 0));
+    expect(result.records.map((answer) => answer.result)).toEqual(Array(6).fill('Ok'));
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(Buffer.byteLength(JSON.stringify(event)));
+    result.records.forEach((answer, index) => {
+      const source = event.records[index]!;
+      expect(Buffer.from(answer.data!, 'base64').toString()).toBe(
+        `${JSON.stringify({ sequenceNumber: source.kinesisRecordMetadata!.sequenceNumber, subsequenceNumber: 0, arrival: source.approximateArrivalTimestamp, events: 3000 + index })}\n`,
+      );
+    });
+    expect(store.lines()).toHaveLength(Array.from({ length: 6 }, (_, index) => 3000 + index).reduce((sum, n) => sum + n, 0));
+  });
+
+  it('writes the receipt\'s subsequence number as a number when the event gives it as a string, and none without Kinesis metadata', async () => {
+    const { deps: d } = deps();
+    const event = batch([record(syntheticEvents('aurora-postgresql', 2, { seed: 1 })), record(syntheticEvents('aurora-postgresql', 2, { seed: 2 }))]);
+    (event.records[0]!.kinesisRecordMetadata as unknown as { subsequenceNumber: string }).subsequenceNumber = '3';
+    delete (event.records[1] as { kinesisRecordMetadata?: unknown }).kinesisRecordMetadata;
+    const { result } = await transformBatch(event, d);
+    const receipts = result.records.map((answer) => JSON.parse(Buffer.from(answer.data!, 'base64').toString()) as Record<string, unknown>);
+    expect(receipts[0]).toMatchObject({ subsequenceNumber: 3, sequenceNumber: event.records[0]!.kinesisRecordMetadata!.sequenceNumber });
+    expect(Object.keys(receipts[1]!)).toEqual(['arrival', 'events']);
+  });
+
+  it('keeps the response under the cap by failing, in order, the Ok answers that would pass it (fitResponse)', () => {
+    const event = batch(Array.from({ length: 4 }, () => record([{}])));
+    const bytes = (record: FirehoseTransformationEvent['records'][number]) => record.recordId.length + record.data.length + 64;
+    const request = event.records.reduce((sum, item) => sum + bytes(item), 16);
+    const ok = { kind: 'ok' as const, kept: { lines: [] as string[], folders: [] as string[] }, counts: { events: 1, heartbeats: 0, filtered: 0 }, classes: new Map<string, number>(), alerts: [] };
+    // Answers larger than their records: the first one fits, the rest would pass the cap.
+    const big = Buffer.alloc(Math.ceil((event.records[0]!.data.length * 3) / 4) + 600);
+    const outcomes: RecordOutcome[] = event.records.map(() => ({ ...ok, data: big }));
+    const answered = fitResponse(event.records, outcomes, request + 1000);
+    expect(answered.map((outcome) => outcome.kind)).toEqual(['ok', 'failed', 'failed', 'failed']);
+    expect((answered[1] as { reason: string }).reason).toMatch(/past Lambda's \d+-byte cap; kept with its data for a re-drive/);
   });
 
   it('writes the journal entry before any object, naming every record by ID and data digest', async () => {
