@@ -20,5 +20,5 @@ runMain('sizing', async () => {
   const command = ['npm run sizing', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
   const report = await runSizing(options, command, (line) => process.stderr.write(`sizing: ${line}\n`));
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderSizingReport(report));
-  if (!report.consistent) throw new CommandError('the layouts do not hold the same events or disagree on an answer (see the report)');
+  if (!report.consistent) throw new CommandError(`the layouts disagree: ${report.inconsistencies.join('; ')}`);
 });

@@ -70,7 +70,7 @@ export function renderSizingReport(report: SizingReport): string {
   lines.push(
     report.consistent
       ? `Every layout holds all ${count(options.events)} events once, and every question has the same answer on every layout.`
-      : 'INCONSISTENT: the layouts do not hold the same events, or a question has different answers on different layouts (see --json).',
+      : `INCONSISTENT (read back with DuckDB): ${report.inconsistencies.join('; ')}.`,
   );
   return `${lines.join('\n')}\n`;
 }

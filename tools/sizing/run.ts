@@ -53,6 +53,8 @@ export interface SizingReport {
   readonly results: readonly QueryResult[];
   /** Whether every layout holds the same events and gives every question the same answer. */
   readonly consistent: boolean;
+  /** What differs when not: `firehose-1 holds 499,663 of 500,000 events`, `user: firehose-1 answers 44,900 rows, events 44,909`. */
+  readonly inconsistencies: readonly string[];
   readonly goals: Goals;
 }
 
@@ -139,11 +141,7 @@ export async function runSizing(options: SizingOptions, command: string, progres
     }
     const querySeconds = seconds(since);
 
-    const contentsAgree = layoutResults.every((layout) => layout.contents.rows === options.events && layout.contents.hash === layoutResults[0]?.contents.hash);
-    const answersAgree = queries.every((query) => {
-      const answers = results.filter((result) => result.query === query.name).map((result) => `${result.answer.rows}/${result.answer.hash}`);
-      return new Set(answers).size === 1;
-    });
+    const inconsistencies = findInconsistencies(layoutResults, results, options.events);
     return {
       command,
       options,
@@ -155,7 +153,8 @@ export async function runSizing(options: SizingOptions, command: string, progres
       layouts: layoutResults,
       queries: queries.map((query) => ({ name: query.name, label: query.label })),
       results,
-      consistent: contentsAgree && answersAgree,
+      consistent: inconsistencies.length === 0,
+      inconsistencies,
       goals: projectGoals(results, layoutResults, options.days),
     };
   } finally {
@@ -163,4 +162,25 @@ export async function runSizing(options: SizingOptions, command: string, progres
     instance.closeSync();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the layouts disagree: a layout that does not hold every event once (by count, then by the hash of
+ * its events against events/'s), and a question whose answer on a layout differs from events/'s.
+ */
+export function findInconsistencies(layouts: readonly LayoutResult[], results: readonly QueryResult[], events: number): string[] {
+  const found: string[] = [];
+  const reference = layouts[0];
+  for (const layout of layouts) {
+    if (layout.contents.rows !== events) found.push(`${layout.name} holds ${layout.contents.rows.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events`);
+    else if (reference && layout.contents.hash !== reference.contents.hash) found.push(`${layout.name} holds other events than ${reference.name}`);
+  }
+  for (const result of results) {
+    const first = results.find((item) => item.query === result.query);
+    if (!first || first === result) continue;
+    if (result.answer.rows !== first.answer.rows || result.answer.hash !== first.answer.hash) {
+      found.push(`${result.query}: ${result.layout} answers ${result.answer.rows.toLocaleString('en-US')} rows, ${first.layout} ${first.answer.rows.toLocaleString('en-US')}${result.answer.rows === first.answer.rows ? ' (other rows)' : ''}`);
+    }
+  }
+  return found;
 }
