@@ -16,7 +16,7 @@ export function renderSizingReport(report: SizingReport): string {
   lines.push(`Command: \`${report.command}\``);
   lines.push('');
   lines.push(
-    `${count(options.events)} Aurora PostgreSQL events over ${options.days} days (${options.users} users, ${options.hosts} hosts), ` +
+    `${count(options.events)} Aurora PostgreSQL events over ${options.days} day${options.days === 1 ? '' : 's'} (${options.users} users, ${options.hosts} hosts), ` +
       `${megabytes(report.ndjsonBytes)} of NDJSON; medians of ${options.runs} DuckDB runs. One-day questions: ${report.oneDay}; ` +
       `user ${report.user}, table ${report.table}. Generated in ${time(report.phases.generateSeconds)}, Parquet written in ` +
       `${time(report.phases.parquetSeconds)}, read back and queried in ${time(report.phases.querySeconds)}.`,

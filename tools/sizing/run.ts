@@ -80,7 +80,7 @@ export async function runSizing(options: SizingOptions, command: string, progres
     const start = Date.parse(`${options.start}T00:00:00Z`);
     const spec = { events: options.events, days: options.days, users: options.users, hosts: options.hosts, start, seed: options.seed };
     let since = performance.now();
-    progress(`generating ${options.events.toLocaleString('en-US')} events over ${options.days} days in ${root}`);
+    progress(`generating ${options.events.toLocaleString('en-US')} events over ${options.days} day${options.days === 1 ? '' : 's'} in ${root}`);
     const written = writeGzipLayouts(spec, root, progress);
     const generateSeconds = seconds(since);
 
