@@ -18,7 +18,7 @@ export interface SizingOptions {
 /** What `npm run sizing -- --help` prints. */
 export const USAGE = `Usage: npm run sizing -- [options]
 
-Sizes the audit log's tables with DuckDB (issue 22): generates Aurora PostgreSQL events into a temporary
+Sizes the audit log's tables with DuckDB: generates Aurora PostgreSQL events into a temporary
 folder (removed afterwards) in every layout the project writes - events/ (30 s batches), Firehose's copy
 (a gzip member per record of 10 or 1 events, and one gzip stream), all_events Parquet (ZSTD, by resource
 and date, sorted by the table's sort order, and by time only) - then asks each layout four questions:

@@ -61,7 +61,7 @@ export function renderSizingReport(report: SizingReport): string {
     lines.push(`| ${label} | ${gigabytes(projection.userBytes)} | ${gigabytes(projection.tableBytes)} | ${projection.userUnderCutoff ? 'yes' : 'no: cancelled'} |`);
   }
   lines.push('');
-  lines.push(`Goals (issue 22; today's events table = ${layouts.find((layout) => layout.name === TODAY_LAYOUT)?.label ?? TODAY_LAYOUT}; columnar = all_events sorted):`);
+  lines.push(`Goals (today's events table = ${layouts.find((layout) => layout.name === TODAY_LAYOUT)?.label ?? TODAY_LAYOUT}; columnar = all_events sorted):`);
   lines.push('');
   lines.push('| goal | measured | met |');
   lines.push('|---|---|---|');
