@@ -4,7 +4,7 @@ import { serversDownMessage } from './servers-down';
 
 /**
  * The one convention every command a user runs follows (`npm start`, `npm run invoke`, `events`,
- * `browse`, `query`, `replay`, `local`, `bench`, `fuzz`, `differential`, `memory`):
+ * `browse`, `query`, `replay`, `local`, `bench`, `sizing`, `fuzz`, `differential`, `memory`):
  * - `--help` (or `-h`) anywhere among the options prints the usage to stdout, exits 0 and does nothing else;
  * - an unknown option or a bad value exits 2 with one line, `<command>: <what is wrong>. See npm run
  *   <command> -- --help`, never Node's parser text (its "after '--'" advice clashes with npm's own `--`);
