@@ -1,4 +1,4 @@
-import { ROW_GROUP_ROWS } from './all-events-writer';
+import { ROW_GROUP_ROWS } from './by-time-layout';
 import { ACTIVITY_BYTES_PER_DAY, PROJECTION_DAYS, TODAY_LAYOUT } from './goals';
 import type { SizingReport } from './run';
 

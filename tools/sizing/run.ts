@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { reorderByTime, writeAllEventsParquet } from './all-events-writer';
+import { allEventsDirectory, loadAllEvents } from '../../local/query/all-events-writer';
+import { reorderByTime } from './by-time-layout';
 import { projectGoals, type Goals } from './goals';
 import { FIREHOSE_VARIANTS, writeGzipLayouts, type StoredFile } from './layouts';
 import type { SizingOptions } from './options';
@@ -85,15 +86,17 @@ export async function runSizing(options: SizingOptions, command: string, progres
     const generateSeconds = seconds(since);
 
     since = performance.now();
-    progress('writing all_events (Parquet) from events/ with DuckDB');
-    await writeAllEventsParquet(connection, join(root, 'events-layout'), join(root, 'all-events'));
-    await reorderByTime(connection, join(root, 'all-events'), join(root, 'all-events-by-time'));
+    progress('writing all_events (Parquet) from events/ with the local load (DuckDB), as npm start does');
+    // The product's own writer, so the figures are those of the layout the project writes.
+    const allEvents = allEventsDirectory(join(root, 'events-layout'));
+    await loadAllEvents(join(root, 'events-layout'));
+    await reorderByTime(connection, allEvents, join(root, 'all-events-by-time'));
     const parquetSeconds = seconds(since);
 
     const layouts: QueryLayout[] = [
       { name: 'events', label: 'events/ (30 s batches)', format: 'events', root: join(root, 'events-layout'), files: written.events },
       ...FIREHOSE_VARIANTS.map((variant): QueryLayout => ({ name: variant.name, label: variant.label, format: 'firehose', root: join(root, variant.name), files: written.firehose[variant.name] })),
-      { name: 'parquet-sorted', label: 'all_events Parquet, sorted by the table\'s sort order', format: 'parquet', root: join(root, 'all-events'), files: await listFiles(join(root, 'all-events')) },
+      { name: 'parquet-sorted', label: 'all_events Parquet, sorted by the table\'s sort order', format: 'parquet', root: allEvents, files: await listFiles(allEvents) },
       { name: 'parquet-by-time', label: 'all_events Parquet, sorted by time only', format: 'parquet', root: join(root, 'all-events-by-time'), files: await listFiles(join(root, 'all-events-by-time')) },
     ];
 
