@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { PayloadError, PayloadTooLargeError } from './errors';
-import { compactJson, JsonRefusedError, StrictJsonReader, type FieldValue } from './strict-json';
+import { EscapeCursor, fastObject } from './json-fast-object';
+import { compactJson, JsonRefusedError, MAX_JSON_DEPTH, StrictJsonReader, type FieldValue } from './strict-json';
 
 /**
  * One database activity event: its JSON text exactly as RDS wrote it, and the few top-level fields the
@@ -122,14 +123,37 @@ function readActivityJson(
 function readEventList(reader: StrictJsonReader, maxEvents: number, onEvent: (event: ActivityEvent, index: number) => void): number {
   if (reader.peek() !== 0x5b) throw new PayloadError(`${LIST} is not an array`);
   reader.beginArray(2);
+  const escapes = new EscapeCursor();
   let count = 0;
   for (let more = reader.nextElement(true); more; more = reader.nextElement(false)) {
     if (count === maxEvents) throw new PayloadError(`${LIST} holds more than ${maxEvents} events`);
     if (reader.peek() !== 0x7b) throw new PayloadError(`${LIST} item ${count} is not an object`);
-    onEvent(readEvent(reader), count);
+    onEvent(readEventFast(reader, escapes) ?? readEvent(reader), count);
     count++;
   }
   return count;
+}
+
+/**
+ * The event at the reader's position read the fast way (see json-fast-object.ts), the reader moved past
+ * it; or undefined, the reader unmoved, when {@link readEvent} must read it (it then accepts it the same
+ * way or refuses it with the strict reader's reason). An event whose read field holds an object or array
+ * goes that way too, for the field's exact text.
+ */
+function readEventFast(reader: StrictJsonReader, escapes: EscapeCursor): ActivityEvent | undefined {
+  const start = reader.at;
+  const fast = fastObject(reader.text, start, 3, MAX_JSON_DEPTH, escapes);
+  if (!fast) return undefined;
+  const fields: Partial<Record<EventField, FieldValue>> = {};
+  for (const name of EVENT_FIELDS) {
+    if (!Object.hasOwn(fast.value, name)) continue;
+    const value = fast.value[name];
+    if (typeof value === 'object' && value !== null) return undefined;
+    fields[name] = value as FieldValue;
+  }
+  reader.at = fast.end;
+  const text = reader.text.slice(start, fast.end);
+  return { text: fast.sawLineBreak ? compactJson(text) : text, fields };
 }
 
 function readEvent(reader: StrictJsonReader): ActivityEvent {
