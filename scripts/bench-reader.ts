@@ -4,8 +4,9 @@
  * The strict event reader against a bare JSON.parse, ms per MiB of decrypted activity JSON (issue 21).
  * Progress goes to stderr, the table to stdout. Not part of `npm test`.
  */
-import { join } from 'node:path';
-import { helpRequested, intOption, parseOptions, runMain } from '../local/commands/cli';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { helpRequested, intOption, parseOptions, runMain, UsageError } from '../local/commands/cli';
 import { renderReaderReport, runReaderBench } from '../tools/bench/reader';
 
 const USAGE = `Usage: npm run bench-reader -- [options]
@@ -19,8 +20,19 @@ Options:
   --mib N       MiB of activity JSON per set, 1-64 (default 4)
   --passes N    measured passes, medians quoted, 1-100 (default 9)
   --warmup N    unmeasured passes first, 0-20 (default 2)
+  --baseline DIR
+                also time the reader of another checkout (e.g. the main branch), interleaved
   --help        show this help
 `;
+
+/** The folder, when it holds this project's reader; a UsageError naming --baseline otherwise. */
+function checkout(dir: string): string {
+  const root = resolve(dir);
+  if (!existsSync(join(root, 'lambda', 'core', 'shared', 'activity-payload.ts'))) {
+    throw new UsageError(`--baseline: ${dir} holds no lambda/core/shared/activity-payload.ts; give a checkout of this repository`);
+  }
+  return root;
+}
 
 runMain('bench-reader', async () => {
   const argv = process.argv.slice(2);
@@ -34,6 +46,7 @@ runMain('bench-reader', async () => {
       mib: { type: 'string', default: '4' },
       passes: { type: 'string', default: '9' },
       warmup: { type: 'string', default: '2' },
+      baseline: { type: 'string' },
       help: { type: 'boolean' },
     },
     'bench-reader',
@@ -42,6 +55,7 @@ runMain('bench-reader', async () => {
     mib: intOption(values.mib, 'mib', 1, 64) ?? 4,
     passes: intOption(values.passes, 'passes', 1, 100) ?? 9,
     warmup: intOption(values.warmup, 'warmup', 0, 20) ?? 2,
+    ...(values.baseline !== undefined ? { baseline: checkout(values.baseline) } : {}),
   };
   const command = ['npm run bench-reader', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
   const rows = runReaderBench(join(__dirname, '..'), options, (line) => process.stderr.write(`bench-reader: ${line}\n`));

@@ -144,12 +144,21 @@ function readEventFast(reader: StrictJsonReader, escapes: EscapeCursor): Activit
   const start = reader.at;
   const fast = fastObject(reader.text, start, 3, MAX_JSON_DEPTH, escapes);
   if (!fast) return undefined;
+  // Named reads, not a loop over EVENT_FIELDS: events of one payload share their shape, and V8 caches a
+  // named property's place in it (measured: the loop took a fifth of the fast way's time).
+  const { type, class: klass, command, dbUserName, logTime, clusterId, instanceId, serverType } = fast.value;
   const fields: Partial<Record<EventField, FieldValue>> = {};
-  for (const name of EVENT_FIELDS) {
-    if (!Object.hasOwn(fast.value, name)) continue;
-    const value = fast.value[name];
-    if (typeof value === 'object' && value !== null) return undefined;
-    fields[name] = value as FieldValue;
+  if (
+    !put(fields, 'type', type, fast.value) ||
+    !put(fields, 'class', klass, fast.value) ||
+    !put(fields, 'command', command, fast.value) ||
+    !put(fields, 'dbUserName', dbUserName, fast.value) ||
+    !put(fields, 'logTime', logTime, fast.value) ||
+    !put(fields, 'clusterId', clusterId, fast.value) ||
+    !put(fields, 'instanceId', instanceId, fast.value) ||
+    !put(fields, 'serverType', serverType, fast.value)
+  ) {
+    return undefined;
   }
   reader.at = fast.end;
   const text = reader.text.slice(start, fast.end);
@@ -167,6 +176,18 @@ function readEvent(reader: StrictJsonReader): ActivityEvent {
   }
   const text = reader.text.slice(start, reader.at);
   return { text: reader.sawLineBreak ? compactJson(text) : text, fields };
+}
+
+/**
+ * Sets `fields[name]` to the event's own `value` when it has one (JSON values are never undefined, and a
+ * name found only on Object.prototype is not the event's); false for an object or array, which the
+ * strict reader must read for its exact text.
+ */
+function put(fields: Partial<Record<EventField, FieldValue>>, name: EventField, value: unknown, event: Record<string, unknown>): boolean {
+  if (value === undefined || !Object.hasOwn(event, name)) return true;
+  if (typeof value === 'object' && value !== null) return false;
+  fields[name] = value as FieldValue;
+  return true;
 }
 
 /**

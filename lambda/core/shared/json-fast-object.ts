@@ -34,6 +34,7 @@ export function fastObject(text: string, start: number, depth: number, maxDepth:
   const deepest = maxDepth - depth + 1;
   let level = 0;
   let colons = 0;
+  let objects = 0;
   let sawLineBreak = false;
   let at = start;
   const length = text.length;
@@ -44,6 +45,7 @@ export function fastObject(text: string, start: number, depth: number, maxDepth:
       if (at < 0) return undefined;
     } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++level > deepest) return undefined;
+      if (code === OPEN_BRACE) objects++;
       at++;
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       at++;
@@ -62,7 +64,8 @@ export function fastObject(text: string, start: number, depth: number, maxDepth:
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  if (properties(value) !== colons) return undefined;
+  // Most events hold no object but themselves: then their own names are all there is to count.
+  if ((objects === 1 ? Object.keys(value).length : properties(value)) !== colons) return undefined;
   return { end: at, value: value as Record<string, unknown>, sawLineBreak };
 }
 
