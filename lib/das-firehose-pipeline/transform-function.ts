@@ -111,10 +111,6 @@ export function bundledFunction(
           // Stack traces need only the mappings; the sources' text would more than double the map that
           // --enable-source-maps reads at every cold start.
           sourcesContent: false,
-          // The packages' ES module builds where they have one: the AWS SDK's let esbuild leave out the
-          // commands and shapes we never send (a sixth of the bundle), which V8 would parse at every
-          // cold start. Measured with `npm run bench` (docs/performance.md).
-          mainFields: ['module', 'main'],
           target: defaults.FUNCTION_ESBUILD_TARGET,
           format: OutputFormat.CJS,
           // Bundle the AWS SDK and the Encryption SDK at the versions package-lock.json pins,
