@@ -20,6 +20,7 @@ Options:
   --mib N       MiB of activity JSON per set, 1-64 (default 4)
   --passes N    measured passes, medians quoted, 1-100 (default 9)
   --warmup N    unmeasured passes first, 0-20 (default 2)
+  --source      time the TypeScript as tsx runs it (as npm run bench runs the core), not the bundle
   --baseline DIR
                 also time the reader of another checkout (e.g. the main branch), interleaved
   --help        show this help
@@ -47,6 +48,7 @@ runMain('bench-reader', async () => {
       passes: { type: 'string', default: '9' },
       warmup: { type: 'string', default: '2' },
       baseline: { type: 'string' },
+      source: { type: 'boolean', default: false },
       help: { type: 'boolean' },
     },
     'bench-reader',
@@ -55,6 +57,7 @@ runMain('bench-reader', async () => {
     mib: intOption(values.mib, 'mib', 1, 64) ?? 4,
     passes: intOption(values.passes, 'passes', 1, 100) ?? 9,
     warmup: intOption(values.warmup, 'warmup', 0, 20) ?? 2,
+    source: values.source,
     ...(values.baseline !== undefined ? { baseline: checkout(values.baseline) } : {}),
   };
   const command = ['npm run bench-reader', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');

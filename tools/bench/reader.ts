@@ -33,6 +33,8 @@ interface PayloadSet {
 export interface ReaderBenchOptions {
   /** Another checkout (e.g. the main branch) whose reader is timed too, interleaved: a before/after in one run. */
   readonly baseline?: string;
+  /** Time the TypeScript as tsx runs it (as `npm run bench` runs the core) instead of the bundle. */
+  readonly source?: boolean;
   /** MiB of activity JSON per set. */
   readonly mib: number;
   readonly passes: number;
@@ -124,8 +126,15 @@ function timed(set: PayloadSet, work: (payload: Buffer) => unknown): number {
   return elapsed;
 }
 
-/** `readActivityPayload` of `repoRoot`, bundled and minified as the function's asset is (tools/bench/cold-start.ts). */
-function bundledReader(repoRoot: string): typeof ReadActivityPayload {
+/**
+ * `readActivityPayload` of `repoRoot`, bundled and minified as the function's asset is
+ * (tools/bench/cold-start.ts), or with `source` its TypeScript as tsx runs it.
+ */
+function bundledReader(repoRoot: string, source = false): typeof ReadActivityPayload {
+  if (source) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(join(repoRoot, 'lambda', 'core', 'shared', 'activity-payload.ts')) as { readActivityPayload: typeof ReadActivityPayload }).readActivityPayload;
+  }
   const directory = mkdtempSync(join(tmpdir(), 'das-firehose-reader-'));
   try {
     const outfile = join(directory, 'reader.js');
@@ -149,8 +158,8 @@ function bundledReader(repoRoot: string): typeof ReadActivityPayload {
 
 /** Runs every set, interleaving the three loops within each pass so they see the same load. */
 export function runReaderBench(repoRoot: string, options: ReaderBenchOptions, progress: (line: string) => void): ReaderBenchRow[] {
-  const readActivityPayload = bundledReader(repoRoot);
-  const baseline = options.baseline === undefined ? undefined : bundledReader(options.baseline);
+  const readActivityPayload = bundledReader(repoRoot, options.source);
+  const baseline = options.baseline === undefined ? undefined : bundledReader(options.baseline, options.source);
   const rows: ReaderBenchRow[] = [];
   for (const set of payloadSets(repoRoot, options.mib)) {
     progress(`${set.name}: ${set.payloads.length} records, ${(set.jsonBytes / MIB).toFixed(2)} MiB of JSON`);
@@ -186,7 +195,8 @@ export function runReaderBench(repoRoot: string, options: ReaderBenchOptions, pr
 export function renderReaderReport(rows: readonly ReaderBenchRow[], command: string, options: ReaderBenchOptions): string {
   const withBaseline = options.baseline !== undefined;
   const lines = [
-    `\`${command}\`: CPU ms per MiB of activity JSON, medians of ${options.passes} passes (after ${options.warmup} warm-up), beyond gunzip + UTF-8 check + decode`,
+    `\`${command}\`: CPU ms per MiB of activity JSON, medians of ${options.passes} passes (after ${options.warmup} warm-up), beyond gunzip + UTF-8 check + decode; ` +
+      (options.source ? 'the TypeScript as tsx runs it' : 'the reader bundled and minified as it ships'),
     '',
     `| payloads | records | events | MiB | decode | strict reader | bare JSON.parse | reader / parse |${withBaseline ? ' baseline reader |' : ''}`,
     `|---|--:|--:|--:|--:|--:|--:|--:|${withBaseline ? '--:|' : ''}`,
