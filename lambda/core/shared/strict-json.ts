@@ -21,6 +21,7 @@ export { compactJson } from './json-chars';
 export { JsonRefusedError, JsonText, MAX_JSON_DEPTH, type FieldValue, type RefusalKind } from './json-values';
 
 /** A run of string characters that are neither a quote, a backslash nor a control character (sticky). */
+// eslint-disable-next-line no-control-regex -- JSON's rule itself: control characters end a plain run.
 const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 
 /**
