@@ -5,6 +5,9 @@ import { createTransformer, type Transformer } from './transformer';
 export { deadlineFor } from './deadline';
 
 import type { Env } from './settings/kinds';
+import type { ReplayHandler } from './replay-handler';
+import type { AlertPublisherHandler } from './alert-publisher-handler';
+import type { DatabaseSourceHandlers } from './database-source-handler';
 
 export type FirehoseHandler = (
   event: FirehoseTransformationEvent,
@@ -27,14 +30,19 @@ let instance: FirehoseHandler | undefined;
  */
 export const handler: FirehoseHandler = (event, context) => (instance ??= createHandler())(event, context);
 
-/** The replay function's entry point, in the same bundle so that both functions run the same code. */
-export { replayHandler } from './replay-handler';
-
-/**
- * The database source custom resource's entry points (the Provider's onEvent and isComplete), in the
- * same bundle so that one asset serves every function of the stack.
+/*
+ * The other functions' entry points live in the same bundle, so that one asset serves every function
+ * of the stack and all run the same code. Each is loaded on its first call: the transformer's cold start
+ * then never evaluates the RDS, EventBridge and Security Hub clients only they use (measured with
+ * `npm run bench`'s cold start, see docs/performance.md).
  */
-export { onEvent as databaseSourceOnEvent, isComplete as databaseSourceIsComplete } from './database-source-handler';
 
-/** The alert publisher's entry point (S3 notifications for the outbox, and the sweep's schedule), in the same bundle. */
-export { alertPublisherHandler } from './alert-publisher-handler';
+/** The replay function's entry point. */
+export const replayHandler: ReplayHandler = async (request, context) => (await import('./replay-handler')).replayHandler(request, context);
+
+/** The database source custom resource's entry points (the Provider's onEvent and isComplete). */
+export const databaseSourceOnEvent: DatabaseSourceHandlers['onEvent'] = async (request) => (await import('./database-source-handler')).onEvent(request);
+export const databaseSourceIsComplete: DatabaseSourceHandlers['isComplete'] = async (request) => (await import('./database-source-handler')).isComplete(request);
+
+/** The alert publisher's entry point (S3 notifications for the outbox, and the sweep's schedule). */
+export const alertPublisherHandler: AlertPublisherHandler = async (event, context) => (await import('./alert-publisher-handler')).alertPublisherHandler(event, context);

@@ -108,6 +108,14 @@ export function bundledFunction(
         bundling: {
           minify: true,
           sourceMap: true,
+          // Stack traces need only the mappings; the sources' text would more than double the map that
+          // --enable-source-maps reads at every cold start.
+          sourcesContent: false,
+          // The packages' ES module builds where they have one: esbuild then leaves out the AWS SDK
+          // commands and schemas we never send (the bundle shrinks by a sixth), which V8 would otherwise
+          // compile and run at every cold start. Those builds import node:http dynamically when an
+          // endpoint is plain http (local endpoints only), hence the slow tier's --experimental-vm-modules.
+          mainFields: ['module', 'main'],
           target: defaults.FUNCTION_ESBUILD_TARGET,
           format: OutputFormat.CJS,
           // Bundle the AWS SDK and the Encryption SDK at the versions package-lock.json pins,

@@ -84,4 +84,22 @@ describe('the bundled transformer asset', () => {
     for (const object of stored) expect(object.key).toMatch(/^events\/command=[A-Z0-9_]+\//);
     expect(stored.flatMap((object) => object.events)).toHaveLength(events.flat().length);
   });
+
+  it('loads the Encryption SDK when a record needs it: with the fast path off, every record is still Ok', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundle = require(path.join(assetDir, 'index.js')) as { createHandler(env: NodeJS.ProcessEnv): typeof handler };
+    const sdkOnly = bundle.createHandler({ ...process.env, DECRYPT_FAST_PATH: 'off' });
+    const { event, events } = await mintBatch(aws, { engine: 'aurora-mysql', records: 2, eventsPerRecord: 3, seed: 7 });
+    const result = await sdkOnly(event);
+    expect(result.records.map((record) => record.result)).toEqual(['Ok', 'Ok']);
+    expect(result.records.map((record) => okReceipt(record.data).events)).toEqual(events.map((record) => record.length));
+  });
+
+  it("loads the other functions' entry points on their first call", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundle = require(path.join(assetDir, 'index.js')) as Record<string, (request: unknown) => Promise<unknown>>;
+    // Each answers a request it cannot take with its own module's words: the module loaded and ran.
+    await expect((bundle.replayHandler as (request: unknown) => Promise<unknown>)({ resourceId: 'nope' })).rejects.toThrow(/Invalid replay request/);
+    for (const name of ['databaseSourceOnEvent', 'databaseSourceIsComplete', 'alertPublisherHandler']) expect(typeof bundle[name]).toBe('function');
+  });
 });

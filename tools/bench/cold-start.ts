@@ -85,7 +85,8 @@ handler(event).then(async (result) => {
 
 /**
  * Bundles lambda/handler.ts as the CDK app's NodejsFunction does (esbuild, platform node, the app's
- * target, CJS, minified, linked source map, every dependency including the AWS SDK bundled), then
+ * target, CJS, ES module builds first, minified, linked source map without the sources' text, every
+ * dependency including the AWS SDK bundled), then
  * times loading it and building the handler in fresh processes.
  */
 export async function measureColdStart(options: {
@@ -110,6 +111,9 @@ export async function measureColdStart(options: {
       format: 'cjs',
       minify: true,
       sourcemap: true,
+      // As lib/das-firehose-pipeline/transform-function.ts bundles the function.
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
       outfile,
       metafile: true,
       logLevel: 'silent',

@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
-const SCRIPTS = ['start', 'invoke', 'events', 'browse', 'query', 'replay', 'local', 'bench', 'sizing', 'fuzz', 'differential', 'memory', 'doctor'] as const;
+const SCRIPTS = ['start', 'invoke', 'events', 'browse', 'query', 'replay', 'local', 'bench', 'bench-reader', 'sizing', 'fuzz', 'differential', 'memory', 'doctor'] as const;
 
 interface Outcome {
   readonly code: number;
