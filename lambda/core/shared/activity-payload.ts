@@ -158,11 +158,17 @@ export function readEventFields(event: ActivityEvent, names: ReadonlySet<string>
   for (const name of names) {
     if (WANTED.has(name) && event.fields[name as EventField] !== undefined) found.set(name, event.fields[name as EventField] as FieldValue);
   }
+  let missing = 0;
+  for (const name of names) if (!WANTED.has(name)) missing += 1;
+  if (missing === 0) return found;
   const reader = new StrictJsonReader(event.text);
   reader.beginObject(1);
   for (let key = reader.nextName(1, true); key !== undefined; key = reader.nextName(1, false)) {
-    if (names.has(key) && !WANTED.has(key)) found.set(key, reader.value(2));
-    else reader.skip(2);
+    if (names.has(key) && !WANTED.has(key)) {
+      found.set(key, reader.value(2));
+      // The text was read strictly once already (no name twice): the rest of it can hold nothing asked for.
+      if (--missing === 0) break;
+    } else reader.skip(2);
   }
   return found;
 }
