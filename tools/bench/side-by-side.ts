@@ -39,6 +39,8 @@ export interface SideBySideResult {
   readonly sdkFloorMs: number;
   /** AES-GCM + HKDF (+ ECDSA verify) + gunzip + JSON.parse over the records (median pass), plus the round trips. */
   readonly primitivesFloorMs: number;
+  /** The SDK floor of each round (its median is `sdkFloorMs`): how much the machine's load moved it. */
+  readonly sdkFloorRounds: readonly number[];
   readonly ratioToSdkFloor: number;
   readonly ratioToPrimitivesFloor: number;
   /** From the asset's last run's log line: what it asked of the outside world and the alerts it raised. */
@@ -58,29 +60,13 @@ export interface SideBySideOptions {
   readonly nextBatch: () => number;
 }
 
-/** Measures one workload: the asset's runs, then the SDK floor, then the primitives floor, each in a fresh process. */
+/**
+ * Measures one workload: in each round, the asset's runs, then the SDK floor, then the primitives floor,
+ * each in a fresh process; medians over the rounds.
+ */
 export async function measureSideBySide(workload: Workload, options: SideBySideOptions): Promise<SideBySideResult> {
   const directory = await mkdtemp(join(tmpdir(), 'das-bench-side-'));
   try {
-    const eventFiles: string[] = [];
-    for (let run = 0; run < options.warmup + options.runs; run++) {
-      const file = join(directory, `event-${run}.json`);
-      // Freshly sealed key blobs every run: the warm function's key cache misses and pays its KMS call.
-      await writeFile(file, JSON.stringify(firehoseBatch(workload, options.nextBatch())));
-      eventFiles.push(file);
-    }
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH ?? '',
-      ...literalEnvironment(options.asset.environment),
-      ...options.endpoints,
-      ...workloadEnvironment(workload.spec),
-      // The bench reads the function's own `batch transformed` line for its request counts.
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      BENCH_ASSET_INDEX: join(options.asset.directory, 'index.js'),
-      BENCH_EVENT_FILES: JSON.stringify(eventFiles),
-    };
-    const runs = (await runAssetChild(env)).slice(options.warmup);
-
     const floorFile = join(directory, 'records.json');
     const records: FloorWorkloadFile = {
       name: workload.spec.name,
@@ -89,18 +75,31 @@ export async function measureSideBySide(workload: Workload, options: SideBySideO
       records: workload.records.map(({ version, databaseActivityEvents, keyIndex }) => ({ version, databaseActivityEvents, keyIndex })),
     };
     await writeFile(floorFile, JSON.stringify(records));
-    const perBatch = async (mode: 'sdk-floor' | 'primitives-floor'): Promise<number> =>
-      (await measureInChild(floorFile, mode, options.warmup, options.runs)).msPerRecord * workload.records.length;
-    const sdkFloorMs = (await perBatch('sdk-floor')) + options.roundTripsMs;
-    const primitivesFloorMs = (await perBatch('primitives-floor')) + options.roundTripsMs;
+    const perBatch = async (mode: 'sdk-floor' | 'primitives-floor', passes: number): Promise<number> =>
+      (await measureInChild(floorFile, mode, options.warmup, passes)).msPerRecord * workload.records.length;
 
+    // In rounds (each a fresh process of each kind), so that the three see the same spells of load on a
+    // shared machine rather than one side getting a quiet minute and the other a busy one.
+    const rounds = Math.min(options.runs, ROUNDS);
+    const runs: AssetRun[] = [];
+    const sdkFloors: number[] = [];
+    const primitivesFloors: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const passes = Math.ceil(options.runs / rounds);
+      runs.push(...(await runAssetChild(await assetEnv(workload, options, directory, round, options.warmup + passes))).slice(options.warmup));
+      sdkFloors.push((await perBatch('sdk-floor', passes)) + options.roundTripsMs);
+      primitivesFloors.push((await perBatch('primitives-floor', passes)) + options.roundTripsMs);
+    }
     const batchMs = spread(runs.map((run) => run.wallMs));
+    const sdkFloorMs = median(sdkFloors);
+    const primitivesFloorMs = median(primitivesFloors);
     return {
       batchMs,
       cpuMsPerBatch: round(median(runs.map((run) => run.cpuMs)), 1),
       roundTripsMs: round(options.roundTripsMs, 1),
       sdkFloorMs: round(sdkFloorMs, 1),
       primitivesFloorMs: round(primitivesFloorMs, 1),
+      sdkFloorRounds: sdkFloors.map((value) => round(value, 1)),
       ratioToSdkFloor: round(batchMs.median / sdkFloorMs, 3),
       ratioToPrimitivesFloor: round(batchMs.median / primitivesFloorMs, 3),
       lastRun: runs[runs.length - 1] as AssetRun,
@@ -108,6 +107,30 @@ export async function measureSideBySide(workload: Workload, options: SideBySideO
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
+}
+
+/** Rounds of fresh processes per workload (fewer when there are fewer runs). */
+const ROUNDS = 3;
+
+/** The asset process's environment: the function's, the endpoints, and `count` Firehose events to run. */
+async function assetEnv(workload: Workload, options: SideBySideOptions, directory: string, round: number, count: number): Promise<NodeJS.ProcessEnv> {
+  const eventFiles: string[] = [];
+  for (let run = 0; run < count; run++) {
+    const file = join(directory, `event-${round}-${run}.json`);
+    // Freshly sealed key blobs every run: the warm function's key cache misses and pays its KMS call.
+    await writeFile(file, JSON.stringify(firehoseBatch(workload, options.nextBatch())));
+    eventFiles.push(file);
+  }
+  return {
+    PATH: process.env.PATH ?? '',
+    ...literalEnvironment(options.asset.environment),
+    ...options.endpoints,
+    ...workloadEnvironment(workload.spec),
+    // The bench reads the function's own `batch transformed` line for its request counts.
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    BENCH_ASSET_INDEX: join(options.asset.directory, 'index.js'),
+    BENCH_EVENT_FILES: JSON.stringify(eventFiles),
+  };
 }
 
 /**
