@@ -15,6 +15,14 @@ export interface EventOptions {
   readonly start?: number;
   /** Share of heartbeat events, 0–1. @default 0 */
   readonly heartbeatShare?: number;
+  /**
+   * Share of events, 0–1, that raise exactly one built-in alert (a failed login, a grant, a drop…),
+   * spread evenly over the events counted from `firstIndex`; every other event is everyday activity no
+   * built-in rule matches. @default unset: statements drawn from every kind, sensitive ones included
+   */
+  readonly sensitiveShare?: number;
+  /** Position of the first event in the whole stream, so that `sensitiveShare` holds across calls. @default 0 */
+  readonly firstIndex?: number;
 }
 
 type Event = Record<string, unknown>;
@@ -35,6 +43,8 @@ interface Activity {
   readonly failed?: boolean;
   /** MySQL: the command of the AUX event the statement adds (READ, WRITE, DROP…), if it touches a table. */
   readonly aux?: string;
+  /** Matches one built-in alert rule (privilege change, failed login, destructive DDL) with its event, its AUX event none. */
+  readonly sensitive?: true;
 }
 
 const COMMANDS: Readonly<Record<Engine, readonly Activity[]>> = {
@@ -47,12 +57,12 @@ const COMMANDS: Readonly<Record<Engine, readonly Activity[]>> = {
     { command: 'CONNECT', klass: 'MISC' },
     { command: 'DISCONNECT', klass: 'MISC' },
     { command: 'CREATE TABLE', klass: 'DDL', text: 'create table audit_probe (id serial primary key, name varchar(32))', object: 'public.audit_probe' },
-    { command: 'AUTH FAILURE', klass: 'MISC', failed: true },
-    { command: 'GRANT', klass: 'ROLE', text: 'grant select on orders to reporting' },
+    { command: 'AUTH FAILURE', klass: 'MISC', failed: true, sensitive: true },
+    { command: 'GRANT', klass: 'ROLE', text: 'grant select on orders to reporting', sensitive: true },
     // pgaudit logs CREATE USER with the tag CREATE ROLE.
-    { command: 'CREATE ROLE', klass: 'ROLE', text: 'create user etl_loader', object: 'etl_loader' },
-    { command: 'DROP TABLE', klass: 'DDL', text: 'drop table audit_probe', object: 'public.audit_probe' },
-    { command: 'TRUNCATE TABLE', klass: 'WRITE', text: 'truncate table sessions', object: 'public.sessions' },
+    { command: 'CREATE ROLE', klass: 'ROLE', text: 'create user etl_loader', object: 'etl_loader', sensitive: true },
+    { command: 'DROP TABLE', klass: 'DDL', text: 'drop table audit_probe', object: 'public.audit_probe', sensitive: true },
+    { command: 'TRUNCATE TABLE', klass: 'WRITE', text: 'truncate table sessions', object: 'public.sessions', sensitive: true },
   ],
   // MySQL reports each statement as QUERY (MAIN), its text the only clue, plus an AUX event per table touched.
   'aurora-mysql': [
@@ -60,13 +70,13 @@ const COMMANDS: Readonly<Record<Engine, readonly Activity[]>> = {
     { command: 'QUERY', klass: 'MAIN', text: "select * from orders where status = 'open'", aux: 'READ' },
     { command: 'QUERY', klass: 'MAIN', text: 'insert into orders (customer_id, total) values (42, 19.99)', aux: 'WRITE' },
     { command: 'QUERY', klass: 'MAIN', text: "update orders set status = 'shipped' where id = 7", aux: 'WRITE' },
-    { command: 'QUERY', klass: 'MAIN', text: "GRANT SELECT ON shop.orders TO 'reporting'@'%'" },
-    { command: 'QUERY', klass: 'MAIN', text: "CREATE USER 'etl_loader'@'10.0.%'", object: '' },
-    { command: 'QUERY', klass: 'MAIN', text: '/* nightly cleanup */ DROP TABLE shop.tmp_import', object: 'tmp_import', aux: 'DROP' },
-    { command: 'QUERY', klass: 'MAIN', text: 'TRUNCATE TABLE shop.sessions', object: 'sessions', aux: 'WRITE' },
+    { command: 'QUERY', klass: 'MAIN', text: "GRANT SELECT ON shop.orders TO 'reporting'@'%'", sensitive: true },
+    { command: 'QUERY', klass: 'MAIN', text: "CREATE USER 'etl_loader'@'10.0.%'", object: '', sensitive: true },
+    { command: 'QUERY', klass: 'MAIN', text: '/* nightly cleanup */ DROP TABLE shop.tmp_import', object: 'tmp_import', aux: 'DROP', sensitive: true },
+    { command: 'QUERY', klass: 'MAIN', text: 'TRUNCATE TABLE shop.sessions', object: 'sessions', aux: 'WRITE', sensitive: true },
     { command: 'CONNECT', klass: 'MAIN' },
     { command: 'DISCONNECT', klass: 'MAIN' },
-    { command: 'FAILED_CONNECT', klass: 'MAIN', failed: true },
+    { command: 'FAILED_CONNECT', klass: 'MAIN', failed: true, sensitive: true },
   ],
   'rds-oracle': [
     { command: 'SELECT', klass: 'Standard', text: 'SELECT * FROM APP.ORDERS WHERE CUSTOMER_ID = :1' },
@@ -75,13 +85,13 @@ const COMMANDS: Readonly<Record<Engine, readonly Activity[]>> = {
     { command: 'EXECUTE', klass: 'Standard', text: "BEGIN DBMS_STATS.GATHER_SCHEMA_STATS('APP'); END;", object: 'DBMS_STATS' },
     { command: 'LOGON', klass: 'Standard' },
     // Oracle logs every LOGON; RETURN_CODE (exitCode) 1017 is a wrong user name or password.
-    { command: 'LOGON', klass: 'Standard', failed: true },
+    { command: 'LOGON', klass: 'Standard', failed: true, sensitive: true },
     { command: 'LOGOFF', klass: 'Standard' },
     { command: 'CREATE TABLE', klass: 'Standard', text: 'CREATE TABLE APP.AUDIT_PROBE (ID NUMBER PRIMARY KEY)', object: 'AUDIT_PROBE' },
-    { command: 'GRANT', klass: 'Standard', text: 'GRANT SELECT ON APP.ORDERS TO REPORTING' },
-    { command: 'CREATE USER', klass: 'Standard', text: 'CREATE USER ETL_LOADER', object: 'ETL_LOADER' },
-    { command: 'DROP TABLE', klass: 'Standard', text: 'DROP TABLE APP.AUDIT_PROBE', object: 'AUDIT_PROBE' },
-    { command: 'TRUNCATE TABLE', klass: 'Standard', text: 'TRUNCATE TABLE APP.SESSIONS', object: 'SESSIONS' },
+    { command: 'GRANT', klass: 'Standard', text: 'GRANT SELECT ON APP.ORDERS TO REPORTING', sensitive: true },
+    { command: 'CREATE USER', klass: 'Standard', text: 'CREATE USER ETL_LOADER', object: 'ETL_LOADER', sensitive: true },
+    { command: 'DROP TABLE', klass: 'Standard', text: 'DROP TABLE APP.AUDIT_PROBE', object: 'AUDIT_PROBE', sensitive: true },
+    { command: 'TRUNCATE TABLE', klass: 'Standard', text: 'TRUNCATE TABLE APP.SESSIONS', object: 'SESSIONS', sensitive: true },
   ],
   // SQL Server names the audit action; exitCode is the audit's succeeded flag (1 = it succeeded).
   'rds-sqlserver': [
@@ -90,12 +100,12 @@ const COMMANDS: Readonly<Record<Engine, readonly Activity[]>> = {
     { command: 'UPDATE', klass: 'TABLE', text: "update orders set status = 'shipped' where id = 7" },
     { command: 'DELETE', klass: 'TABLE', text: 'delete from sessions where expires_at < getdate()', object: 'sessions' },
     { command: 'LOGIN SUCCEEDED', klass: 'LOGIN' },
-    { command: 'LOGIN FAILED', klass: 'LOGIN', failed: true },
+    { command: 'LOGIN FAILED', klass: 'LOGIN', failed: true, sensitive: true },
     { command: 'LOGOUT', klass: 'LOGIN' },
     { command: 'EXECUTE', klass: 'DATABASE', text: 'exec dbo.refresh_totals', object: 'refresh_totals' },
-    { command: 'GRANT', klass: 'TABLE', text: 'grant select on dbo.orders to reporting' },
-    { command: 'ADD MEMBER', klass: 'DATABASE ROLE', text: 'alter role db_datareader add member etl_loader', object: 'db_datareader' },
-    { command: 'DROP', klass: 'TABLE', text: 'drop table dbo.tmp_import', object: 'tmp_import' },
+    { command: 'GRANT', klass: 'TABLE', text: 'grant select on dbo.orders to reporting', sensitive: true },
+    { command: 'ADD MEMBER', klass: 'DATABASE ROLE', text: 'alter role db_datareader add member etl_loader', object: 'db_datareader', sensitive: true },
+    { command: 'DROP', klass: 'TABLE', text: 'drop table dbo.tmp_import', object: 'tmp_import', sensitive: true },
   ],
 };
 
@@ -155,18 +165,35 @@ export function syntheticEvents(engine: Engine, count: number, options: EventOpt
       events.push(heartbeatEvent(engine, millis));
       continue;
     }
-    const activities = COMMANDS[engine];
+    const activities = pool(engine, options, events.length);
     const activity = activities[Math.floor(next() * activities.length)] as Activity;
     const statementId = 1000 + index;
     const micros = Math.floor(next() * 1000);
     const event = buildEvent(engine, { activity, statementId, millis, micros, pick: next });
     events.push(event);
-    if (activity.aux && events.length < count) {
+    // With a sensitive share, an AUX event never takes the place of a sensitive statement.
+    if (activity.aux && events.length < count && !sensitiveAt(options, events.length)) {
       // The AUX event names the table in commandText and leaves exitCode empty.
       events.push({ ...event, class: 'AUX', command: activity.aux, substatementId: 2, commandText: event.objectName, exitCode: '', rowCount: 0 });
     }
   }
   return events;
+}
+
+/** The activities the next statement is drawn from: all of them, or (with `sensitiveShare`) one side. */
+function pool(engine: Engine, options: EventOptions, produced: number): readonly Activity[] {
+  const share = options.sensitiveShare;
+  if (share === undefined) return COMMANDS[engine];
+  const sensitive = sensitiveAt(options, produced);
+  return COMMANDS[engine].filter((activity) => (activity.sensitive === true) === sensitive);
+}
+
+/** Whether the event at this place must be sensitive: it takes their running count past a whole number. */
+function sensitiveAt(options: EventOptions, produced: number): boolean {
+  const share = options.sensitiveShare;
+  if (share === undefined) return false;
+  const position = (options.firstIndex ?? 0) + produced;
+  return Math.floor((position + 1) * share) > Math.floor(position * share);
 }
 
 interface EventSeed {

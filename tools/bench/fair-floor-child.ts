@@ -17,6 +17,7 @@ import { transformBatch } from '../../lambda/core/transform/transform-batch';
 import { envelopeJson, firehoseEvent } from '../../testkit/das/das-synth';
 import type { FloorMode, FloorPass, FloorWorkloadFile } from './fair-floor';
 import { sdkFloorPass } from './floor';
+import { workloadEnvironment, WORKLOADS } from './workloads';
 
 const [file, mode, warmupText, passesText] = process.argv.slice(2) as [string, FloorMode, string, string];
 const data = JSON.parse(readFileSync(file, 'utf8')) as FloorWorkloadFile;
@@ -105,7 +106,9 @@ function primitives(): Pass {
 function transform(decrypter: PayloadDecrypter): Pass {
   const blobs = dataKeys.map((_, index) => Buffer.from(`bench-key-${index}`).toString('base64'));
   const byBlob = new Map(blobs.map((blob, index) => [blob, dataKeys[index] as DataKey]));
-  const settings = loadConfig({ BUCKET_NAME: 'bench' });
+  // The workload's alert rules, as the bench's handler gets them; alerts off for workloads without.
+  const spec = WORKLOADS.find((candidate) => candidate.name === data.name);
+  const settings = loadConfig({ BUCKET_NAME: 'bench', ...(spec ? workloadEnvironment(spec) : {}) });
   let batch = 0;
   return async () => {
     const event = firehoseEvent({
@@ -122,6 +125,8 @@ function transform(decrypter: PayloadDecrypter): Pass {
         removeAll: async () => [],
       },
       journal: { write: async () => undefined },
+      // The outbox object is built (serialized) as the shipped one is, but not sent.
+      alerts: { put: async () => undefined },
     });
     if (outcome.summary.failed > 0) throw new Error(`${outcome.summary.failed} records failed: ${outcome.summary.failures[0]?.reason}`);
     return outcome.summary.events;

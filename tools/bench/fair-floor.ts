@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syntheticEvents } from '../../testkit/das/activity-events';
 import { mintDasRecord, PROFILES } from '../../testkit/das/das-synth';
 import { median, renderTable, round } from './stats';
-import { WORKLOADS, type WorkloadSpec } from './workloads';
+import { recordEvents, WORKLOADS, type WorkloadSpec } from './workloads';
 
 /**
  * `npm run bench -- --floor` (issue 13): the floor measured fairly. Each figure comes from a fresh
@@ -137,11 +136,7 @@ async function mint(spec: WorkloadSpec, records: number): Promise<FloorWorkloadF
   const key = randomBytes(32);
   const minted: Array<FloorWorkloadFile['records'][number]> = [];
   for (let index = 0; index < records; index++) {
-    const events = syntheticEvents(spec.engine, spec.eventsPerRecord, {
-      seed: index + 1,
-      start: Date.UTC(2026, 10, 21, 11, 59, 40) + index * spec.eventsPerRecord * 37,
-      heartbeatShare: spec.heartbeatShare ?? 0,
-    });
+    const events = recordEvents(spec, index);
     const envelope = JSON.parse(await mintDasRecord({ engine: spec.engine, events, key: { plaintext: key, blob: '' } })) as {
       version: string;
       databaseActivityEvents: string;
@@ -151,7 +146,8 @@ async function mint(spec: WorkloadSpec, records: number): Promise<FloorWorkloadF
   return { name: spec.name, resourceId: profile.resourceId, keys: [key.toString('hex')], records: minted };
 }
 
-async function measureInChild(file: string, mode: FloorMode, warmup: number, passes: number): Promise<FloorFigure> {
+/** One mode over the records in `file`, warm in a fresh process of its own (fair-floor-child.ts). */
+export async function measureInChild(file: string, mode: FloorMode, warmup: number, passes: number): Promise<FloorFigure> {
   // The parent runs under tsx, whose loader flags the fork inherits through execArgv.
   const child = fork(join(__dirname, 'fair-floor-child.ts'), [file, mode, String(warmup), String(passes)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';

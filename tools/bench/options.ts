@@ -21,6 +21,11 @@ export interface BenchOptions {
   readonly variants: readonly Variant[];
   /** Kinesis payload of the batch a fresh process runs to measure peak RSS, MiB. */
   readonly memoryMiB: number;
+  /**
+   * Warm runs of the shipped asset in a process of its own per workload, side by side with the SDK and
+   * primitives floors in processes of their own (issue 21's ratios); 0 skips it (and its `cdk synth`).
+   */
+  readonly assetRuns: number;
   /** Times each step of the transform over the batch, serially, this many times (0: skip). */
   readonly phaseRepetitions: number;
   /** Print the tables as Markdown (for docs/performance.md). */
@@ -73,6 +78,9 @@ Options:
   --candidate DIR        also run the handler of another checkout (DIR/lambda/handler.ts), repeatable,
                          interleaved with the shipped one: a candidate change measured in the same run
   --memory-mb N          batch (MiB, pg-10) a fresh bundle process runs for its peak RSS (default 3)
+  --asset-runs N         warm runs of the shipped asset (cdk synth's bundle) in a process of its own per
+                         workload, side by side with the SDK and primitives floors each in its own process:
+                         the ratios of issue 21 (default 5, 0 to skip)
   --phases N             time each step of the transform alone, N times (default 3, 0 to skip)
   --markdown             print the tables as Markdown
   --out FILE             JSON report file (default bench-results/latest.json, with --floor bench-results/floor.json)
@@ -111,6 +119,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'floor-records': { type: 'string', default: '1000' },
       'floor-passes': { type: 'string', default: '9' },
       phases: { type: 'string', default: '3' },
+      'asset-runs': { type: 'string', default: '5' },
       'memory-mb': { type: 'string', default: '3' },
       markdown: { type: 'boolean', default: false },
       help: { type: 'boolean' },
@@ -137,6 +146,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       ...values.candidate.map((tree): Variant => ({ name: `candidate ${tree}`, tree })),
     ],
     phaseRepetitions: integer(values.phases, 'phases', 0, 100),
+    assetRuns: integer(values['asset-runs'], 'asset-runs', 0, 1000),
     memoryMiB: number(values['memory-mb'], 'memory-mb', 0.05, 3),
     markdown: values.markdown,
     out: values.out ?? (values.floor ? 'bench-results/floor.json' : 'bench-results/latest.json'),

@@ -11,7 +11,8 @@ import { receiptLine } from '../../lambda/core/transform/receipt';
 import { partitionKey, partitionOf } from '../../lambda/core/shared/partition';
 import type { DataKey } from '../../lambda/core/transform/ports';
 import { activeRules, RuleMatcher } from '../../lambda/core/alerts/alert-rules';
-import { matchEvent } from '../../lambda/core/alerts/alerts';
+import { AlertBudget, alertsOf, matchEvent, type AlertMatch } from '../../lambda/core/alerts/alerts';
+import { outboxDocument, serializeOutbox } from '../../lambda/core/alerts/outbox';
 import { median, round } from './stats';
 import type { Workload } from './workloads';
 
@@ -98,6 +99,7 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
     // The synthetic workloads are rich in sensitive events (a third or more match); real traffic is mostly the rest.
     const quiet = keptEvents.filter((_, index) => !matching[index]);
     await time('alert rules: the same, on only the kept events no rule matches', false, () => quiet.map((activity) => matchEvent(matcher, activity, '', activity.text, 0).length));
+    if (workload.spec.alertShare !== undefined) await measureAlertSteps(workload, keptEvents, kept.flat(), time);
     const perRecord = kept.filter((lines) => lines.length > 0).map((lines) => lines.map((item) => item.line));
     // The Ok answer is a receipt per record (lambda/core/transform/receipt.ts): no gzip on the hot path.
     const responses = await time('response receipt per record (shipped)', false, () =>
@@ -123,4 +125,26 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
     wallMs: round(median(entry.wall), 1),
     cpuMs: round(median(entry.cpu), 1),
   }));
+}
+
+type Timer = <T>(phase: string, inFloor: boolean, fn: () => Promise<T> | T) => Promise<T>;
+
+/**
+ * Issue 21: the alert path of a workload with alerts on, step by step, with the rules it runs with (the
+ * built-ins): matching with each match's details under the batch's 1,000-alert room, the alerts' ids and
+ * keys, and the outbox document's JSON. The outbox PUT itself is one S3 round trip, in the batch time.
+ */
+async function measureAlertSteps(workload: Workload, keptEvents: readonly ActivityEvent[], lines: ReadonlyArray<{ key: string; line: string }>, time: Timer): Promise<void> {
+  const matcher = new RuleMatcher(activeRules({}));
+  const budget = new AlertBudget();
+  const matches = await time('alerts: match every kept event, details of each match held under the 1,000 cap (shipped)', false, () => {
+    const held: AlertMatch[] = [];
+    keptEvents.forEach((activity, index) => {
+      const { key, line } = lines[index] as { key: string; line: string };
+      for (const match of matchEvent(matcher, activity, key, line, 0)) if (budget.take(match.rule)) held.push(match);
+    });
+    return held;
+  });
+  const alerts = await time('alerts: ids (SHA-256 of each event line) and object keys', false, () => alertsOf(matches, workload.resourceId, 'bench-batch', budget.overflow));
+  await time('alerts: the outbox document as JSON', false, () => serializeOutbox(outboxDocument(workload.resourceId, 'bench-batch', alerts, new Date())));
 }

@@ -16,8 +16,12 @@ import type { BenchOptions, Variant } from './options';
 import { runPerEvent, type PerEventResult } from './per-event';
 import { measurePhases, type PhaseCost } from './phases';
 import { BenchServers } from './servers';
+import { measureSideBySide, type SideBySideResult } from './side-by-side';
+import { bundledAsset, type BundledAsset } from '../../testkit/bundled-asset';
+import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
+import { PROFILES, streamArnFor } from '../../testkit/das/das-synth';
 import { median, round, spread, type Spread } from './stats';
-import { buildWorkload, firehoseBatch, WORKLOADS, type Workload, type WorkloadSpec } from './workloads';
+import { buildWorkload, firehoseBatch, workloadEnvironment, WORKLOADS, type Workload, type WorkloadSpec } from './workloads';
 
 type Handler = (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult>;
 
@@ -34,6 +38,9 @@ interface RunSample {
   /** From the handler's own "batch transformed" log line (undefined for variants, which do not log). */
   readonly loggedKmsCalls?: number;
   readonly loggedS3Puts?: number;
+  readonly loggedAlertPuts?: number;
+  /** Alerts the batch raised (its outbox holds them), from the same log line. */
+  readonly loggedAlerts?: number;
   /** What the KMS endpoint and the S3 proxy saw. */
   readonly serverKmsCalls: number;
   readonly serverS3Puts: number;
@@ -84,6 +91,9 @@ export interface WorkloadResult {
   readonly answers: { readonly ok: number; readonly dropped: number; readonly failed: number };
   readonly kmsCalls: { readonly expected: number; readonly handlerLog: number | null; readonly endpoint: number };
   readonly s3Puts: { readonly expected: number; readonly handlerLog: number | null; readonly endpoint: number };
+  /** Outbox PUTs (one per batch with alerts) and the alerts the outbox held, from the handler's log. */
+  readonly alertPuts: { readonly expected: number; readonly handlerLog: number | null };
+  readonly alerts: number | null;
   readonly perEvent: PerEventResult;
   /** perEvent.extrapolatedMs / median batch time. */
   readonly speedupOverPerEvent: number;
@@ -91,6 +101,8 @@ export interface WorkloadResult {
   readonly variants: readonly VariantResult[];
   /** Each step of the transform alone over the batch, in sequence (empty with --phases 0). */
   readonly phases: readonly PhaseCost[];
+  /** The shipped asset warm in its own process against the floors in theirs (null with --asset-runs 0). */
+  readonly sideBySide: SideBySideResult | null;
 }
 
 export interface Target {
@@ -133,6 +145,9 @@ export interface BenchReport {
 export async function runBench(options: BenchOptions, command: string, progress: (line: string) => void): Promise<BenchReport> {
   const startedAt = new Date();
   const gc = exposeGc();
+  if (options.assetRuns > 0) progress('synthesizing the app for the shipped asset (cdk synth, bundling on)…');
+  const asset: BundledAsset | undefined =
+    options.assetRuns > 0 ? bundledAsset({ dasStreamArn: streamArnFor(PROFILES['aurora-postgresql'].resourceId), kmsKeyArn: DEV_KMS_KEY_ARN }) : undefined;
   const servers = await BenchServers.start({ kmsMs: options.kmsLatencyMs, s3Ms: options.s3LatencyMs });
   const tap = new LogTap();
   const savedEnv = { ...process.env };
@@ -156,8 +171,9 @@ export async function runBench(options: BenchOptions, command: string, progress:
       progress(`${spec.name}: minting ${options.inputMiB} MiB of records…`);
       const workload = await buildWorkload(spec, inputBytes);
       progress(`${spec.name}: ${workload.records.length} records, ${workload.events} events; measuring`);
-      const handler = createHandler(env);
-      const variants = options.variants.map((variant) => ({ variant, run: variantHandler(env, variant) }));
+      const workloadEnv = { ...env, ...workloadEnvironment(spec) };
+      const handler = createHandler(workloadEnv);
+      const variants = options.variants.map((variant) => ({ variant, run: variantHandler(workloadEnv, variant) }));
       const floor = new Floor(workload, kms, s3, bucket);
 
       const measure = async (run: Handler, logged: boolean): Promise<RunSample> => {
@@ -172,6 +188,8 @@ export async function runBench(options: BenchOptions, command: string, progress:
           ...sample,
           loggedKmsCalls: typeof line?.kmsCalls === 'number' ? line.kmsCalls : undefined,
           loggedS3Puts: typeof line?.s3Puts === 'number' ? line.s3Puts : undefined,
+          loggedAlertPuts: typeof line?.alertPuts === 'number' ? line.alertPuts : undefined,
+          loggedAlerts: typeof line?.alerts === 'number' ? line.alerts : undefined,
           serverKmsCalls: counts.kmsDecrypts,
           serverS3Puts: counts.s3Puts,
           serverS3PutBytes: counts.s3PutBytes,
@@ -208,9 +226,22 @@ export async function runBench(options: BenchOptions, command: string, progress:
         s3LatencyMs: options.s3LatencyMs,
       });
       const phases = options.phaseRepetitions > 0 ? await measurePhases(workload, firehoseBatch(workload, batchNumber++), options.phaseRepetitions) : [];
+      let sideBySide: SideBySideResult | null = null;
+      if (asset) {
+        progress(`${spec.name}: the shipped asset, the SDK floor and the primitives floor, each warm in a process of its own…`);
+        sideBySide = await measureSideBySide(workload, {
+          asset,
+          endpoints: servers.env,
+          warmup: Math.max(1, options.warmup),
+          runs: options.assetRuns,
+          roundTripsMs: median(floors.map((sample) => sample.kmsMs + sample.s3Ms)),
+          nextBatch: () => batchNumber++,
+        });
+      }
       results.push({
         ...summarize(workload, runs, floors, perEvent, options.variants, variantRuns, batch, floorSpread),
         phases,
+        sideBySide,
       });
     }
 
@@ -257,6 +288,7 @@ export async function runBench(options: BenchOptions, command: string, progress:
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
     Object.assign(process.env, savedEnv);
     await servers.stop();
+    asset?.dispose();
   }
 }
 
@@ -319,7 +351,7 @@ function summarize(
   variantRuns: ReadonlyArray<readonly RunSample[]>,
   batch: Spread,
   floor: Spread,
-): Omit<WorkloadResult, 'phases'> {
+): Omit<WorkloadResult, 'phases' | 'sideBySide'> {
   const records = workload.records.length;
   const last = runs[runs.length - 1] as RunSample;
   const cpuMsPerBatch = median(runs.map((run) => run.cpuMs));
@@ -366,6 +398,8 @@ function summarize(
       handlerLog: consistent(runs.map((run) => run.loggedS3Puts ?? Number.NaN)),
       endpoint: consistent(runs.map((run) => run.serverS3Puts)) ?? Number.NaN,
     },
+    alertPuts: { expected: workload.expected.alertPuts, handlerLog: consistent(runs.map((run) => run.loggedAlertPuts ?? Number.NaN)) },
+    alerts: consistent(runs.map((run) => run.loggedAlerts ?? Number.NaN)),
     perEvent: {
       ...perEvent,
       measuredMs: round(perEvent.measuredMs, 1),
@@ -405,12 +439,43 @@ export function targets(report: Omit<BenchReport, 'targets'>): Target[] {
       value: `${workload.kmsCalls.endpoint} (handler log ${workload.kmsCalls.handlerLog ?? 'varied'})`,
       met: workload.kmsCalls.endpoint === workload.kmsCalls.expected && workload.kmsCalls.handlerLog === workload.kmsCalls.expected,
     });
+    // The endpoint sees every PUT: the groups' objects, the journal entry, and the outbox object when alerts are raised.
+    const allPuts = workload.s3Puts.expected + 1 + workload.alertPuts.expected;
     list.push({
-      name: `${workload.name}: S3 PUTs = (command, date, hour) groups`,
-      goal: String(workload.s3Puts.expected),
-      value: `${workload.s3Puts.endpoint} (handler log ${workload.s3Puts.handlerLog ?? 'varied'})`,
-      met: workload.s3Puts.endpoint === workload.s3Puts.expected && workload.s3Puts.handlerLog === workload.s3Puts.expected,
+      name: `${workload.name}: S3 PUTs = groups + journal${workload.alertPuts.expected > 0 ? ' + outbox' : ''}`,
+      goal: `${allPuts} (${workload.s3Puts.expected} groups)`,
+      value: `${workload.s3Puts.endpoint} (handler log ${workload.s3Puts.handlerLog ?? 'varied'} groups)`,
+      met: workload.s3Puts.endpoint === allPuts && workload.s3Puts.handlerLog === workload.s3Puts.expected,
     });
+    const side = workload.sideBySide;
+    if (side) {
+      // Issue 21: the shipped asset against the SDK floor, alerts on; against the primitives floor, alerts off.
+      const goal = sideBySideGoal(workload.name);
+      if (goal) {
+        list.push({
+          name: `${workload.name}: shipped asset / SDK floor (own processes)`,
+          goal: `≤ ${goal}`,
+          value: side.ratioToSdkFloor.toFixed(2),
+          met: side.ratioToSdkFloor <= goal,
+        });
+      }
+      if (workload.alertPuts.expected === 0) {
+        list.push({
+          name: `${workload.name}: shipped asset / primitives floor (own processes)`,
+          goal: '≤ 2.5',
+          value: side.ratioToPrimitivesFloor.toFixed(2),
+          met: side.ratioToPrimitivesFloor <= 2.5,
+        });
+      }
+    }
+    if (workload.alertPuts.expected > 0) {
+      list.push({
+        name: `${workload.name}: one outbox PUT for the batch's alerts`,
+        goal: String(workload.alertPuts.expected),
+        value: `${workload.alertPuts.handlerLog ?? 'varied'} (${workload.alerts ?? 'varied'} alerts)`,
+        met: workload.alertPuts.handlerLog === workload.alertPuts.expected,
+      });
+    }
     // "The 10-events-per-record workloads": records carrying ten activity events. The heartbeat-heavy
     // batch has ten events a record too, but about one of them is activity, so its figure is shown, not judged.
     if (workload.eventsPerRecord >= 10 && workload.heartbeats === 0) {
@@ -438,6 +503,13 @@ export function targets(report: Omit<BenchReport, 'targets'>): Target[] {
     });
   }
   return list;
+}
+
+/** Issue 21's ratio to the SDK floor for the alert workloads: realistic 0.8 (PostgreSQL) or 0.35 (MySQL), storms 1.5. */
+export function sideBySideGoal(workload: string): number | undefined {
+  if (workload.endsWith('-storm')) return 1.5;
+  if (workload.endsWith('-alerts')) return workload.startsWith('mysql-') ? 0.35 : 0.8;
+  return undefined;
 }
 
 function machine(): BenchReport['machine'] {

@@ -208,15 +208,25 @@ function normalized(value: string | null): string {
 
 const keywordRegExps = new WeakMap<readonly string[], RegExp>();
 
-/** The statements' first words anywhere in a text: what must be there for the statement test to hold. */
+/**
+ * One of the statements anywhere in an event's JSON text: what must be there for the statement test to
+ * hold. Whole statements, not only their first words: `SET PASSWORD` is not looked for in every `UPDATE …
+ * SET …`, which would send each such event to a second pass over its text. Between two words the SQL
+ * has white space (`\s+`), which JSON text writes as itself or, for control characters, as `\t`, `\n`,
+ * `\r` or `\f` (or a `\u` escape, for which the caller skips this test).
+ */
 function keywordRegExp(statements: readonly string[]): RegExp {
   let regExp = keywordRegExps.get(statements);
   if (!regExp) {
-    const first = [...new Set(statements.map((statement) => statement.trim().split(/\s+/)[0] as string))];
+    const phrases = [...new Set(statements.map((statement) => statement.trim().split(/\s+/).map(escapeRegExp).join('(?:\\s|\\\\[tnrf])+')))];
     // No word boundaries: in JSON text a line break before the keyword is written `\\n`, a word character.
-    keywordRegExps.set(statements, (regExp = new RegExp(`(${first.join('|')})`, 'i')));
+    keywordRegExps.set(statements, (regExp = new RegExp(`(${phrases.join('|')})`, 'i')));
   }
   return regExp;
+}
+
+function escapeRegExp(word: string): string {
+  return word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const statementRegExps = new Map<string, RegExp>();

@@ -20,10 +20,12 @@ export interface ActivityEvent {
 
 /**
  * The top-level event fields the core reads of every event: to drop heartbeats, filter, partition, label
- * the line and pick the alert rules of its engine. Others are read only when a rule asks (see
- * {@link readEventField}).
+ * the line and pick the alert rules of its engine, and the two short fields the failed-login rules test
+ * on every CONNECT (`errorMessage`, `exitCode`), which would otherwise cost a second pass over the
+ * event's text (most of the alert rules' time on PostgreSQL and MySQL batches). Others, such as the SQL
+ * text, are read only when a rule asks (see {@link readEventField}).
  */
-export const EVENT_FIELDS = ['type', 'class', 'command', 'dbUserName', 'logTime', 'clusterId', 'instanceId', 'serverType'] as const;
+export const EVENT_FIELDS = ['type', 'class', 'command', 'dbUserName', 'logTime', 'clusterId', 'instanceId', 'serverType', 'errorMessage', 'exitCode'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
 /** Who sent a payload: the envelope fields of the decrypted activity JSON. */
@@ -201,11 +203,17 @@ export function readEventFields(event: ActivityEvent, names: ReadonlySet<string>
   for (const name of names) {
     if (WANTED.has(name) && event.fields[name as EventField] !== undefined) found.set(name, event.fields[name as EventField] as FieldValue);
   }
+  let missing = 0;
+  for (const name of names) if (!WANTED.has(name)) missing += 1;
+  if (missing === 0) return found;
   const reader = new StrictJsonReader(event.text);
   reader.beginObject(1);
   for (let key = reader.nextName(1, true); key !== undefined; key = reader.nextName(1, false)) {
-    if (names.has(key) && !WANTED.has(key)) found.set(key, reader.value(2));
-    else reader.skip(2);
+    if (names.has(key) && !WANTED.has(key)) {
+      found.set(key, reader.value(2));
+      // The text was read strictly once already (no name twice): the rest of it can hold nothing asked for.
+      if (--missing === 0) break;
+    } else reader.skip(2);
   }
   return found;
 }

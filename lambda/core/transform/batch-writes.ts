@@ -18,8 +18,11 @@ export interface BatchWrite {
   readonly resourceId: string;
   /** Resolves once the journal entry is durable (none for a batch with nothing to store). */
   readonly journal: Promise<void> | undefined;
-  /** The batch's alerts: written to the outbox once its events are stored. */
-  readonly alerts: readonly Alert[];
+  /**
+   * The batch's alerts, written to the outbox once its events are stored. Asked for once the event
+   * objects' writes have started, so that naming and serializing them overlaps those writes.
+   */
+  readonly alerts: () => readonly Alert[];
   readonly store: EventStore;
   /** Where alerts wait for the alert publisher; none when no rule is in force. */
   readonly outbox?: AlertOutboxWriter;
@@ -42,7 +45,7 @@ export async function writeBatch(write: BatchWrite): Promise<StoredObject[]> {
     await write.journal;
     // Each object is compressed on the pool and handed to the store as soon as it is ready, so the
     // first PUTs are in flight while the larger groups still compress.
-    const objects = await write.store.putAll(
+    const stored = write.store.putAll(
       [...write.groups].map(([folder, lines]) => async (): Promise<StoredObject> => {
         const key = objectKey(folder, write.name);
         started.push(key);
@@ -50,11 +53,24 @@ export async function writeBatch(write: BatchWrite): Promise<StoredObject[]> {
       }),
       write.stop.signal,
     );
-    if (write.outbox && write.alerts.length > 0) {
-      const key = alertOutboxKey(write.resourceId, write.name);
-      started.push(key);
-      const body = serializeOutbox(outboxDocument(write.resourceId, write.name, write.alerts, new Date(write.now())));
-      await write.outbox.put(key, body, write.stop.signal);
+    // The outbox document is built while the event objects compress on the pool and travel: up to a
+    // thousand alert ids and their JSON come off the batch's critical path. Its PUT still waits for them.
+    let outbox: { key: string; body: string } | undefined;
+    let unbuilt: { error: unknown } | undefined;
+    try {
+      const alerts = write.alerts();
+      if (write.outbox && alerts.length > 0) {
+        const key = alertOutboxKey(write.resourceId, write.name);
+        outbox = { key, body: serializeOutbox(outboxDocument(write.resourceId, write.name, alerts, new Date(write.now()))) };
+      }
+    } catch (error) {
+      unbuilt = { error }; // thrown once the writes in flight have settled, so the rollback sees them all
+    }
+    const objects = await stored;
+    if (unbuilt) throw unbuilt.error;
+    if (write.outbox && outbox) {
+      started.push(outbox.key);
+      await write.outbox.put(outbox.key, outbox.body, write.stop.signal);
     }
     return objects;
   } catch (error) {

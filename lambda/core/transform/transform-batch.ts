@@ -176,8 +176,11 @@ export async function transformBatch(
     assertResponseFits(records, deps.maxResponseBytes ?? MAX_RESPONSE_BYTES);
 
     const groups = groupLines(answered);
-    // The alerts name their events' objects, which depend only on the batch's name and folders.
-    const alerts = alertsOf(answered.flatMap((outcome) => (outcome.kind === 'ok' ? outcome.alerts : [])), resourceId, name, settings.alertBudget?.overflow);
+    // The alerts name their events' objects, which depend only on the batch's name and folders. Named
+    // once, when the writes ask for them (after the event objects' writes have started), or here after.
+    let named: Alert[] | undefined;
+    const alertsOfBatch = (): Alert[] =>
+      (named ??= alertsOf(answered.flatMap((outcome) => (outcome.kind === 'ok' ? outcome.alerts : [])), resourceId, name, settings.alertBudget?.overflow));
     const objects =
       groups.size === 0
         ? []
@@ -186,7 +189,7 @@ export async function transformBatch(
             name,
             resourceId,
             journal,
-            alerts,
+            alerts: alertsOfBatch,
             store: deps.store,
             ...(deps.alerts ? { outbox: deps.alerts } : {}),
             ...(deps.gzipLevel !== undefined ? { gzipLevel: deps.gzipLevel } : {}),
@@ -194,6 +197,7 @@ export async function transformBatch(
             ...(options.rollbackMs !== undefined ? { rollbackMs: options.rollbackMs } : {}),
             now,
           });
+    const alerts = alertsOfBatch();
     return { result: { records }, summary: summarize(resourceId, event.records, answered, objects, alerts), objects, alerts };
   } catch (error) {
     throw stop.signal.aborted && !(error instanceof BatchFailedError)

@@ -180,6 +180,21 @@ describe('built-in alert rules, per engine', () => {
     expect(matchEvent(new RuleMatcher(BUILT_INS), events[0]!, 'f/', events[0]!.text, 0).map((match) => match.rule.id)).toEqual(['destructive-ddl']);
   });
 
+  it('finds a statement whose words are apart by line breaks, tabs or other white space, and not its words elsewhere', () => {
+    const base = syntheticEvents('aurora-mysql', 1, { seed: 3 })[0] as Event;
+    const cases: Array<[string, string[]]> = [
+      ['SET\r\nPASSWORD FOR app_reader = \'x\'', ['privilege-change']],
+      ['create\t user etl_loader', ['privilege-change']],
+      ['/* role */ SET\fDEFAULT\u2028ROLE reporting TO app_reader', ['privilege-change']],
+      ['DROP\n\nUSER old_admin', ['privilege-change', 'destructive-ddl']],
+      // The words of a statement, elsewhere than at its start, raise nothing.
+      ['update users set password = null where id = 7', []],
+      ["select 'create user' from dual", []],
+    ];
+    const events = cases.map(([commandText]) => ({ ...base, command: 'QUERY', class: 'MAIN', commandText }));
+    expect(fired(BUILT_INS, events, 'aurora-mysql')).toEqual(cases.map(([, kinds]) => kinds));
+  });
+
   it('tests an event against its own engine only: another engine\'s words, or no serverType, match nothing', () => {
     const pg = syntheticEvents('aurora-postgresql', 1)[0] as Event;
     expect(fired(BUILT_INS, [{ ...pg, serverType: 'ORACLE', command: 'AUTH FAILURE' }, { ...pg, serverType: null, command: 'DROP TABLE' }, { ...pg, serverType: 'Db2', command: 'GRANT' }])).toEqual([[], [], []]);
