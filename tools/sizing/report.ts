@@ -33,7 +33,7 @@ export function renderSizingReport(report: SizingReport): string {
   for (const query of report.queries) {
     const cells = layouts.map((layout) => {
       const result = results.find((item) => item.query === query.name && item.layout === layout.name);
-      return result ? `${count(result.files)} files, ${megabytes(result.scannedBytes)}, ${time(result.medianSeconds)}` : '-';
+      return result ? `${count(result.files)} ${result.files === 1 ? 'file' : 'files'}, ${megabytes(result.scannedBytes)}, ${time(result.medianSeconds)}` : '-';
     });
     lines.push(`| ${query.label} | ${cells.join(' | ')} |`);
   }
