@@ -37,6 +37,14 @@ runMain('local', async () => {
   }
   const s3Directory = join('.local', 's3');
   const aws = await LocalAws.start({ s3Directory, functions: localFunctions(), notifications: LOCAL_NOTIFICATIONS });
+  // Listening before the banner says Ctrl-C stops the servers, so that a Ctrl-C pressed as soon as it shows
+  // is never the default one (which kills the process before it stops). Kept for the whole shutdown, not once:
+  // Ctrl-C reaches this process twice (from the terminal's process group and relayed by tsx), and a second
+  // signal with no listener would kill it before it has stopped.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
+  });
   process.stdout.write(
     [
       `Local S3 (s3rver) at ${aws.s3Endpoint}, bucket ${aws.bucket}, files in ${s3Directory}/${aws.bucket}/`,
@@ -67,12 +75,7 @@ runMain('local', async () => {
     const who = [detail.dbUserName && `by ${String(detail.dbUserName)}`, detail.remoteHost && `from ${String(detail.remoteHost)}`].filter(Boolean).join(' ');
     process.stdout.write(`alert: ${String(detail.severity)} ${String(detail.rule)} on ${String(detail.resourceId)}: ${String(detail.command)} ${who} → ${String(detail.key)}\n`);
   };
-  // Kept for the whole shutdown, not once: Ctrl-C reaches this process twice (from the terminal's process
-  // group and relayed by tsx), and a second signal with no listener would kill it before it has stopped.
-  await new Promise<void>((resolve) => {
-    process.on('SIGINT', () => resolve());
-    process.on('SIGTERM', () => resolve());
-  });
+  await stopRequested;
   const calls = (['Decrypt', 'GenerateDataKey', 'Encrypt'] as const).map((name) => `${name} ${aws.kms.calls(name)}`).join(', ');
   await aws.stop();
   process.stdout.write(`\nStopped. KMS requests served: ${calls}; alerts received: ${aws.eventBridge.events.length}. Objects stay in ${s3Directory}/${aws.bucket}/.\n`);
