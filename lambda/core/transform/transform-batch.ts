@@ -12,7 +12,7 @@ import { parseEnvelope, type DasEnvelope } from './das-envelope';
 import { arrivalHoursOf, recordDigest } from '../shared/journal';
 import { batchObjectName } from '../shared/partition';
 import { summarize } from './batch-summary';
-import { deadlineSignal, InOrder } from './batch-turns';
+import { deadlineSignal, InOrder, LoopTurns } from './batch-turns';
 import { writeBatch } from './batch-writes';
 import { receiptSourceOf } from './receipt';
 import { answerFor, assertResponseFits, fitResponse, MAX_RESPONSE_BYTES } from './response';
@@ -146,6 +146,7 @@ export async function transformBatch(
     // Records are decrypted concurrently but read one at a time in record order, so the decompression
     // budget goes to the same records on every attempt of a batch: a retry never splits it differently.
     const turns = new InOrder(event.records.length);
+    const loop = new LoopTurns(LOOP_TURN_MS);
     const answerRecord = async (record: FirehoseTransformationEventRecord, index: number): Promise<RecordOutcome> => {
       try {
         stop.signal.throwIfAborted();
@@ -159,7 +160,11 @@ export async function transformBatch(
         // Reading is the long part of a record: check the deadline again once it is this record's turn.
         stop.signal.throwIfAborted();
         const outcome = await isolated(() => readOpenedRecord(opened.gzipped, receiptSourceOf(record, arrivalOf(record)), settings, budget));
+        const first = outcome.kind === 'ok' && journal === undefined;
         if (outcome.kind === 'ok') startJournal();
+        // A turn of the loop right after the journal's PUT starts puts it on the wire, so that its round
+        // trip runs under the reading of the other records; and one now and then for what else waits.
+        await loop.turn(first);
         return outcome;
       } finally {
         // Even a record that ended early lets the next read only after every record before it has:
@@ -211,6 +216,9 @@ export async function transformBatch(
     stop.clear();
   }
 }
+
+/** How long reading may keep the event loop without a turn (see {@link LoopTurns}). */
+const LOOP_TURN_MS = 5;
 
 const matchers = new WeakMap<TransformSettings, RuleMatcher>();
 
