@@ -132,21 +132,26 @@ export async function transformBatch(
   };
 
   try {
-    const envelopes = event.records.map((record) => isolatedSync(() => parseEnvelope(record.data)));
-    // Ask KMS for each distinct data key at once: a batch that spans a key rotation then waits for one
-    // round trip, not one per key switch. A lookup that rejects is the outside world: it fails the batch.
+    // Ask KMS for each distinct data key as its first envelope is read, all before any record waits for
+    // one: a batch that spans a key rotation then waits for one round trip, not one per key switch. After
+    // the first, the loop gets a turn, which puts that request on the wire while the other envelopes are
+    // read. A lookup that rejects is the outside world: it fails the batch.
+    const loop = new LoopTurns(LOOP_TURN_MS);
     const dataKeys = new Map<string, Promise<DataKeyAnswer>>();
-    for (const envelope of envelopes) {
+    const envelopes: Array<DasEnvelope | RecordOutcome> = [];
+    for (const record of event.records) {
+      const envelope = isolatedSync(() => parseEnvelope(record.data));
+      envelopes.push(envelope);
       if ('kind' in envelope || dataKeys.has(envelope.encryptedKey)) continue;
       const answer = deps.dataKeys.dataKey(envelope.encryptedKey, context, keyId, stop.signal);
       answer.catch(() => undefined); // awaited by each record below
       dataKeys.set(envelope.encryptedKey, answer);
+      if (dataKeys.size === 1) await loop.turn(true);
     }
 
     // Records are decrypted concurrently but read one at a time in record order, so the decompression
     // budget goes to the same records on every attempt of a batch: a retry never splits it differently.
     const turns = new InOrder(event.records.length);
-    const loop = new LoopTurns(LOOP_TURN_MS);
     const answerRecord = async (record: FirehoseTransformationEventRecord, index: number): Promise<RecordOutcome> => {
       try {
         stop.signal.throwIfAborted();

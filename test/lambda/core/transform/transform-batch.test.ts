@@ -219,6 +219,20 @@ describe('transformBatch', () => {
     expect(seen).toEqual([false, true, true, true]);
   });
 
+  it('lets the first data key\'s KMS request get going (a turn of the event loop) before reading the other envelopes', async () => {
+    const { deps: d, dataKeys } = deps();
+    let turned = false;
+    const seen: boolean[] = [];
+    const ask = dataKeys.dataKey.bind(dataKeys);
+    dataKeys.dataKey = (encryptedKey: string) => {
+      seen.push(turned);
+      setImmediate(() => (turned = true));
+      return ask(encryptedKey);
+    };
+    await transformBatch(batch(['AQID', 'AQID', 'AQIE'].map((blob, index) => record(syntheticEvents('aurora-postgresql', 2, { seed: index }), blob))), d);
+    expect(seen).toEqual([false, true]);
+  });
+
   it('writes no journal entry for a batch with nothing to store', async () => {
     const { deps: d, store } = deps();
     await transformBatch(batch([record(syntheticEvents('aurora-postgresql', 5, { heartbeatShare: 1 }))]), d);
