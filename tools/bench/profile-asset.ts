@@ -124,6 +124,8 @@ async function main(): Promise<void> {
       BENCH_EVENT_FILES: JSON.stringify(files),
       BENCH_WARMUP: String(warmup),
       ...(save ? { BENCH_SAVE: save } : {}),
+      // To compare the function's NODE_OPTIONS with others (e.g. without --enable-source-maps).
+      ...(process.env.PROFILE_NODE_OPTIONS !== undefined ? { NODE_OPTIONS: process.env.PROFILE_NODE_OPTIONS } : {}),
     };
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, [...(process.env.PROFILE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '-e', CHILD], { env, stdio: ['ignore', 'inherit', 'inherit'] });
