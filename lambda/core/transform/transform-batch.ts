@@ -4,7 +4,7 @@ import type {
   FirehoseTransformationResult,
 } from 'aws-lambda';
 import { BatchFailedError, ConfigError, InvalidEventError } from '../shared/errors';
-import type { AlertOutboxWriter, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
+import type { AlertOutboxWriter, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, JournalEntry, PayloadDecrypter, StoredObject } from './ports';
 import { RuleMatcher } from '../alerts/alert-rules';
 import { AlertBudget, alertsOf, type Alert } from '../alerts/alerts';
 import { mapConcurrent } from '../shared/concurrency';
@@ -117,6 +117,7 @@ export async function transformBatch(
   // The journal entry must be durable before any event object is: started with the first record that
   // has events to store, so it overlaps the rest of the reading, and skipped for batches that store nothing.
   let journal: Promise<void> | undefined;
+  let journalRecords: JournalEntry['records'] | undefined;
   const startJournal = (): void => {
     journal ??= deps.journal.write(
       {
@@ -124,7 +125,7 @@ export async function transformBatch(
         resourceId,
         startedAt,
         arrivalHours: arrivalHoursOf(event.records.map(arrivalOf)),
-        records: event.records.map((record) => ({ recordId: record.recordId, sha256: recordDigest(record.data) })),
+        records: (journalRecords ??= journalRecordsOf(event.records)),
       },
       stop.signal,
     );
@@ -148,6 +149,9 @@ export async function transformBatch(
       dataKeys.set(envelope.encryptedKey, answer);
       if (dataKeys.size === 1) await loop.turn(true);
     }
+    // The journal entry's digests (every record's data, decoded and hashed) are taken while KMS answers,
+    // when the function would otherwise wait, rather than on the first record read.
+    if (dataKeys.size > 0) journalRecords = journalRecordsOf(event.records);
 
     // Records are decrypted concurrently but read one at a time in record order, so the decompression
     // budget goes to the same records on every attempt of a batch: a retry never splits it differently.
@@ -220,6 +224,11 @@ export async function transformBatch(
   } finally {
     stop.clear();
   }
+}
+
+/** The journal's line for each record: its ID and the digest of its data. */
+function journalRecordsOf(records: readonly FirehoseTransformationEventRecord[]): JournalEntry['records'] {
+  return records.map((record) => ({ recordId: record.recordId, sha256: recordDigest(record.data) }));
 }
 
 /** How long reading may keep the event loop without a turn (see {@link LoopTurns}). */
