@@ -4,7 +4,7 @@ import type {
   FirehoseTransformationResult,
 } from 'aws-lambda';
 import { BatchFailedError, ConfigError, InvalidEventError } from '../shared/errors';
-import type { AlertOutboxWriter, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, PayloadDecrypter, StoredObject } from './ports';
+import type { AlertOutboxWriter, BatchJournal, DataKeyAnswer, DataKeyProvider, EventStore, JournalEntry, PayloadDecrypter, StoredObject } from './ports';
 import { RuleMatcher } from '../alerts/alert-rules';
 import { AlertBudget, alertsOf, type Alert } from '../alerts/alerts';
 import { mapConcurrent } from '../shared/concurrency';
@@ -12,7 +12,7 @@ import { parseEnvelope, type DasEnvelope } from './das-envelope';
 import { arrivalHoursOf, recordDigest } from '../shared/journal';
 import { batchObjectName } from '../shared/partition';
 import { summarize } from './batch-summary';
-import { deadlineSignal, InOrder } from './batch-turns';
+import { deadlineSignal, InOrder, LoopTurns } from './batch-turns';
 import { writeBatch } from './batch-writes';
 import { receiptSourceOf } from './receipt';
 import { answerFor, assertResponseFits, fitResponse, MAX_RESPONSE_BYTES } from './response';
@@ -117,6 +117,7 @@ export async function transformBatch(
   // The journal entry must be durable before any event object is: started with the first record that
   // has events to store, so it overlaps the rest of the reading, and skipped for batches that store nothing.
   let journal: Promise<void> | undefined;
+  let journalRecords: JournalEntry['records'] | undefined;
   const startJournal = (): void => {
     journal ??= deps.journal.write(
       {
@@ -124,7 +125,7 @@ export async function transformBatch(
         resourceId,
         startedAt,
         arrivalHours: arrivalHoursOf(event.records.map(arrivalOf)),
-        records: event.records.map((record) => ({ recordId: record.recordId, sha256: recordDigest(record.data) })),
+        records: (journalRecords ??= journalRecordsOf(event.records)),
       },
       stop.signal,
     );
@@ -132,16 +133,25 @@ export async function transformBatch(
   };
 
   try {
-    const envelopes = event.records.map((record) => isolatedSync(() => parseEnvelope(record.data)));
-    // Ask KMS for each distinct data key at once: a batch that spans a key rotation then waits for one
-    // round trip, not one per key switch. A lookup that rejects is the outside world: it fails the batch.
+    // Ask KMS for each distinct data key as its first envelope is read, all before any record waits for
+    // one: a batch that spans a key rotation then waits for one round trip, not one per key switch. After
+    // the first, the loop gets a turn, which puts that request on the wire while the other envelopes are
+    // read. A lookup that rejects is the outside world: it fails the batch.
+    const loop = new LoopTurns(LOOP_TURN_MS);
     const dataKeys = new Map<string, Promise<DataKeyAnswer>>();
-    for (const envelope of envelopes) {
+    const envelopes: Array<DasEnvelope | RecordOutcome> = [];
+    for (const record of event.records) {
+      const envelope = isolatedSync(() => parseEnvelope(record.data));
+      envelopes.push(envelope);
       if ('kind' in envelope || dataKeys.has(envelope.encryptedKey)) continue;
       const answer = deps.dataKeys.dataKey(envelope.encryptedKey, context, keyId, stop.signal);
       answer.catch(() => undefined); // awaited by each record below
       dataKeys.set(envelope.encryptedKey, answer);
+      if (dataKeys.size === 1) await loop.turn(true);
     }
+    // The journal entry's digests (every record's data, decoded and hashed) are taken while KMS answers,
+    // when the function would otherwise wait, rather than on the first record read.
+    if (dataKeys.size > 0) journalRecords = journalRecordsOf(event.records);
 
     // Records are decrypted concurrently but read one at a time in record order, so the decompression
     // budget goes to the same records on every attempt of a batch: a retry never splits it differently.
@@ -159,7 +169,11 @@ export async function transformBatch(
         // Reading is the long part of a record: check the deadline again once it is this record's turn.
         stop.signal.throwIfAborted();
         const outcome = await isolated(() => readOpenedRecord(opened.gzipped, receiptSourceOf(record, arrivalOf(record)), settings, budget));
+        const first = outcome.kind === 'ok' && journal === undefined;
         if (outcome.kind === 'ok') startJournal();
+        // A turn of the loop right after the journal's PUT starts puts it on the wire, so that its round
+        // trip runs under the reading of the other records; and one now and then for what else waits.
+        await loop.turn(first);
         return outcome;
       } finally {
         // Even a record that ended early lets the next read only after every record before it has:
@@ -211,6 +225,14 @@ export async function transformBatch(
     stop.clear();
   }
 }
+
+/** The journal's line for each record: its ID and the digest of its data. */
+function journalRecordsOf(records: readonly FirehoseTransformationEventRecord[]): JournalEntry['records'] {
+  return records.map((record) => ({ recordId: record.recordId, sha256: recordDigest(record.data) }));
+}
+
+/** How long reading may keep the event loop without a turn (see {@link LoopTurns}). */
+const LOOP_TURN_MS = 5;
 
 const matchers = new WeakMap<TransformSettings, RuleMatcher>();
 

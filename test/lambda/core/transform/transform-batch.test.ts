@@ -204,6 +204,35 @@ describe('transformBatch', () => {
     expect(journal.entries[0]!.records.every((item) => /^[0-9a-f]{64}$/.test(item.sha256))).toBe(true);
   });
 
+  it('lets the journal entry\'s write get going (a turn of the event loop) while the later records are still read', async () => {
+    const { deps: d, journal, decrypter } = deps({ recordConcurrency: 1 });
+    let turned = false;
+    const write = journal.write.bind(journal);
+    // A real write is a request whose bytes go out only when the loop gets a turn, as this callback does.
+    journal.write = async (entry) => {
+      setImmediate(() => (turned = true));
+      return write(entry);
+    };
+    const seen: boolean[] = [];
+    decrypter.throwFor = () => void seen.push(turned);
+    await transformBatch(batch(Array.from({ length: 4 }, (_, index) => record(syntheticEvents('aurora-postgresql', 2, { seed: index })))), d);
+    expect(seen).toEqual([false, true, true, true]);
+  });
+
+  it('lets the first data key\'s KMS request get going (a turn of the event loop) before reading the other envelopes', async () => {
+    const { deps: d, dataKeys } = deps();
+    let turned = false;
+    const seen: boolean[] = [];
+    const ask = dataKeys.dataKey.bind(dataKeys);
+    dataKeys.dataKey = (encryptedKey: string) => {
+      seen.push(turned);
+      setImmediate(() => (turned = true));
+      return ask(encryptedKey);
+    };
+    await transformBatch(batch(['AQID', 'AQID', 'AQIE'].map((blob, index) => record(syntheticEvents('aurora-postgresql', 2, { seed: index }), blob))), d);
+    expect(seen).toEqual([false, true]);
+  });
+
   it('writes no journal entry for a batch with nothing to store', async () => {
     const { deps: d, store } = deps();
     await transformBatch(batch([record(syntheticEvents('aurora-postgresql', 5, { heartbeatShare: 1 }))]), d);
