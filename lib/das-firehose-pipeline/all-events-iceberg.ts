@@ -1,4 +1,4 @@
-import { Aws, Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -12,6 +12,7 @@ import {
 } from './all-events-table';
 import { EVENT_LINES_FIELD_DELIMITER, EVENT_LINES_TABLE } from './all-events-sql';
 import { projectionParameters } from './partition-projection';
+import { derivedDataBucket } from './derived-bucket';
 
 /** The all_events table as the stack creates it. */
 export interface AllEventsTables {
@@ -45,28 +46,19 @@ export interface AllEventsPlacement {
  */
 export function allEventsTables(scope: Construct, placement: AllEventsPlacement): AllEventsTables {
   const { auditBucket } = placement;
-  const tableBucket = new s3.Bucket(scope, 'AllEventsBucket', {
-    ...(auditBucket.encryptionKey
-      ? { encryption: s3.BucketEncryption.KMS, encryptionKey: auditBucket.encryptionKey, bucketKeyEnabled: true }
-      : { encryption: defaults.DEFAULT_BUCKET_ENCRYPTION }),
-    removalPolicy: placement.removalPolicy ?? defaults.DEFAULT_BUCKET_REMOVAL_POLICY,
+  const tableBucket = derivedDataBucket(scope, 'AllEventsBucket', {
+    auditBucket,
+    ...(placement.accessLogsBucket ? { accessLogsBucket: placement.accessLogsBucket } : {}),
+    ...(placement.removalPolicy ? { removalPolicy: placement.removalPolicy } : {}),
+    accessLogsPrefix: 'all-events-bucket/',
     lifecycleRules: [
       // VACUUM deletes the files no snapshot needs; versioning keeps them a day longer, no more.
       { id: 'ReplacedTableFiles', noncurrentVersionExpiration: Duration.days(1) },
       { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER },
-      { id: 'ExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
     ],
-    ...(placement.accessLogsBucket ? { serverAccessLogsBucket: placement.accessLogsBucket, serverAccessLogsPrefix: 'all-events-bucket/' } : {}),
-    ...defaults.REQUIRED_BUCKET_PROPS,
+    holds:
+      'this bucket holds only the all_events table, derived from events/ and written by the stack\'s Athena workgroup, whose queries Athena records.',
   });
-  if (!placement.accessLogsBucket) {
-    Validations.of(tableBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'With an existing audit bucket the pipeline has no access-logs bucket to send these logs to; this bucket holds ' +
-        'only the all_events table, derived from events/ and written by the stack\'s Athena workgroup, whose queries Athena records.',
-    });
-  }
 
   const table = new glue.CfnTable(scope, 'AllEventsTable', {
     catalogId: Aws.ACCOUNT_ID,

@@ -9,6 +9,7 @@ import { allEventsTables, type AllEventsTables } from './all-events-iceberg';
 import { ALL_EVENTS_PREFIX, ALL_EVENTS_TABLE_NAME } from './all-events-table';
 import { AUDIT_COLUMNS, AUDIT_TABLES, type AuditTable } from './audit-tables';
 import { projectionParameters } from './partition-projection';
+import { derivedDataBucket } from './derived-bucket';
 import { NAMED_QUERIES } from './named-queries';
 import type { AuditQueriesOptions } from './props';
 import { nagArnOf } from './transform-function';
@@ -136,11 +137,11 @@ function queryResultsBucket(
   auditBucket: s3.IBucket,
   placement: { readonly accessLogsBucket?: s3.IBucket; readonly removalPolicy?: RemovalPolicy },
 ): s3.Bucket {
-  const resultsBucket = new s3.Bucket(scope, 'QueryResultsBucket', {
-    ...(auditBucket.encryptionKey
-      ? { encryption: s3.BucketEncryption.KMS, encryptionKey: auditBucket.encryptionKey, bucketKeyEnabled: true }
-      : { encryption: s3.BucketEncryption.S3_MANAGED }),
-    removalPolicy: placement.removalPolicy ?? defaults.DEFAULT_BUCKET_REMOVAL_POLICY,
+  return derivedDataBucket(scope, 'QueryResultsBucket', {
+    auditBucket,
+    ...(placement.accessLogsBucket ? { accessLogsBucket: placement.accessLogsBucket } : {}),
+    ...(placement.removalPolicy ? { removalPolicy: placement.removalPolicy } : {}),
+    accessLogsPrefix: 'query-results-bucket/',
     lifecycleRules: [
       {
         id: 'ExpireQueryResults',
@@ -148,20 +149,9 @@ function queryResultsBucket(
         noncurrentVersionExpiration: Duration.days(1),
         abortIncompleteMultipartUploadAfter: defaults.ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER,
       },
-      { id: 'ExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
     ],
-    ...(placement.accessLogsBucket ? { serverAccessLogsBucket: placement.accessLogsBucket, serverAccessLogsPrefix: 'query-results-bucket/' } : {}),
-    ...defaults.REQUIRED_BUCKET_PROPS,
+    holds: 'the results bucket holds only query results, and Athena records every query (who, what, when) in its query history and CloudTrail.',
   });
-  if (!placement.accessLogsBucket) {
-    Validations.of(resultsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'With an existing audit bucket the pipeline has no access-logs bucket to send these logs to; the results ' +
-        'bucket holds only query results, and Athena records every query (who, what, when) in its query history and CloudTrail.',
-    });
-  }
-  return resultsBucket;
 }
 
 /** The Glue table: OpenX JSON SerDe over gzip NDJSON, every field a string, partitions projected. */
