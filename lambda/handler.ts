@@ -31,10 +31,10 @@ let instance: FirehoseHandler | undefined;
 export const handler: FirehoseHandler = (event, context) => (instance ??= createHandler())(event, context);
 
 /*
- * The other functions' entry points live in the same bundle, so that one asset serves every function
- * of the stack and all run the same code. Each is loaded on its first call: the transformer's cold start
- * then never evaluates the RDS, EventBridge and Security Hub clients only they use (measured with
- * `npm run bench`'s cold start, see docs/performance.md).
+ * The other functions' entry points: their functions share this module's bundle (the transformer has one
+ * of its own, lambda/transformer-entry.ts). Each is loaded on its first call, so that a function never
+ * evaluates the clients only the others use (measured with `npm run bench`'s cold start, see
+ * docs/performance.md).
  */
 
 /** The replay function's entry point. */

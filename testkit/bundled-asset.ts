@@ -16,29 +16,33 @@ export interface BundledAsset {
 }
 
 /**
- * Synthesizes the app with bundling on, as `cdk synth` does, and finds the transformer's file asset:
- * the manifest entry behind the function's `Code.S3Key`. Tests then `require` its `index.js`, so they
- * run the code that ships, not the TypeScript it came from.
+ * Synthesizes the app with bundling on, as `cdk synth` does, and finds a function's file asset: the
+ * manifest entry behind its `Code.S3Key`. By default the transformer's (`index.handler`); another entry
+ * point (`index.replayHandler`) finds the bundle the other functions share. Tests then `require` its
+ * `index.js`, so they run the code that ships, not the TypeScript it came from.
  */
-export function bundledAsset(context: Record<string, string>): BundledAsset {
+export function bundledAsset(context: Record<string, string>, handler = 'index.handler'): BundledAsset {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'das-firehose-assembly-'));
   const app = new App({ outdir, context: { ...cdkJsonContext(), ...context } });
   const stack = new DasFirehoseStack(app, 'DasFirehose', { settings: settingsFromContext(app.node) });
   const assembly = app.synth();
   const artifact = assembly.getStackByName(stack.stackName);
-  const template = artifact.template as { Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, string> } } }> };
-  const [fn] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+  const template = artifact.template as {
+    Resources: Record<string, { Type: string; Properties: { Handler: string; Code: { S3Key: string }; Environment: { Variables: Record<string, string> } } }>;
+  };
+  const fn = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === handler);
+  if (!fn) throw new Error(`no function runs ${handler}`);
   const manifest = artifact.dependencies.find((dependency) => dependency instanceof cxapi.AssetManifestArtifact);
   const files = JSON.parse(fs.readFileSync((manifest as cxapi.AssetManifestArtifact).file, 'utf8')).files as Record<
     string,
     { source: { path: string; packaging?: string } }
   >;
-  const [hash] = String(fn!.Properties.Code.S3Key).split('.');
+  const [hash] = String(fn.Properties.Code.S3Key).split('.');
   const entry = files[hash as string]!;
   if (entry.source.packaging !== 'zip') throw new Error(`the function's asset is packaged as ${entry.source.packaging}, not zip`);
   return {
     directory: path.join(assembly.directory, entry.source.path),
-    environment: fn!.Properties.Environment.Variables,
+    environment: fn.Properties.Environment.Variables,
     dispose: () => fs.rmSync(outdir, { recursive: true, force: true }),
   };
 }

@@ -82,26 +82,33 @@ export function transformFunction(
     logGroup,
     environment,
   };
-  const fn = bundledFunction(scope, 'TransformFunction', props, { ...common, handler: 'handler' });
+  // A bundle of its own (lambda/transformer-entry.ts): the hot function parses only its own code at a cold start.
+  const fn = bundledFunction(scope, 'TransformFunction', props, { ...common, handler: 'handler', entry: 'transformer-entry.ts' });
   return { function: fn, role, logGroup };
 }
 
 /**
- * A function running the project's code: the bundle of `lambda/handler.ts` (which exports both entry
- * points) built by esbuild, or the caller's `code`, whose `index.js` must export the same names.
+ * A function running the project's code: the bundle of `lambda/handler.ts` (which exports every entry
+ * point) or of a narrower entry beside it, built by esbuild; or the caller's `code`, whose `index.js`
+ * must export the same names.
  */
 export function bundledFunction(
   scope: Construct,
   id: string,
   props: Pick<DasFirehosePipelineProps, 'code'>,
-  settings: Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> & { readonly runtime: lambda.Runtime; readonly handler: string },
+  settings: Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> & {
+    readonly runtime: lambda.Runtime;
+    readonly handler: string;
+    /** The file under `lambda/` esbuild starts from. @default 'handler.ts' */
+    readonly entry?: string;
+  },
 ): lambda.Function {
-  const { handler, ...common } = settings;
+  const { handler, entry, ...common } = settings;
   return props.code
     ? new lambda.Function(scope, id, { ...common, code: props.code, handler: `index.${handler}` })
     : new NodejsFunction(scope, id, {
         ...common,
-        entry: path.join(PACKAGE_ROOT, 'lambda', 'handler.ts'),
+        entry: path.join(PACKAGE_ROOT, 'lambda', entry ?? 'handler.ts'),
         handler,
         projectRoot: PACKAGE_ROOT,
         depsLockFilePath: path.join(PACKAGE_ROOT, 'package-lock.json'),

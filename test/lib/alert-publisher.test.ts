@@ -64,9 +64,9 @@ describe('the alert publisher', () => {
     ]);
   });
 
-  it('runs the one bundle\'s alertPublisherHandler, with a small reserved concurrency and the settings it reads', () => {
-    const transformer = Object.values(template.findResources('AWS::Lambda::Function')).find((fn: Json) => fn.Properties.Handler === 'index.handler' && fn.Properties.Environment) as Json;
-    expect(publisher.fn.Properties.Code).toEqual(transformer.Properties.Code);
+  it('runs the shared bundle\'s alertPublisherHandler, with a small reserved concurrency and the settings it reads', () => {
+    const replay = Object.values(template.findResources('AWS::Lambda::Function')).find((fn: Json) => fn.Properties.Handler === 'index.replayHandler') as Json;
+    expect(publisher.fn.Properties.Code).toEqual(replay.Properties.Code);
     expect(publisher.fn.Properties.ReservedConcurrentExecutions).toBe(2);
     const variables = publisher.fn.Properties.Environment.Variables;
     expect(variables).toEqual({

@@ -95,11 +95,25 @@ describe('the bundled transformer asset', () => {
     expect(result.records.map((record) => okReceipt(record.data).events)).toEqual(events.map((record) => record.length));
   });
 
-  it("loads the other functions' entry points on their first call", async () => {
+  it("is the transformer's alone: the other functions' modules and clients are not in it", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const bundle = require(path.join(assetDir, 'index.js')) as Record<string, (request: unknown) => Promise<unknown>>;
-    // Each answers a request it cannot take with its own module's words: the module loaded and ran.
-    await expect((bundle.replayHandler as (request: unknown) => Promise<unknown>)({ resourceId: 'nope' })).rejects.toThrow(/Invalid replay request/);
-    for (const name of ['databaseSourceOnEvent', 'databaseSourceIsComplete', 'alertPublisherHandler']) expect(typeof bundle[name]).toBe('function');
+    const bundle = require(path.join(assetDir, 'index.js')) as Record<string, unknown>;
+    expect(Object.keys(bundle).sort()).toEqual(['createHandler', 'handler']);
+    // The RDS client's command the database source sends: the shared bundle has it, this one must not.
+    expect(fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8')).not.toContain('DescribeDBClusters');
   });
+
+  it("the other functions' shared bundle loads each entry point on its first call", async () => {
+    const shared = bundledAsset({ dasStreamArn: streamArnFor(PROFILES['aurora-postgresql'].resourceId), kmsKeyArn: DEV_KMS_KEY_ARN }, 'index.replayHandler');
+    try {
+      expect(fs.readFileSync(path.join(shared.directory, 'index.js'), 'utf8')).toContain('DescribeDBClusters');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const bundle = require(path.join(shared.directory, 'index.js')) as Record<string, (request: unknown) => Promise<unknown>>;
+      // Each answers a request it cannot take with its own module's words: the module loaded and ran.
+      await expect((bundle.replayHandler as (request: unknown) => Promise<unknown>)({ resourceId: 'nope' })).rejects.toThrow(/Invalid replay request/);
+      for (const name of ['handler', 'databaseSourceOnEvent', 'databaseSourceIsComplete', 'alertPublisherHandler']) expect(typeof bundle[name]).toBe('function');
+    } finally {
+      shared.dispose();
+    }
+  }, 120_000);
 });

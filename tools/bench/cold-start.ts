@@ -84,7 +84,7 @@ handler(event).then(async (result) => {
 `;
 
 /**
- * Bundles lambda/handler.ts as the CDK app's NodejsFunction does (esbuild, platform node, the app's
+ * Bundles the transformer's entry (lambda/transformer-entry.ts) as the CDK app's NodejsFunction does (esbuild, platform node, the app's
  * target, CJS, ES module builds first, minified, linked source map without the sources' text, every
  * dependency including the AWS SDK bundled), then
  * times loading it and building the handler in fresh processes.
@@ -103,7 +103,7 @@ export async function measureColdStart(options: {
     const esbuildTarget = await cdkTarget(options.repoRoot);
     const outfile = join(directory, 'index.js');
     const { metafile } = await build({
-      entryPoints: [join(options.repoRoot, 'lambda', 'handler.ts')],
+      entryPoints: [join(options.repoRoot, 'lambda', 'transformer-entry.ts')],
       absWorkingDir: options.repoRoot,
       bundle: true,
       platform: 'node',

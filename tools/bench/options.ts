@@ -67,7 +67,7 @@ Options:
   --kms-latency-ms N     latency of every KMS answer (default 15)
   --s3-latency-ms N      latency of every S3 request (default 25)
   --input-mb N           Kinesis payload per batch, MiB, 0.2–3 (default 1)
-  --warmup N             unmeasured runs per workload (default 1)
+  --warmup N             unmeasured runs per workload, and passes per floor process (default 5)
   --iterations N         measured runs per workload; medians are quoted (default 5)
   --workloads a,b        only these workloads (default all)
   --per-event-requests N round trips the per-event strategy gets per workload (default 100)
@@ -107,7 +107,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'kms-latency-ms': { type: 'string', default: '15' },
       's3-latency-ms': { type: 'string', default: '25' },
       'input-mb': { type: 'string', default: '1' },
-      warmup: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '5' },
       iterations: { type: 'string', default: '5' },
       workloads: { type: 'string', default: '' },
       'per-event-requests': { type: 'string', default: '100' },

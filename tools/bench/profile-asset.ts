@@ -6,8 +6,8 @@
  *
  *   npx tsx tools/bench/profile-asset.ts [workload=pg-10] [runs=8] [--warmup N=2] [--save FILE.cpuprofile]
  *
- * The bench's side-by-side measures the 2nd and 3rd invocations of each process (--warmup 1 --runs 2):
- * compare with a longer warm-up to see what JIT compilation still costs then.
+ * The bench's side-by-side measures the 6th and 7th invocations of each process (--warmup 5, two runs
+ * a round): compare with a shorter warm-up to see what JIT compilation costs before then.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -247,7 +247,7 @@ export async function runBench(options: BenchOptions, command: string, progress:
 
     let coldStart: ColdStartResult | null = null;
     if (options.coldRuns > 0) {
-      progress(`cold start: bundling lambda/handler.ts with esbuild, ${options.coldRuns} fresh processes…`);
+      progress(`cold start: bundling lambda/transformer-entry.ts with esbuild, ${options.coldRuns} fresh processes…`);
       const small = await buildWorkload({ ...(WORKLOADS[1] as WorkloadSpec), name: 'cold' }, 1);
       const bigSpec = WORKLOADS[1] as WorkloadSpec;
       const big = await buildWorkload(bigSpec, Math.round(options.memoryMiB * 1024 * 1024));

@@ -61,7 +61,7 @@ describe('formatting', () => {
 
 describe('parseBenchArgs', () => {
   it('has the issue\'s defaults', () => {
-    expect(parseBenchArgs([])).toMatchObject({ kmsLatencyMs: 15, s3LatencyMs: 25, inputMiB: 1, warmup: 1, iterations: 5, variants: [] });
+    expect(parseBenchArgs([])).toMatchObject({ kmsLatencyMs: 15, s3LatencyMs: 25, inputMiB: 1, warmup: 5, iterations: 5, variants: [] });
   });
   it('reads latencies, size and variants', () => {
     const options = parseBenchArgs(['--kms-latency-ms', '5', '--s3-latency-ms=0', '--input-mb', '3', '--variant', 'gzip=1,conc=4']);
