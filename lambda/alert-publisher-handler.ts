@@ -111,6 +111,9 @@ function log(logger: Logger, trigger: string, report: PublishReport): void {
   for (const problem of report.unreadable) logger.error('alert outbox object unreadable, moved to alerts/unreadable/', { ...problem });
   for (const problem of report.refused) logger.error('alerts refused for good, object moved to alerts/refused/', { ...problem });
   for (const problem of report.failed) logger.warn('alerts left pending: a target failed', { ...problem });
+  // Usually a notification that outran its batch's last PUTs; past a few sweeps, a batch whose writes
+  // failed (its retry or re-drive stores the events) and the backlog alarm's age says so.
+  for (const problem of report.awaitingEvents) logger.info('alerts left pending: their events are not all stored yet', { ...problem });
   logger.info('alerts published', {
     trigger,
     objectsPublished: report.objectsPublished,
@@ -119,6 +122,7 @@ function log(logger: Logger, trigger: string, report: PublishReport): void {
     alertsRefused: report.alertsRefused,
     unreadable: report.unreadable.length,
     failed: report.failed.length,
+    awaitingEvents: report.awaitingEvents.length,
     ...(report.waiting !== undefined ? { waiting: report.waiting, oldestAgeSeconds: report.oldestAgeSeconds } : {}),
   });
 }

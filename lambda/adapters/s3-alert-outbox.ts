@@ -8,6 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
+import { mapConcurrent } from '../core/shared/concurrency';
 import { OUTBOX_PREFIX, setAsideKey, type REFUSED_PREFIX, type UNREADABLE_PREFIX } from '../core/alerts/outbox';
 import type { AlertOutbox, OutboxBody, PendingObject } from '../core/alerts/publish-outbox';
 import type { AlertOutboxWriter } from '../core/transform/ports';
@@ -77,6 +78,17 @@ export class S3AlertOutbox implements AlertOutbox, AlertOutboxWriter {
     }
   }
 
+  async missing(keys: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    // A listing of the key itself, not a HEAD: the publisher may see which event objects exist, never
+    // read them (ListBucket on events/, no GetObject there).
+    const found = await mapConcurrent(keys, MISSING_CHECKS_IN_FLIGHT, async (key) => {
+      this.requests += 1;
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }), { abortSignal: signal });
+      return page.Contents?.[0]?.Key === key;
+    });
+    return keys.filter((_, index) => !found[index]);
+  }
+
   async remove(key: string, etag: string, signal?: AbortSignal): Promise<boolean> {
     // A retry of the batch may have rewritten the object since it was read: that version is left for the
     // next run (a moment's window remains between this check and the delete; the rewrite of a retry holds
@@ -111,6 +123,9 @@ export class S3AlertOutbox implements AlertOutbox, AlertOutboxWriter {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
   }
 }
+
+/** Listings in flight when checking a batch's event objects (a batch has a few dozen at most). */
+const MISSING_CHECKS_IN_FLIGHT = 8;
 
 function isMissing(error: unknown): boolean {
   const name = (error as { name?: string }).name;

@@ -31,7 +31,7 @@ export interface AlertPublisherTargets {
 
 /**
  * The alert publisher: the function that sends the outbox (`alerts/pending/<resourceId>/<batch>.json`,
- * written by the transformer and the replay function once a batch's events are stored) to the alert bus
+ * written by the transformer and the replay function alongside a batch's events, sent once they are stored) to the alert bus
  * and, when asked, to Security Hub. It runs on the bucket's `ObjectCreated` notification for the outbox
  * (seconds after a batch) and every five minutes on a schedule (the sweep: whatever a failing target left
  * pending, and the backlog metrics the alarms watch). A small reserved concurrency keeps a burst of
@@ -41,7 +41,8 @@ export interface AlertPublisherTargets {
  * the pipeline creates and for one the caller brings (it adds to that bucket's notification
  * configuration and leaves the caller's own notifications in place).
  *
- * Its role may, and only may: list `alerts/pending/`, read and delete there, write to `alerts/unreadable/`
+ * Its role may, and only may: list `alerts/pending/` and `events/` (names only: whether the event objects an
+ * outbox object names are stored yet), read and delete in `alerts/pending/`, write to `alerts/unreadable/`
  * and `alerts/refused/` (where it sets aside what it cannot send), put events on the alert bus, and with
  * Security Hub on, import findings into the account's own default product for the account itself.
  */
@@ -60,6 +61,14 @@ export function alertPublisher(scope: Construct, props: DasFirehosePipelineProps
       actions: ['s3:ListBucket'],
       resources: [bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [`${defaults.ALERTS_PENDING_PREFIX}*`] } },
+    }),
+    // An outbox object is written alongside its batch's event objects: the publisher lists each one it
+    // names to see that it is stored before sending. Names only: it may not read events/.
+    new iam.PolicyStatement({
+      sid: 'SeeEventsStored',
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${defaults.EVENTS_PREFIX}*`] } },
     }),
     new iam.PolicyStatement({ sid: 'ReadAndRetireOutbox', actions: ['s3:GetObject', 's3:DeleteObject'], resources: [objects(defaults.ALERTS_PENDING_PREFIX)] }),
     new iam.PolicyStatement({

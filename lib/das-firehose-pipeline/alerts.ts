@@ -148,8 +148,9 @@ function notifyRule(scope: Construct, eventBus: events.IEventBus, topic: sns.ITo
 }
 
 /**
- * The transformer and the replay function write a batch's alerts to `alerts/pending/` once its events are
- * stored, and delete that object when they roll the batch back.
+ * The transformer and the replay function write a batch's alerts to `alerts/pending/` alongside its event
+ * objects (the publisher sends them once those are stored), and delete that object when they roll the
+ * batch back.
  */
 function grantOutboxWrite(role: iam.IRole, bucket: s3.IBucket): void {
   role.addToPrincipalPolicy(
@@ -157,7 +158,7 @@ function grantOutboxWrite(role: iam.IRole, bucket: s3.IBucket): void {
   );
   Validations.of(role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${nagArnOf(bucket)}/${defaults.ALERTS_PENDING_PREFIX}*]`,
-    reason: 'One outbox object per batch with alerts, named by the batch, written once its events are stored and deleted when the batch is rolled back; scoped to alerts/pending/.',
+    reason: 'One outbox object per batch with alerts, named by the batch, written alongside its events and deleted when the batch is rolled back; scoped to alerts/pending/.',
   });
 }
 

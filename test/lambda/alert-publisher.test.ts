@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createAlertPublisherHandler, type AlertPublisherEvent } from '../../lambda/alert-publisher-handler';
 import type { Alert } from '../../lambda/core/alerts/alerts';
@@ -7,7 +8,7 @@ import type { PublishReport } from '../../lambda/core/alerts/publish-outbox';
 import { DEV_ACCOUNT, DEV_REGION } from '../../testkit/aws/dev-key';
 import { capturingLogs } from '../support/logs';
 import { LocalAws, s3ClientFor, startLocalAws, withEnv } from '../support/local-aws';
-import { ALL_RULES, ENGINES, sampleAlerts } from '../support/sample-alerts';
+import { ALL_RULES, ENGINES, eventObjectsOf, sampleAlerts } from '../support/sample-alerts';
 
 /**
  * The alert publisher on loopback: the shipped handler, the local S3 server holding the outbox, the
@@ -39,10 +40,18 @@ async function run(events: AlertPublisherEvent[], settings: Record<string, strin
   return { reports: value, logs };
 }
 
-async function writeOutbox(alerts: readonly Alert[], resourceId: string, batchName: string): Promise<string> {
+/** A batch's outbox object, and (unless told otherwise) the event objects it names, as the transformer writes them. */
+async function writeOutbox(alerts: readonly Alert[], resourceId: string, batchName: string, options: { eventsStored?: boolean } = {}): Promise<string> {
   const key = alertOutboxKey(resourceId, batchName);
-  await s3ClientFor(aws).send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: serializeOutbox(outboxDocument(resourceId, batchName, alerts, new Date())), ContentType: 'application/json' }));
+  const objects = eventObjectsOf(alerts);
+  const s3 = s3ClientFor(aws);
+  await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: serializeOutbox(outboxDocument(resourceId, batchName, alerts, new Date(), objects)), ContentType: 'application/json' }));
+  if (options.eventsStored ?? true) await storeEventObjects(objects);
   return key;
+}
+
+async function storeEventObjects(keys: readonly string[]): Promise<void> {
+  for (const key of keys) await s3ClientFor(aws).send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: gzipSync('{}\n'), ContentEncoding: 'gzip' }));
 }
 
 /** One outbox object per engine, every rule's alerts in it. */
@@ -145,6 +154,24 @@ describe('alert publisher', () => {
     expect(head.Metadata?.reason).toContain('is not JSON');
     expect(metricValues(logs, 'AlertOutboxUnreadable')).toEqual([1]);
     expect(logs).toMatch(/alert outbox object unreadable/);
+    expect(aws.eventBridge.events).toHaveLength(alerts.length);
+  });
+
+  it('sends nothing for an object whose event objects are not all stored yet, and sends it once they are', async () => {
+    const { alerts, resourceId, batchName } = sampleAlerts('aurora-postgresql');
+    const key = await writeOutbox(alerts, resourceId, batchName, { eventsStored: false });
+    const objects = eventObjectsOf(alerts);
+    await storeEventObjects(objects.slice(1));
+    const notification = { Records: [{ eventSource: 'aws:s3', s3: { bucket: { name: aws.bucket }, object: { key } } }] };
+    const first = await run([notification]);
+    expect(first.reports[0]).toMatchObject({ objectsPublished: 0, alertsPublished: 0, awaitingEvents: [{ key, reason: `1 of its ${objects.length} event objects not stored yet` }] });
+    expect(aws.eventBridge.events).toHaveLength(0);
+    expect(await keysUnder('alerts/pending/')).toEqual([key]);
+    expect(first.logs).toMatch(/alerts left pending: their events are not all stored yet/);
+
+    await storeEventObjects(objects.slice(0, 1));
+    const second = await run([SWEEP]);
+    expect(second.reports[0]).toMatchObject({ objectsPublished: 1, alertsPublished: alerts.length, awaitingEvents: [], waiting: 0 });
     expect(aws.eventBridge.events).toHaveLength(alerts.length);
   });
 

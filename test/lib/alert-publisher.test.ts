@@ -54,10 +54,11 @@ describe('the alert publisher', () => {
     bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('PipelineBucket')) as string;
   });
 
-  it('may list and read the outbox, retire what it sent, set aside what it cannot send, and put events on the bus: nothing else', () => {
+  it('may list and read the outbox, list (not read) events/, retire what it sent, set aside what it cannot send, and put events on the bus: nothing else', () => {
     const objects = (prefix: string) => `\${${bucket}.Arn}/${prefix}*`;
     expect(statementsOf(template, publisher.fn.Properties.Role['Fn::GetAtt'][0])).toEqual([
       { Sid: 'ListOutbox', Action: ['s3:ListBucket'], Resource: [`\${${bucket}.Arn}`], Condition: { StringLike: { 's3:prefix': ['alerts/pending/*'] } } },
+      { Sid: 'SeeEventsStored', Action: ['s3:ListBucket'], Resource: [`\${${bucket}.Arn}`], Condition: { StringLike: { 's3:prefix': ['events/*'] } } },
       { Sid: 'ReadAndRetireOutbox', Action: ['s3:DeleteObject', 's3:GetObject'], Resource: [objects('alerts/pending/')] },
       { Sid: 'SetAsideOutbox', Action: ['s3:PutObject'], Resource: [objects('alerts/refused/'), objects('alerts/unreadable/')] },
       { Sid: 'PutAlertEvents', Action: ['events:PutEvents'], Resource: ['arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default'] },

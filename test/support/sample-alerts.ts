@@ -37,3 +37,8 @@ export function sampleAlerts(engine: Engine, options: { count?: number; seed?: n
   });
   return { alerts: alertsOf(matches, resourceId, batchName), resourceId, batchName };
 }
+
+/** The event objects a batch's alerts point at (summaries name only the folder): the outbox's `objects`. */
+export function eventObjectsOf(alerts: readonly Alert[]): string[] {
+  return [...new Set(alerts.map((alert) => alert.key).filter((key) => key.endsWith('.jsonl.gz')))];
+}

@@ -146,5 +146,6 @@ async function measureAlertSteps(workload: Workload, keptEvents: readonly Activi
     return held;
   });
   const alerts = await time('alerts: ids (SHA-256 of each event line) and object keys', false, () => alertsOf(matches, workload.resourceId, 'bench-batch', budget.overflow));
-  await time('alerts: the outbox document as JSON', false, () => serializeOutbox(outboxDocument(workload.resourceId, 'bench-batch', alerts, new Date())));
+  const objectKeys = [...new Set(alerts.map((alert) => alert.key))];
+  await time('alerts: the outbox document as JSON', false, () => serializeOutbox(outboxDocument(workload.resourceId, 'bench-batch', alerts, new Date(), objectKeys)));
 }

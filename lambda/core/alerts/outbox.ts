@@ -36,6 +36,13 @@ export interface AlertOutboxDocument {
   /** When this attempt wrote it (ISO 8601). A retry rewrites it; nothing downstream relies on it being stable. */
   readonly writtenAt: string;
   readonly alerts: readonly Alert[];
+  /**
+   * Every event object of the batch. The transformer writes the outbox object alongside them, not after
+   * them, so the publisher sends the alerts only once each of these is stored: an alert never points at
+   * an event that is not there. Absent in documents written before that change (written after their
+   * objects were stored): nothing to wait for.
+   */
+  readonly objects?: readonly string[];
 }
 
 /** A resource id or batch name as it may appear in a key: no separators, no dot segments. */
@@ -54,9 +61,12 @@ export function alertOutboxKey(resourceId: string, batchName: string): string {
   return `${OUTBOX_PREFIX}${resourceId}/${batchName}.json`;
 }
 
-/** The document of a batch's alerts, to be written at `alertOutboxKey(resourceId, batchName)`. */
-export function outboxDocument(resourceId: string, batchName: string, alerts: readonly Alert[], writtenAt: Date): AlertOutboxDocument {
-  return { format: OUTBOX_FORMAT, version: OUTBOX_VERSION, resourceId, batchName, writtenAt: writtenAt.toISOString(), alerts };
+/**
+ * The document of a batch's alerts, to be written at `alertOutboxKey(resourceId, batchName)`, naming the
+ * batch's event objects (`objects`), which the publisher waits for.
+ */
+export function outboxDocument(resourceId: string, batchName: string, alerts: readonly Alert[], writtenAt: Date, objects: readonly string[]): AlertOutboxDocument {
+  return { format: OUTBOX_FORMAT, version: OUTBOX_VERSION, resourceId, batchName, writtenAt: writtenAt.toISOString(), alerts, objects };
 }
 
 /** The object's body: UTF-8 JSON (`application/json`). */
@@ -123,7 +133,18 @@ function parseDocument(key: string, text: string): AlertOutboxDocument {
       throw new OutboxFormatError(`${key}: alerts[${index}]: ${(error as Error).message}`);
     }
   });
-  return { format: OUTBOX_FORMAT, version: OUTBOX_VERSION, resourceId, batchName, writtenAt, alerts };
+  let objects: string[] | undefined;
+  if (doc.objects !== undefined) {
+    if (!Array.isArray(doc.objects)) throw new OutboxFormatError(`${key}: objects is not a list`);
+    objects = doc.objects.map((item, index) => {
+      // The batch's own event objects only: a key elsewhere would make the publisher probe the bucket at will.
+      if (typeof item !== 'string' || !item.startsWith('events/') || !item.endsWith(`${batchName}.jsonl.gz`)) {
+        throw new OutboxFormatError(`${key}: objects[${index}] is not an event object of the batch`);
+      }
+      return item;
+    });
+  }
+  return { format: OUTBOX_FORMAT, version: OUTBOX_VERSION, resourceId, batchName, writtenAt, alerts, ...(objects ? { objects } : {}) };
 }
 
 const DETAIL_NAMES = ['serverType', 'command', 'class', 'dbUserName', 'remoteHost', 'databaseName', 'objectType', 'objectName', 'logTime'] as const;

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { mapConcurrent } from '../shared/concurrency';
 import type { Alert } from './alerts';
 import { readOutbox, REFUSED_PREFIX, UNREADABLE_PREFIX } from './outbox';
@@ -35,6 +36,11 @@ export interface AlertOutbox {
    * rewritten since: a retry of the batch wrote it again, and it is published again on the next run.
    */
   remove(key: string, etag: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * The keys among `keys` (event objects) not stored yet. The transformer writes a batch's outbox object
+   * alongside its event objects, so a notification can arrive before they are all there.
+   */
+  missing(keys: readonly string[], signal?: AbortSignal): Promise<string[]>;
   /** Moves the object under `prefix` (same path below it), recording why. */
   setAside(key: string, prefix: typeof UNREADABLE_PREFIX | typeof REFUSED_PREFIX, reason: string, signal?: AbortSignal): Promise<void>;
 }
@@ -63,6 +69,14 @@ export interface PublishDeps {
   readonly now?: () => number;
   /** Objects handled at once. @default 4 */
   readonly concurrency?: number;
+  /**
+   * How long to wait before looking again for event objects an outbox object names that are not stored
+   * yet (their writes were still in flight); still missing then, the object stays pending for the next
+   * sweep. @default 1000
+   */
+  readonly eventsRecheckMs?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface PublishScope {
@@ -96,6 +110,11 @@ export interface PublishReport {
   readonly alertsRefused: number;
   /** Objects left pending because a target failed (the run stops starting others once one fails). */
   readonly failed: readonly PublishProblem[];
+  /**
+   * Objects left pending because event objects they name are not stored yet: their batch's writes were
+   * in flight, or failed (its retry or re-drive stores them). Nothing was sent for them.
+   */
+  readonly awaitingEvents: readonly PublishProblem[];
   /** Objects waiting after the run (a sweep only: a notified run does not list). */
   readonly waiting?: number;
   /** Age of the oldest object waiting after the run, in seconds (0 when none). */
@@ -115,7 +134,15 @@ export async function publishOutbox(deps: PublishDeps, scope: PublishScope = {},
 
   const done = new Set<string>();
   const alertsBySink: Record<string, number> = Object.fromEntries(deps.sinks.map((sink) => [sink.name, 0]));
-  const report = { objectsPublished: 0, alertsPublished: 0, alertsRefused: 0, unreadable: [] as PublishProblem[], refused: [] as PublishProblem[], failed: [] as PublishProblem[] };
+  const report = {
+    objectsPublished: 0,
+    alertsPublished: 0,
+    alertsRefused: 0,
+    unreadable: [] as PublishProblem[],
+    refused: [] as PublishProblem[],
+    failed: [] as PublishProblem[],
+    awaitingEvents: [] as PublishProblem[],
+  };
   let stopped = false;
 
   await mapConcurrent(ready, deps.concurrency ?? 4, async (key) => {
@@ -129,6 +156,8 @@ export async function publishOutbox(deps: PublishDeps, scope: PublishScope = {},
           done.add(key);
           report.objectsPublished += 1;
         }
+      } else if (outcome.kind === 'awaiting-events') {
+        report.awaitingEvents.push({ key, reason: outcome.reason });
       } else if (outcome.kind === 'unreadable') {
         done.add(key);
         report.unreadable.push({ key, reason: outcome.reason });
@@ -151,6 +180,7 @@ export async function publishOutbox(deps: PublishDeps, scope: PublishScope = {},
 type ObjectOutcome =
   | { readonly kind: 'gone' }
   | { readonly kind: 'unreadable'; readonly reason: string }
+  | { readonly kind: 'awaiting-events'; readonly reason: string }
   | { readonly kind: 'published'; readonly alerts: number; readonly removed: boolean }
   | { readonly kind: 'refused'; readonly alerts: number; readonly refused: number; readonly sink: string; readonly reason: string };
 
@@ -172,6 +202,15 @@ async function publishObject(deps: PublishDeps, key: string, alertsBySink: Recor
   if ('unreadable' in reading) {
     await deps.outbox.setAside(key, UNREADABLE_PREFIX, reading.unreadable, signal);
     return { kind: 'unreadable', reason: reading.unreadable };
+  }
+  const objects = reading.document.objects ?? [];
+  if (objects.length > 0) {
+    let missing = await deps.outbox.missing(objects, signal);
+    if (missing.length > 0) {
+      await (deps.sleep ?? sleep)(deps.eventsRecheckMs ?? DEFAULT_EVENTS_RECHECK_MS, signal);
+      missing = await deps.outbox.missing(missing, signal);
+    }
+    if (missing.length > 0) return { kind: 'awaiting-events', reason: `${missing.length} of its ${objects.length} event objects not stored yet` };
   }
   const alerts = reading.document.alerts;
   const refusals: Array<RefusedAlert & { sink: string }> = [];
@@ -198,6 +237,13 @@ async function publishObject(deps: PublishDeps, key: string, alertsBySink: Recor
   }
   // Rewritten since it was read (a retry of its batch): left for the next run, which sends it again.
   return { kind: 'published', alerts: alerts.length, removed: await deps.outbox.remove(key, body.etag, signal) };
+}
+
+/** The default wait before looking again for event objects still in flight. */
+export const DEFAULT_EVENTS_RECHECK_MS = 1_000;
+
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await delay(ms, undefined, signal ? { signal } : {});
 }
 
 function backlogOf(waiting: readonly { lastModified: Date }[], now: number): { waiting: number; oldestAgeSeconds: number } {

@@ -19,8 +19,9 @@ export interface BatchWrite {
   /** Resolves once the journal entry is durable (none for a batch with nothing to store). */
   readonly journal: Promise<void> | undefined;
   /**
-   * The batch's alerts, written to the outbox once its events are stored. Asked for once the event
-   * objects' writes have started, so that naming and serializing them overlaps those writes.
+   * The batch's alerts, written to the outbox alongside its events (the publisher sends them once every
+   * event object is stored). Asked for once the event objects' writes have started, so that naming and
+   * serializing them overlaps those writes.
    */
   readonly alerts: () => readonly Alert[];
   readonly store: EventStore;
@@ -33,11 +34,14 @@ export interface BatchWrite {
 }
 
 /**
- * Writes the batch after its journal entry: the event objects, then (only once every one is durable)
- * the batch's alerts as one outbox object, so an alert never points at an event not yet stored. Alerts
+ * Writes the batch after its journal entry: the event objects and, at the same time, the batch's alerts
+ * as one outbox object naming every event object. The publisher sends an outbox object's alerts only once
+ * each object it names is stored, so an alert never points at an event not yet stored, and the batch does
+ * not spend one more S3 round trip after its events (it did until the publisher learned to wait). Alerts
  * leave the bucket through the alert publisher, which the batch never waits for: storing the audit log
  * depends on S3 alone. On failure, removes what this attempt may have written (every object whose write
- * started, the outbox object included) and rejects with a message that says what is left.
+ * started, the outbox object included: the publisher then finds it gone, or some of its events missing)
+ * and rejects with a message that says what is left.
  */
 export async function writeBatch(write: BatchWrite): Promise<StoredObject[]> {
   const started: string[] = [];
@@ -53,26 +57,28 @@ export async function writeBatch(write: BatchWrite): Promise<StoredObject[]> {
       }),
       write.stop.signal,
     );
-    // The outbox document is built while the event objects compress on the pool and travel: up to a
-    // thousand alert ids and their JSON come off the batch's critical path. Its PUT still waits for them.
-    let outbox: { key: string; body: string } | undefined;
+    // The outbox document is built while the event objects compress on the pool, then sent while they
+    // travel: up to a thousand alert ids, their JSON and a round trip come off the batch's critical path.
+    let outboxPut: Promise<void> | undefined;
     let unbuilt: { error: unknown } | undefined;
     try {
       const alerts = write.alerts();
       if (write.outbox && alerts.length > 0) {
         const key = alertOutboxKey(write.resourceId, write.name);
-        outbox = { key, body: serializeOutbox(outboxDocument(write.resourceId, write.name, alerts, new Date(write.now()))) };
+        const objectKeys = [...write.groups.keys()].map((folder) => objectKey(folder, write.name));
+        const body = serializeOutbox(outboxDocument(write.resourceId, write.name, alerts, new Date(write.now()), objectKeys));
+        started.push(key);
+        outboxPut = write.outbox.put(key, body, write.stop.signal);
       }
     } catch (error) {
       unbuilt = { error }; // thrown once the writes in flight have settled, so the rollback sees them all
     }
-    const objects = await stored;
+    // Both settle before either's failure is acted on, so that the rollback sees every write that started.
+    const [objects, outbox] = await Promise.allSettled([stored, outboxPut]);
+    if (objects.status === 'rejected') throw objects.reason;
+    if (outbox.status === 'rejected') throw outbox.reason;
     if (unbuilt) throw unbuilt.error;
-    if (write.outbox && outbox) {
-      started.push(outbox.key);
-      await write.outbox.put(outbox.key, outbox.body, write.stop.signal);
-    }
-    return objects;
+    return objects.value;
   } catch (error) {
     const left = started.length === 0 ? [] : await write.store.removeAll(started, AbortSignal.timeout(write.rollbackMs ?? DEFAULT_ROLLBACK_MS));
     const cause = write.stop.signal.aborted ? 'the function was about to time out' : describe(error);

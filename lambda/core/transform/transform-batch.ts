@@ -33,7 +33,7 @@ export interface TransformDeps {
   readonly decrypter: PayloadDecrypter;
   readonly store: EventStore;
   readonly journal: BatchJournal;
-  /** Where the alerts of matched rules wait for the alert publisher, once the batch's events are stored. @default nowhere */
+  /** Where the alerts of matched rules wait for the alert publisher, written alongside the batch's events. @default nowhere */
   readonly alerts?: AlertOutboxWriter;
   /** Records in flight at once: the Encryption SDK's stream hops interleave while one record waits. */
   readonly recordConcurrency?: number;

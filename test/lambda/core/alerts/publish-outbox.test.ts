@@ -1,7 +1,7 @@
 import type { Alert } from '../../../../lambda/core/alerts/alerts';
 import { alertOutboxKey, outboxDocument, serializeOutbox } from '../../../../lambda/core/alerts/outbox';
 import { publishOutbox, type AlertOutbox, type AlertSink, type OutboxBody, type PendingObject } from '../../../../lambda/core/alerts/publish-outbox';
-import { sampleAlerts } from '../../../support/sample-alerts';
+import { eventObjectsOf, sampleAlerts } from '../../../support/sample-alerts';
 
 /** The outbox in memory: objects by key, with a version that changes on every write. */
 class MemoryOutbox implements AlertOutbox {
@@ -13,6 +13,8 @@ class MemoryOutbox implements AlertOutbox {
   });
   readonly aside = new Map<string, { text: string; reason: string }>();
   private versions = 0;
+  /** The event objects stored in the bucket, which outbox objects name. */
+  readonly stored = new Set<string>();
   /** Runs before a removal: lets a test rewrite the object in between, as a retry of the batch would. */
   beforeRemove?: (key: string) => void;
 
@@ -27,6 +29,10 @@ class MemoryOutbox implements AlertOutbox {
   async read(key: string): Promise<OutboxBody | undefined> {
     const object = this.objects.get(key);
     return object && { text: object.text, etag: String(object.version) };
+  }
+
+  async missing(keys: readonly string[]): Promise<string[]> {
+    return keys.filter((key) => !this.stored.has(key));
   }
 
   async remove(key: string, etag: string): Promise<boolean> {
@@ -55,13 +61,17 @@ const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const engines = ['aurora-postgresql', 'aurora-mysql', 'rds-oracle'] as const;
 const batches = engines.map((engine, index) => {
   const { alerts, resourceId, batchName } = sampleAlerts(engine);
-  return { key: alertOutboxKey(resourceId, batchName), alerts, text: serializeOutbox(outboxDocument(resourceId, batchName, alerts, new Date(NOW))), age: (index + 1) * 100 };
+  const objects = eventObjectsOf(alerts);
+  return { key: alertOutboxKey(resourceId, batchName), alerts, objects, text: serializeOutbox(outboxDocument(resourceId, batchName, alerts, new Date(NOW), objects)), age: (index + 1) * 100 };
 });
 const everyId = batches.flatMap((batch) => batch.alerts.map((alert) => alert.id)).sort();
 
 function world() {
   const outbox = new MemoryOutbox();
-  for (const batch of batches) outbox.put(batch.key, batch.text, new Date(NOW - batch.age * 1000));
+  for (const batch of batches) {
+    outbox.put(batch.key, batch.text, new Date(NOW - batch.age * 1000));
+    for (const key of batch.objects) outbox.stored.add(key);
+  }
   const bus = new MemorySink('eventbridge');
   const hub = new MemorySink('securityhub');
   return { outbox, bus, hub, deps: { outbox, sinks: [bus, hub], now: () => NOW, concurrency: 1 } };
@@ -76,6 +86,38 @@ describe('publishOutbox', () => {
     expect(outbox.objects.size).toBe(0);
     expect(report).toMatchObject({ objectsPublished: 3, alertsPublished: everyId.length, waiting: 0, oldestAgeSeconds: 0, failed: [] });
     expect(report.alertsBySink).toEqual({ eventbridge: everyId.length, securityhub: everyId.length });
+  });
+
+  it('sends nothing for an object until every event object it names is stored, then sends it', async () => {
+    const { outbox, bus, hub, deps } = world();
+    const [waiting, ...others] = batches as [(typeof batches)[number], ...typeof batches];
+    const late = waiting.objects[waiting.objects.length - 1] as string;
+    outbox.stored.delete(late);
+    const slept: number[] = [];
+    const first = await publishOutbox({ ...deps, sleep: async (ms) => void slept.push(ms) });
+    // Looked once, waited, looked again, then left it pending for the next run: no alert of it sent.
+    expect(slept).toEqual([1000]);
+    expect(first.awaitingEvents).toEqual([{ key: waiting.key, reason: `1 of its ${waiting.objects.length} event objects not stored yet` }]);
+    expect(outbox.objects.has(waiting.key)).toBe(true);
+    const waitingIds = new Set(waiting.alerts.map((alert) => alert.id));
+    expect(bus.received.filter((alert) => waitingIds.has(alert.id))).toEqual([]);
+    expect(hub.received.filter((alert) => waitingIds.has(alert.id))).toEqual([]);
+    expect(first).toMatchObject({ objectsPublished: others.length, waiting: 1 });
+
+    outbox.stored.add(late);
+    const second = await publishOutbox(deps);
+    expect(second).toMatchObject({ objectsPublished: 1, awaitingEvents: [], waiting: 0 });
+    expect(bus.received.map((alert) => alert.id).sort()).toEqual(everyId);
+  });
+
+  it('sends an object whose last event object lands while it waits, in the same run', async () => {
+    const { outbox, bus, deps } = world();
+    const [waiting] = batches as [(typeof batches)[number]];
+    const late = waiting.objects[0] as string;
+    outbox.stored.delete(late);
+    const report = await publishOutbox({ ...deps, sleep: async () => void outbox.stored.add(late) }, { keys: [waiting.key] });
+    expect(report).toMatchObject({ objectsPublished: 1, awaitingEvents: [] });
+    expect(bus.received).toHaveLength(waiting.alerts.length);
   });
 
   it('keeps every object while a target fails, reports the backlog, and delivers all once it is back', async () => {

@@ -8,6 +8,7 @@ import type { RecordOutcome } from '../../../../lambda/core/transform/record-rea
 import type { TransformSettings } from '../../../../lambda/core/transform/settings';
 import { firehoseEvent, PROFILES } from '../../../../testkit/das/das-synth';
 import { syntheticEvents } from '../../../../testkit/das/activity-events';
+import { ALL_RULES } from '../../../support/sample-alerts';
 
 /**
  * transformBatch through in-memory ports, so that what the core decides (answers, order, budget,
@@ -245,5 +246,49 @@ describe('transformBatch', () => {
     const event = batch(Array.from({ length: 4 }, (_, index) => record(syntheticEvents('aurora-postgresql', 10, { seed: index }))));
     await expect(transformBatch(event, d)).rejects.toMatchObject({ name: 'BatchFailedError', message: expect.stringMatching(/SlowDown.*removed again, 0 left/) });
     expect(store.objects.size).toBe(0);
+  });
+
+  describe('with alerts', () => {
+    /** The outbox writer in memory: what was written, and when. */
+    const outboxOf = (order: string[]) => {
+      const written = new Map<string, { objects?: string[]; alerts: unknown[] }>();
+      return { written, put: async (key: string, body: string) => void (order.push(`outbox ${key}`), written.set(key, JSON.parse(body))) };
+    };
+    const alerting = () => batch(Array.from({ length: 4 }, (_, index) => record(syntheticEvents('aurora-postgresql', 40, { seed: index }))));
+
+    it('writes the outbox object while the event objects are still being written, naming every one', async () => {
+      const { deps: d, store } = deps({ settings: { ...settings, alertRules: ALL_RULES } });
+      const outbox = outboxOf(store.order);
+      // The event objects' writes are held until the outbox object has been written.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const putAll = store.putAll.bind(store);
+      store.putAll = async (builders) => {
+        await held;
+        return putAll(builders);
+      };
+      const written = transformBatch(alerting(), { ...d, alerts: { put: async (key, body) => (await outbox.put(key, body), release()) } });
+      const { summary } = await written;
+      expect(summary.alerts).toBeGreaterThan(0);
+      const firstEventPut = store.order.findIndex((entry) => entry.startsWith('put '));
+      const outboxPut = store.order.findIndex((entry) => entry.startsWith('outbox '));
+      expect(outboxPut).toBeGreaterThan(0);
+      expect(outboxPut).toBeLessThan(firstEventPut);
+      const [document] = [...outbox.written.values()];
+      expect([...(document?.objects ?? [])].sort()).toEqual([...store.objects.keys()].sort());
+    }, 10_000);
+
+    it('removes the outbox object with the event objects when an event object cannot be written', async () => {
+      const { deps: d, store } = deps({ settings: { ...settings, alertRules: ALL_RULES } });
+      const outbox = outboxOf(store.order);
+      const removed: string[] = [];
+      const removeAll = store.removeAll.bind(store);
+      store.removeAll = async (keys) => (removed.push(...keys), removeAll(keys));
+      store.failFolder = 'command=UPDATE/';
+      await expect(transformBatch(alerting(), { ...d, alerts: outbox })).rejects.toMatchObject({ name: 'BatchFailedError' });
+      const [key] = [...outbox.written.keys()];
+      expect(key).toMatch(/^alerts\/pending\//);
+      expect(removed).toContain(key);
+    });
   });
 });
