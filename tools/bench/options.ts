@@ -78,9 +78,10 @@ Options:
   --candidate DIR        also run the handler of another checkout (DIR/lambda/handler.ts), repeatable,
                          interleaved with the shipped one: a candidate change measured in the same run
   --memory-mb N          batch (MiB, pg-10) a fresh bundle process runs for its peak RSS (default 3)
-  --asset-runs N         warm runs of the shipped asset (cdk synth's bundle) in a process of its own per
-                         workload, side by side with the SDK and primitives floors each in its own process:
-                         the ratios of issue 21 (default 5, 0 to skip)
+  --asset-runs N         warm runs of the shipped asset (cdk synth's bundle) per workload, in up to 5 rounds
+                         of fresh processes, side by side with the SDK and primitives floors each in a
+                         process of its own: asset / SDK floor and asset / primitives floor (default 10,
+                         0 to skip)
   --phases N             time each step of the transform alone, N times (default 3, 0 to skip)
   --markdown             print the tables as Markdown
   --out FILE             JSON report file (default bench-results/latest.json, with --floor bench-results/floor.json)
@@ -119,7 +120,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'floor-records': { type: 'string', default: '1000' },
       'floor-passes': { type: 'string', default: '9' },
       phases: { type: 'string', default: '3' },
-      'asset-runs': { type: 'string', default: '5' },
+      'asset-runs': { type: 'string', default: '10' },
       'memory-mb': { type: 'string', default: '3' },
       markdown: { type: 'boolean', default: false },
       help: { type: 'boolean' },

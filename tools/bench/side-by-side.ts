@@ -109,8 +109,12 @@ export async function measureSideBySide(workload: Workload, options: SideBySideO
   }
 }
 
-/** Rounds of fresh processes per workload (fewer when there are fewer runs). */
-const ROUNDS = 3;
+/**
+ * Rounds of fresh processes per workload (fewer when there are fewer runs). Five, not three: the same
+ * floor differs by up to half between two fresh processes (each settles in its own JIT state), and the
+ * median of three still moved the ratios by 0.2 between runs.
+ */
+const ROUNDS = 5;
 
 /** The asset process's environment: the function's, the endpoints, and `count` Firehose events to run. */
 async function assetEnv(workload: Workload, options: SideBySideOptions, directory: string, round: number, count: number): Promise<NodeJS.ProcessEnv> {
