@@ -88,9 +88,11 @@ export interface DasFirehosePipelineProps {
   // ---- The transformer function ----
 
   /**
-   * The transformer's code, for apps that build it themselves: a folder or zip whose `index.js` exports
-   * `handler`, e.g. `lambda.Code.fromAsset('dist/transformer')`.
-   * @default - this package's `lambda/handler.ts`, bundled with esbuild (needs its sources and package-lock.json)
+   * The functions' code, for apps that build it themselves: a folder or zip whose `index.js` exports every
+   * entry point of `lambda/handler.ts` (`handler`, `replayHandler`, `alertPublisherHandler`,
+   * `databaseSourceOnEvent`, `databaseSourceIsComplete`), e.g. `lambda.Code.fromAsset('dist/functions')`.
+   * @default - this package's sources bundled with esbuild: the transformer from `lambda/transformer-entry.ts`,
+   * the other functions from `lambda/handler.ts` (needs the sources and package-lock.json)
    */
   readonly code?: lambda.Code;
 
