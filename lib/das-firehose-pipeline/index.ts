@@ -174,6 +174,9 @@ export class DasFirehosePipeline extends Construct {
       ? alertPublisher(this, props, { bucket: this.bucket, eventBus: this.alertEventBus, securityHub: alerts.securityHub })
       : undefined;
     this.alertPublisherFunction = publisher?.function;
+    // The publisher is updated before the functions that write the outbox: an outbox object written
+    // alongside its events must meet a publisher that waits for them (an older one sent on sight).
+    if (publisher) for (const writer of replay ? [fn.function, replay.function] : [fn.function]) writer.node.addDependency(publisher.function);
     const alerted =
       this.alertEventBus && publisher
         ? pipelineAlerts(

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createAlertPublisherHandler, type AlertPublisherEvent } from '../../lambda/alert-publisher-handler';
@@ -162,17 +163,20 @@ describe('alert publisher', () => {
     const key = await writeOutbox(alerts, resourceId, batchName, { eventsStored: false });
     const objects = eventObjectsOf(alerts);
     await storeEventObjects(objects.slice(1));
-    const notification = { Records: [{ eventSource: 'aws:s3', s3: { bucket: { name: aws.bucket }, object: { key } } }] };
-    const first = await run([notification]);
+    const first = await run([SWEEP]);
     expect(first.reports[0]).toMatchObject({ objectsPublished: 0, alertsPublished: 0, awaitingEvents: [{ key, reason: `1 of its ${objects.length} event objects not stored yet` }] });
     expect(aws.eventBridge.events).toHaveLength(0);
     expect(await keysUnder('alerts/pending/')).toEqual([key]);
     expect(first.logs).toMatch(/alerts left pending: their events are not all stored yet/);
 
-    await storeEventObjects(objects.slice(0, 1));
-    const second = await run([SWEEP]);
-    expect(second.reports[0]).toMatchObject({ objectsPublished: 1, alertsPublished: alerts.length, awaitingEvents: [], waiting: 0 });
+    // The notification's run waits for the last event object, which lands while it does.
+    const notification = { Records: [{ eventSource: 'aws:s3', s3: { bucket: { name: aws.bucket }, object: { key } } }] };
+    const landing = delay(300).then(() => storeEventObjects(objects.slice(0, 1)));
+    const second = await run([notification]);
+    await landing;
+    expect(second.reports[0]).toMatchObject({ objectsPublished: 1, alertsPublished: alerts.length, awaitingEvents: [] });
     expect(aws.eventBridge.events).toHaveLength(alerts.length);
+    expect(await keysUnder('alerts/pending/')).toEqual([]);
   });
 
   it('publishes the object an S3 notification names (its key URL-encoded), and only it', async () => {

@@ -65,6 +65,15 @@ describe('the alert publisher', () => {
     ]);
   });
 
+  it('is deployed before the functions that write the outbox, which it must meet able to wait for their events', () => {
+    // The project's own functions (CDK's notifications handler is index.handler too, inline).
+    const writers = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (fn: Json) => fn.Properties.Code.S3Key && ['index.handler', 'index.replayHandler'].includes(fn.Properties.Handler),
+    );
+    expect(writers).toHaveLength(2);
+    for (const writer of writers as Json[]) expect(writer.DependsOn).toContain(publisher.id);
+  });
+
   it('runs the shared bundle\'s alertPublisherHandler, with a small reserved concurrency and the settings it reads', () => {
     const replay = Object.values(template.findResources('AWS::Lambda::Function')).find((fn: Json) => fn.Properties.Handler === 'index.replayHandler') as Json;
     expect(publisher.fn.Properties.Code).toEqual(replay.Properties.Code);

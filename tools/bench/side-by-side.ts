@@ -8,7 +8,7 @@ import { median, round, spread, type Spread } from './stats';
 import { firehoseBatch, workloadEnvironment, type Workload } from './workloads';
 
 /**
- * Issue 21's comparison: the shipped asset (`cdk synth`'s bundle of lambda/handler.ts) warm in a fresh
+ * The alert-path comparison: the shipped asset (`cdk synth`'s bundle of the transformer) warm in a fresh
  * process of its own, against the local KMS and S3 endpoints with their latency, side by side with the
  * SDK floor and the bare-primitives floor, each warm in a fresh process of its own too
  * (fair-floor-child.ts), over the same records in the same run. Each floor is charged the one KMS and

@@ -38,8 +38,8 @@ export interface AlertOutboxDocument {
   readonly alerts: readonly Alert[];
   /**
    * Every event object of the batch. The transformer writes the outbox object alongside them, not after
-   * them, so the publisher sends the alerts only once each of these is stored: an alert never points at
-   * an event that is not there. Absent in documents written before that change (written after their
+   * them, so the publisher sends the alerts only once each of these is stored: no alert is sent for an
+   * event that is not there yet. Absent in documents written before that change (written after their
    * objects were stored): nothing to wait for.
    */
   readonly objects?: readonly string[];
@@ -138,7 +138,7 @@ function parseDocument(key: string, text: string): AlertOutboxDocument {
     if (!Array.isArray(doc.objects)) throw new OutboxFormatError(`${key}: objects is not a list`);
     objects = doc.objects.map((item, index) => {
       // The batch's own event objects only: a key elsewhere would make the publisher probe the bucket at will.
-      if (typeof item !== 'string' || !item.startsWith('events/') || !item.endsWith(`${batchName}.jsonl.gz`)) {
+      if (typeof item !== 'string' || !item.startsWith('events/') || !item.endsWith(`/${batchName}.jsonl.gz`)) {
         throw new OutboxFormatError(`${key}: objects[${index}] is not an event object of the batch`);
       }
       return item;

@@ -70,11 +70,12 @@ export interface PublishDeps {
   /** Objects handled at once. @default 4 */
   readonly concurrency?: number;
   /**
-   * How long to wait before looking again for event objects an outbox object names that are not stored
-   * yet (their writes were still in flight); still missing then, the object stays pending for the next
-   * sweep. @default 1000
+   * In a notified run, the waits before each new look for event objects an outbox object names that are
+   * not stored yet (their writes were still in flight, or retried); still missing after the last, the
+   * object stays pending for the sweep. A sweep looks once: its objects are old enough for their writes to
+   * have ended. @default DEFAULT_EVENTS_RECHECKS_MS (1, 2, 4 and 8 s: 15 s in all)
    */
-  readonly eventsRecheckMs?: number;
+  readonly eventsRechecksMs?: readonly number[];
   /** @default setTimeout */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -148,7 +149,7 @@ export async function publishOutbox(deps: PublishDeps, scope: PublishScope = {},
   await mapConcurrent(ready, deps.concurrency ?? 4, async (key) => {
     if (stopped || signal?.aborted) return;
     try {
-      const outcome = await publishObject(deps, key, alertsBySink, signal);
+      const outcome = await publishObject(deps, key, alertsBySink, sweep ? [] : (deps.eventsRechecksMs ?? DEFAULT_EVENTS_RECHECKS_MS), signal);
       if (outcome.kind === 'gone') done.add(key);
       else if (outcome.kind === 'published') {
         report.alertsPublished += outcome.alerts;
@@ -195,7 +196,13 @@ class SinkFailedError extends Error {
   }
 }
 
-async function publishObject(deps: PublishDeps, key: string, alertsBySink: Record<string, number>, signal?: AbortSignal): Promise<ObjectOutcome> {
+async function publishObject(
+  deps: PublishDeps,
+  key: string,
+  alertsBySink: Record<string, number>,
+  rechecksMs: readonly number[],
+  signal?: AbortSignal,
+): Promise<ObjectOutcome> {
   const body = await deps.outbox.read(key, signal);
   if (!body) return { kind: 'gone' };
   const reading = readOutbox(key, body.text);
@@ -206,8 +213,9 @@ async function publishObject(deps: PublishDeps, key: string, alertsBySink: Recor
   const objects = reading.document.objects ?? [];
   if (objects.length > 0) {
     let missing = await deps.outbox.missing(objects, signal);
-    if (missing.length > 0) {
-      await (deps.sleep ?? sleep)(deps.eventsRecheckMs ?? DEFAULT_EVENTS_RECHECK_MS, signal);
+    for (const waitMs of rechecksMs) {
+      if (missing.length === 0) break;
+      await (deps.sleep ?? sleep)(waitMs, signal);
       missing = await deps.outbox.missing(missing, signal);
     }
     if (missing.length > 0) return { kind: 'awaiting-events', reason: `${missing.length} of its ${objects.length} event objects not stored yet` };
@@ -239,8 +247,11 @@ async function publishObject(deps: PublishDeps, key: string, alertsBySink: Recor
   return { kind: 'published', alerts: alerts.length, removed: await deps.outbox.remove(key, body.etag, signal) };
 }
 
-/** The default wait before looking again for event objects still in flight. */
-export const DEFAULT_EVENTS_RECHECK_MS = 1_000;
+/**
+ * A notified run's waits for event objects still in flight: a batch's PUTs usually end within a second of
+ * its outbox object's, and an SDK retry after a throttle within a few more.
+ */
+export const DEFAULT_EVENTS_RECHECKS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000];
 
 async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   await delay(ms, undefined, signal ? { signal } : {});

@@ -36,7 +36,7 @@ export interface BatchWrite {
 /**
  * Writes the batch after its journal entry: the event objects and, at the same time, the batch's alerts
  * as one outbox object naming every event object. The publisher sends an outbox object's alerts only once
- * each object it names is stored, so an alert never points at an event not yet stored, and the batch does
+ * each object it names is stored, so an alert is not sent for an event not yet stored, and the batch does
  * not spend one more S3 round trip after its events (it did until the publisher learned to wait). Alerts
  * leave the bucket through the alert publisher, which the batch never waits for: storing the audit log
  * depends on S3 alone. On failure, removes what this attempt may have written (every object whose write

@@ -64,6 +64,7 @@ describe('alert outbox document', () => {
     ['a detail that is a number', edited((doc) => (((doc.alerts as Array<Record<string, unknown>>)[0]!.details as Record<string, unknown>).dbUserName = 5)), /dbUserName/],
     ['objects not a list', edited((doc) => (doc.objects = 'events/')), /objects is not a list/],
     ['an object outside events/', edited((doc) => (doc.objects = ['journal/x/' + batchName + '.jsonl.gz'])), /objects\[0\] is not an event object of the batch/],
+    ['an object whose name only ends like the batch\'s', edited((doc) => (doc.objects = [`events/command=SELECT/date=2026-11-21/hour=12/x${batchName}.jsonl.gz`])), /objects\[0\]/],
     ['an object of another batch', edited((doc) => (doc.objects = [...objects, 'events/command=SELECT/date=2026-11-21/hour=12/cluster-OTHER-0123.jsonl.gz'])), new RegExp(`objects\\[${objects.length}\\]`)],
     ['a negative moreMatches', edited((doc) => ((doc.alerts as Array<Record<string, unknown>>)[0]!.moreMatches = -1)), /moreMatches/],
   ])('answers %s as unreadable, naming the key and the fault, without throwing', (_, body, reason) => {

@@ -94,15 +94,21 @@ describe('publishOutbox', () => {
     const late = waiting.objects[waiting.objects.length - 1] as string;
     outbox.stored.delete(late);
     const slept: number[] = [];
-    const first = await publishOutbox({ ...deps, sleep: async (ms) => void slept.push(ms) });
-    // Looked once, waited, looked again, then left it pending for the next run: no alert of it sent.
-    expect(slept).toEqual([1000]);
-    expect(first.awaitingEvents).toEqual([{ key: waiting.key, reason: `1 of its ${waiting.objects.length} event objects not stored yet` }]);
-    expect(outbox.objects.has(waiting.key)).toBe(true);
+    const sleep = async (ms: number) => void slept.push(ms);
+    // A notification's run looks again after 1, 2, 4 and 8 s, then leaves it pending: no alert of it sent.
+    const notified = await publishOutbox({ ...deps, sleep }, { keys: [waiting.key] });
+    expect(slept).toEqual([1000, 2000, 4000, 8000]);
+    expect(notified.awaitingEvents).toEqual([{ key: waiting.key, reason: `1 of its ${waiting.objects.length} event objects not stored yet` }]);
     const waitingIds = new Set(waiting.alerts.map((alert) => alert.id));
     expect(bus.received.filter((alert) => waitingIds.has(alert.id))).toEqual([]);
     expect(hub.received.filter((alert) => waitingIds.has(alert.id))).toEqual([]);
-    expect(first).toMatchObject({ objectsPublished: others.length, waiting: 1 });
+    // A sweep looks once (its objects are old enough for their writes to have ended) and sends the others.
+    slept.length = 0;
+    const swept = await publishOutbox({ ...deps, sleep });
+    expect(slept).toEqual([]);
+    expect(swept).toMatchObject({ objectsPublished: others.length, waiting: 1, awaitingEvents: [{ key: waiting.key }] });
+    expect(outbox.objects.has(waiting.key)).toBe(true);
+    expect(bus.received.filter((alert) => waitingIds.has(alert.id))).toEqual([]);
 
     outbox.stored.add(late);
     const second = await publishOutbox(deps);
@@ -110,12 +116,15 @@ describe('publishOutbox', () => {
     expect(bus.received.map((alert) => alert.id).sort()).toEqual(everyId);
   });
 
-  it('sends an object whose last event object lands while it waits, in the same run', async () => {
+  it('sends an object whose last event object lands while its notification waits, in the same run', async () => {
     const { outbox, bus, deps } = world();
     const [waiting] = batches as [(typeof batches)[number]];
     const late = waiting.objects[0] as string;
     outbox.stored.delete(late);
-    const report = await publishOutbox({ ...deps, sleep: async () => void outbox.stored.add(late) }, { keys: [waiting.key] });
+    const slept: number[] = [];
+    const sleep = async (ms: number) => void (slept.push(ms), slept.length === 2 && outbox.stored.add(late));
+    const report = await publishOutbox({ ...deps, sleep }, { keys: [waiting.key] });
+    expect(slept).toEqual([1000, 2000]);
     expect(report).toMatchObject({ objectsPublished: 1, awaitingEvents: [] });
     expect(bus.received).toHaveLength(waiting.alerts.length);
   });
