@@ -129,8 +129,9 @@ function log(logger: Logger, trigger: string, report: PublishReport): void {
 
 /**
  * The run's metrics as EMF lines: `AlertsPublished` by target, `AlertsRefused`, `AlertOutboxUnreadable`,
- * `AlertPublishFailures`, and for a sweep the backlog: `AlertsWaiting` and `OldestAlertAgeSeconds` (what
- * the backlog alarm watches: an age past a few sweeps means a target has been failing that long).
+ * `AlertPublishFailures`, `AlertsAwaitingEvents` (objects left pending for events not yet stored), and
+ * for a sweep the backlog: `AlertsWaiting` and `OldestAlertAgeSeconds` (what the backlog alarm watches: an
+ * age past a few sweeps means a target has been failing that long, or a batch's events never came).
  */
 export function emitPublisherMetrics(metrics: Metrics, report: PublishReport): void {
   const emit = (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimensions: Record<string, string> = {}): void => {
@@ -144,6 +145,7 @@ export function emitPublisherMetrics(metrics: Metrics, report: PublishReport): v
   emit('AlertsRefused', MetricUnit.Count, report.alertsRefused);
   emit('AlertOutboxUnreadable', MetricUnit.Count, report.unreadable.length);
   emit('AlertPublishFailures', MetricUnit.Count, report.failed.length);
+  emit('AlertsAwaitingEvents', MetricUnit.Count, report.awaitingEvents.length);
   if (report.waiting !== undefined) {
     emit('AlertsWaiting', MetricUnit.Count, report.waiting);
     emit('OldestAlertAgeSeconds', MetricUnit.Seconds, report.oldestAgeSeconds ?? 0);

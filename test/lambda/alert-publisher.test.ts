@@ -168,6 +168,7 @@ describe('alert publisher', () => {
     expect(aws.eventBridge.events).toHaveLength(0);
     expect(await keysUnder('alerts/pending/')).toEqual([key]);
     expect(first.logs).toMatch(/alerts left pending: their events are not all stored yet/);
+    expect(metricValues(first.logs, 'AlertsAwaitingEvents')).toEqual([1]);
 
     // The notification's run waits for the last event object, which lands while it does.
     const notification = { Records: [{ eventSource: 'aws:s3', s3: { bucket: { name: aws.bucket }, object: { key } } }] };
