@@ -5,20 +5,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { loadAlertPublisherConfig } from '../../lambda/alert-publisher-config';
 import { DasFirehosePipeline } from '../../lib/das-firehose-pipeline';
-import { KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
+import { KEY_ARN, STREAM_ARN, synthApp, renderValue } from './synth-app';
 
 type Json = any;
 
 const BASE = { dasStreamArn: STREAM_ARN, kmsKeyArn: KEY_ARN };
 
-/** A template value rendered as text: `${Logical.Arn}`, `${AWS::Region}`, literals as they are. */
-function render(value: Json): string {
-  if (typeof value === 'string') return value;
-  if (value.Ref) return `\${${value.Ref}}`;
-  if (value['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  if (value['Fn::Join']) return (value['Fn::Join'][1] as Json[]).map(render).join(value['Fn::Join'][0]);
-  return JSON.stringify(value);
-}
 
 function publisherOf(template: Template): { id: string; fn: Json } {
   const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, fn]: [string, Json]) => fn.Properties.Handler === 'index.alertPublisherHandler');
@@ -36,7 +28,7 @@ function statementsOf(template: Template, roleId: string): Json[] {
     .map((statement) => ({
       ...(statement.Sid ? { Sid: statement.Sid } : {}),
       Action: [statement.Action].flat().sort(),
-      Resource: [statement.Resource].flat().map(render).sort(),
+      Resource: [statement.Resource].flat().map(renderValue).sort(),
       ...(statement.Condition ? { Condition: statement.Condition } : {}),
     }));
 }

@@ -2,7 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { MAX_BACKFILL_DAYS } from '../../lib/das-firehose-pipeline/all-events-loader-definition';
 import { EVENT_LINES_FIELD_DELIMITER } from '../../lib/das-firehose-pipeline/all-events-sql';
 import { ALL_EVENTS_COLUMNS } from '../../lib/das-firehose-pipeline/all-events-table';
-import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
+import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp, renderValue } from './synth-app';
 
 /**
  * all_events in the template: the Iceberg table and its bucket, the source table over events/, the
@@ -12,14 +12,6 @@ import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp } fro
 
 type Json = any;
 
-/** A CloudFormation value as text: `${Ref}` for references, joins joined. */
-function render(value: Json): string {
-  if (typeof value === 'string') return value;
-  if (value?.Ref) return `\${${value.Ref}}`;
-  if (value?.['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  if (value?.['Fn::Join']) return (value['Fn::Join'][1] as Json[]).map(render).join(value['Fn::Join'][0]);
-  return JSON.stringify(value);
-}
 
 const only = (template: Template, type: string): Json => {
   const found = Object.entries(template.findResources(type));
@@ -41,7 +33,7 @@ describe('all_events in the account', () => {
       objectLockDays: '365',
       alarmEmail: 'dba@example.com',
     }));
-    definition = JSON.parse(render(only(template, 'AWS::StepFunctions::StateMachine').Properties.DefinitionString));
+    definition = JSON.parse(renderValue(only(template, 'AWS::StepFunctions::StateMachine').Properties.DefinitionString));
     tableBucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.includes('AllEventsBucket')) as string;
     auditBucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => /PipelineBucket/.test(id)) as string;
   });
@@ -51,7 +43,7 @@ describe('all_events in the account', () => {
     const iceberg = table.Properties.OpenTableFormatInput.IcebergInput;
     expect(iceberg).toMatchObject({ MetadataOperation: 'CREATE', Version: '2' });
     const input = iceberg.IcebergTableInput;
-    expect(render(input.Location)).toBe(`s3://\${${tableBucket}}/tables/all_events/`);
+    expect(renderValue(input.Location)).toBe(`s3://\${${tableBucket}}/tables/all_events/`);
     expect(input.Schema.Fields.map((field: Json) => [field.Id, field.Name, field.Type])).toEqual(
       ALL_EVENTS_COLUMNS.map((column, index) => [index + 1, column.name, column.type]),
     );
@@ -82,7 +74,7 @@ describe('all_events in the account', () => {
     expect(input.StorageDescriptor.Columns).toEqual([expect.objectContaining({ Name: 'line', Type: 'string' })]);
     expect(input.PartitionKeys.map((key: Json) => key.Name)).toEqual(['command_folder', 'date', 'hour']);
     expect(input.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.command_folder.type': 'injected', 'projection.date.type': 'date', 'projection.hour.type': 'enum' });
-    expect(render(input.Parameters['storage.location.template'])).toBe(`s3://\${${auditBucket}}/events/command=\${command_folder}/date=\${date}/hour=\${hour}/`);
+    expect(renderValue(input.Parameters['storage.location.template'])).toBe(`s3://\${${auditBucket}}/events/command=\${command_folder}/date=\${date}/hour=\${hour}/`);
   });
 
   it('names the loader in an output, for the backfill command', () => {
@@ -136,7 +128,7 @@ describe('all_events in the account', () => {
     const statements = (Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })) as Json[])
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
       .filter((statement: Json) => statement.Sid);
-    const bySid = Object.fromEntries(statements.map((statement: Json) => [statement.Sid, { Action: [statement.Action].flat().sort(), Resource: [statement.Resource].flat().map(render) }]));
+    const bySid = Object.fromEntries(statements.map((statement: Json) => [statement.Sid, { Action: [statement.Action].flat().sort(), Resource: [statement.Resource].flat().map(renderValue) }]));
     const arn = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
     expect(Object.keys(bySid).sort()).toEqual(
       ['CommitAllEvents', 'ListEvents', 'ListQueryResults', 'ListTableFiles', 'LocateBuckets', 'OneLoadAtATime', 'ReadEvents', 'ReadSourceTable', 'RunLoadQueries', 'UseDataCatalog', 'WriteQueryResults', 'WriteTableFiles'].sort(),
@@ -153,9 +145,9 @@ describe('all_events in the account', () => {
       Resource: [`\${${tableBucket}.Arn}/tables/all_events/*`],
     });
     expect(bySid.OneLoadAtATime.Resource).toEqual([expect.stringMatching(/^arn:\$\{AWS::Partition\}:states:\$\{AWS::Region\}:\$\{AWS::AccountId\}:stateMachine:.*-AllEventsLoader$/)]);
-    expect(render(machine.Properties.StateMachineName)).toBe(bySid.OneLoadAtATime.Resource[0].split(':').pop());
+    expect(renderValue(machine.Properties.StateMachineName)).toBe(bySid.OneLoadAtATime.Resource[0].split(':').pop());
     // Nothing of the audit bucket beyond reading events/: no write, no delete, no other prefix.
-    const auditResources = statements.flatMap((statement: Json) => [statement.Resource].flat().map(render)).filter((resource: string) => resource.includes(auditBucket));
+    const auditResources = statements.flatMap((statement: Json) => [statement.Resource].flat().map(renderValue)).filter((resource: string) => resource.includes(auditBucket));
     expect([...new Set(auditResources)].sort()).toEqual([`\${${auditBucket}.Arn}`, `\${${auditBucket}.Arn}/events/*`]);
   });
 

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AUDIT_COLUMNS } from '../../lib/das-firehose-pipeline/audit-tables';
 import { NAMED_QUERIES } from '../../lib/das-firehose-pipeline/named-queries';
 import { DasFirehosePipeline } from '../../lib/das-firehose-pipeline';
-import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
+import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp, renderValue } from './synth-app';
 
 /**
  * The Glue tables, Athena workgroup, named queries and query policy, read from the template against
@@ -18,14 +18,6 @@ import { INSTANCE_STREAM_ARN, KEY_ARN, OTHER_KEY_ARN, STREAM_ARN, synthApp } fro
 
 type Json = any;  
 
-/** A CloudFormation value as text: `${Ref}` for references, joins joined. */
-function render(value: Json): string {
-  if (typeof value === 'string') return value;
-  if (value?.Ref) return `\${${value.Ref}}`;
-  if (value?.['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  if (value?.['Fn::Join']) return (value['Fn::Join'][1] as Json[]).map(render).join(value['Fn::Join'][0]);
-  return JSON.stringify(value);
-}
 
 const resources = (template: Template, type: string): Json[] => Object.values(template.findResources(type));
 
@@ -77,10 +69,10 @@ describe('Athena over the audit log (queries on, as by default)', () => {
 
   it('events_by_command: the audit log itself, the command injected by each query', () => {
     const { TableInput: input } = table('events_by_command');
-    expect(render(input.StorageDescriptor.Location)).toBe(`s3://\${${bucket}}/events/`);
+    expect(renderValue(input.StorageDescriptor.Location)).toBe(`s3://\${${bucket}}/events/`);
     expect(input.PartitionKeys.map((key: { Name: string }) => key.Name)).toEqual(['command_folder', 'date', 'hour']);
     expect(input.Parameters['projection.command_folder.type']).toBe('injected');
-    expect(render(input.Parameters['storage.location.template'])).toBe(`s3://\${${bucket}}/events/command=\${command_folder}/date=\${date}/hour=\${hour}/`);
+    expect(renderValue(input.Parameters['storage.location.template'])).toBe(`s3://\${${bucket}}/events/command=\${command_folder}/date=\${date}/hour=\${hour}/`);
   });
 
   it('keeps query results encrypted in a bucket of their own, enforces that, pins engine 3, caps bytes scanned, publishes metrics', () => {
@@ -95,7 +87,7 @@ describe('Athena over the audit log (queries on, as by default)', () => {
       BytesScannedCutoffPerQuery: 100 * 1024 ** 3,
       ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
     });
-    expect(render(configuration.ResultConfiguration.OutputLocation)).toBe(`s3://\${${results}}/`);
+    expect(renderValue(configuration.ResultConfiguration.OutputLocation)).toBe(`s3://\${${results}}/`);
   });
 
   it('expires query results after 30 days in a hardened bucket that never takes the audit bucket\'s Object Lock', () => {
@@ -111,7 +103,7 @@ describe('Athena over the audit log (queries on, as by default)', () => {
     });
     expect(resultsBucket.Properties.LoggingConfiguration.LogFilePrefix).toBe('query-results-bucket/');
     const workGroup = resources(locked, 'AWS::Athena::WorkGroup')[0];
-    expect(render(workGroup.Properties.WorkGroupConfiguration.ResultConfiguration.OutputLocation)).toBe(`s3://\${${id}}/`);
+    expect(renderValue(workGroup.Properties.WorkGroupConfiguration.ResultConfiguration.OutputLocation)).toBe(`s3://\${${id}}/`);
   });
 
   it('deploys every named query, word for word, in the workgroup and database', () => {
@@ -132,7 +124,7 @@ describe('Athena over the audit log (queries on, as by default)', () => {
     const statements = (policies[0].Properties.PolicyDocument.Statement as Json[]).map((statement) => ({
       Sid: statement.Sid,
       Action: [statement.Action].flat().sort(),
-      Resource: [statement.Resource].flat().map(render),
+      Resource: [statement.Resource].flat().map(renderValue),
       ...(statement.Condition ? { Condition: JSON.parse(JSON.stringify(statement.Condition)) } : {}),
     }));
     const arn = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;

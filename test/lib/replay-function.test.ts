@@ -4,19 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DasFirehosePipeline } from '../../lib/das-firehose-pipeline';
-import { KEY_ARN, STREAM_ARN, synthApp } from './synth-app';
+import { KEY_ARN, STREAM_ARN, synthApp, renderValue } from './synth-app';
 
 /** The replay function and its role, read from the template: what `npm run replay -- --function` runs with. */
 
 type Json = any;  
 
-function render(value: Json): string {
-  if (typeof value === 'string') return value;
-  if (value?.Ref) return `\${${value.Ref}}`;
-  if (value?.['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
-  if (value?.['Fn::Join']) return (value['Fn::Join'][1] as Json[]).map(render).join(value['Fn::Join'][0]);
-  return JSON.stringify(value);
-}
 
 describe('the replay function', () => {
   let template: Template;
@@ -59,7 +52,7 @@ describe('the replay function', () => {
       .map((statement) => ({
         ...(statement.Sid ? { Sid: statement.Sid } : {}),
         Action: [statement.Action].flat().sort(),
-        Resource: [statement.Resource].flat().map(render),
+        Resource: [statement.Resource].flat().map(renderValue),
         ...(statement.Condition ? { Condition: statement.Condition } : {}),
       }));
     const objects = (prefix: string) => `\${${bucket}.Arn}/${prefix}*`;

@@ -14,6 +14,15 @@ export const OTHER_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/abcd1234-ab
 
 export { cdkJsonContext };
 
+/** A CloudFormation value as text: `${Ref}` for references, `${Logical.Attr}` for attributes, joins joined. */
+export function renderValue(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value?.Ref) return `\${${value.Ref}}`;
+  if (value?.['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
+  if (value?.['Fn::Join']) return (value['Fn::Join'][1] as any[]).map(renderValue).join(value['Fn::Join'][0]);
+  return JSON.stringify(value);
+}
+
 export interface SynthOptions {
   /** Run esbuild on the transformer. Off by default: most tests read the template only. */
   readonly bundle?: boolean;
