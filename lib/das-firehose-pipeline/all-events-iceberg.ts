@@ -11,7 +11,7 @@ import {
   ALL_EVENTS_TABLE_NAME,
 } from './all-events-table';
 import { EVENT_LINES_FIELD_DELIMITER, EVENT_LINES_TABLE } from './all-events-sql';
-import { projectionParameters } from './partition-projection';
+import { gzipTextTableInput } from './partition-projection';
 import { derivedDataBucket } from './derived-bucket';
 
 /** The all_events table as the stack creates it. */
@@ -117,28 +117,12 @@ export function icebergTableInput(tableBucket: s3.IBucket): glue.CfnTable.Iceber
  * exact text (its event key needs the bytes as stored); partitions projected like `events_by_command`.
  */
 function eventLinesTableInput(bucket: s3.IBucket, resourceIds: readonly string[]): glue.CfnTable.TableInputProperty {
-  const location = `s3://${bucket.bucketName}/${EVENT_LINES_TABLE.prefix}`;
-  return {
-    name: EVENT_LINES_TABLE.name,
-    description: EVENT_LINES_TABLE.comment,
-    tableType: 'EXTERNAL_TABLE',
-    parameters: {
-      classification: 'csv',
-      compressionType: 'gzip',
-      'storage.location.template': `${location}${EVENT_LINES_TABLE.pathTemplate}`,
-      ...projectionParameters(EVENT_LINES_TABLE.partitions, resourceIds),
+  return gzipTextTableInput(EVENT_LINES_TABLE, bucket, resourceIds, {
+    classification: 'csv',
+    serde: {
+      serializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+      parameters: { 'field.delim': EVENT_LINES_FIELD_DELIMITER, 'serialization.format': EVENT_LINES_FIELD_DELIMITER },
     },
-    partitionKeys: EVENT_LINES_TABLE.partitions.map((partition) => ({ name: partition.name, type: 'string', comment: partition.comment })),
-    storageDescriptor: {
-      location,
-      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-      compressed: true,
-      serdeInfo: {
-        serializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
-        parameters: { 'field.delim': EVENT_LINES_FIELD_DELIMITER, 'serialization.format': EVENT_LINES_FIELD_DELIMITER },
-      },
-      columns: [{ name: EVENT_LINES_TABLE.column.name, type: 'string', comment: EVENT_LINES_TABLE.column.comment }],
-    },
-  };
+    columns: [{ name: EVENT_LINES_TABLE.column.name, type: 'string', comment: EVENT_LINES_TABLE.column.comment }],
+  });
 }

@@ -8,7 +8,7 @@ import * as defaults from '../defaults';
 import { allEventsTables, type AllEventsTables } from './all-events-iceberg';
 import { ALL_EVENTS_PREFIX, ALL_EVENTS_TABLE_NAME } from './all-events-table';
 import { AUDIT_COLUMNS, AUDIT_TABLES, type AuditTable } from './audit-tables';
-import { projectionParameters } from './partition-projection';
+import { gzipTextTableInput } from './partition-projection';
 import { derivedDataBucket } from './derived-bucket';
 import { NAMED_QUERIES } from './named-queries';
 import type { AuditQueriesOptions } from './props';
@@ -156,32 +156,15 @@ function queryResultsBucket(
 
 /** The Glue table: OpenX JSON SerDe over gzip NDJSON, every field a string, partitions projected. */
 function tableInput(table: AuditTable, bucket: s3.IBucket, resourceIds: readonly string[]): glue.CfnTable.TableInputProperty {
-  const location = `s3://${bucket.bucketName}/${table.prefix}`;
-  const projection = projectionParameters(table.partitions, resourceIds);
-  return {
-    name: table.name,
-    description: table.comment,
-    tableType: 'EXTERNAL_TABLE',
-    parameters: {
-      classification: 'json',
-      compressionType: 'gzip',
-      'storage.location.template': `${location}${table.pathTemplate}`,
-      ...projection,
+  return gzipTextTableInput(table, bucket, resourceIds, {
+    classification: 'json',
+    serde: {
+      serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+      // Glue lower-cases column names; the events' keys are camelCase (dbUserName).
+      parameters: { 'case.insensitive': 'true' },
     },
-    partitionKeys: table.partitions.map((partition) => ({ name: partition.name, type: 'string', comment: partition.comment })),
-    storageDescriptor: {
-      location,
-      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-      compressed: true,
-      serdeInfo: {
-        serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
-        // Glue lower-cases column names; the events' keys are camelCase (dbUserName).
-        parameters: { 'case.insensitive': 'true' },
-      },
-      columns: AUDIT_COLUMNS.map((column) => ({ name: column.name.toLowerCase(), type: 'string', comment: column.comment })),
-    },
-  };
+    columns: AUDIT_COLUMNS.map((column) => ({ name: column.name.toLowerCase(), type: 'string', comment: column.comment })),
+  });
 }
 
 /**

@@ -1,3 +1,5 @@
+import type * as glue from 'aws-cdk-lib/aws-glue';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { FIRST_PARTITION_DATE, type AuditTable } from './audit-tables';
 
 const HOURS = Array.from({ length: 24 }, (_, hour) => String(hour).padStart(2, '0'));
@@ -32,3 +34,37 @@ export function projectionParameters(partitions: AuditTable['partitions'], resou
   return projection;
 }
 
+/** How a text table's lines are read: the Glue classification, the SerDe and its columns. */
+export interface TextTableFormat {
+  readonly classification: string;
+  readonly serde: glue.CfnTable.SerdeInfoProperty;
+  readonly columns: glue.CfnTable.ColumnProperty[];
+}
+
+/**
+ * A Glue table over gzip text objects under a table's prefix of `bucket`, every partition a string,
+ * projected (`projectionParameters`), the path read from the table's template.
+ */
+export function gzipTextTableInput(table: AuditTable, bucket: s3.IBucket, resourceIds: readonly string[], format: TextTableFormat): glue.CfnTable.TableInputProperty {
+  const location = `s3://${bucket.bucketName}/${table.prefix}`;
+  return {
+    name: table.name,
+    description: table.comment,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: {
+      classification: format.classification,
+      compressionType: 'gzip',
+      'storage.location.template': `${location}${table.pathTemplate}`,
+      ...projectionParameters(table.partitions, resourceIds),
+    },
+    partitionKeys: table.partitions.map((partition) => ({ name: partition.name, type: 'string', comment: partition.comment })),
+    storageDescriptor: {
+      location,
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      compressed: true,
+      serdeInfo: format.serde,
+      columns: format.columns,
+    },
+  };
+}
