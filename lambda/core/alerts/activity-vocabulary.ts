@@ -145,56 +145,6 @@ export const DESTRUCTIVE_DDL: ActivityKind = {
   sqlserver: { any: [{ field: 'command', in: ['DROP'] }, { statement: ['TRUNCATE'] }] },
 };
 
-/**
- * What a condition reads off an event: a field's value as text (numbers as written, containers as JSON),
- * or null. `eventText`, when given, is the event's JSON text: a statement test first looks for its
- * keywords there, so an event that cannot match is never read field by field.
- */
-export type FieldReader = ((field: VocabularyField) => string | null) & { readonly eventText?: string };
-
-/** Whether the event `read` describes matches the condition (compared upper-case, trimmed). */
-export function matches(condition: Condition, read: FieldReader): boolean {
-  if ('all' in condition) return condition.all.every((part) => matches(part, read));
-  if ('any' in condition) return condition.any.some((part) => matches(part, read));
-  // Case-insensitive on the text as written: no upper-cased copy of every statement's SQL.
-  if ('statement' in condition) {
-    // A JSON text may spell letters as \u escapes: then only the field itself can tell.
-    const text = read.eventText;
-    if (text !== undefined && !text.includes('\\u') && !keywordRegExp(condition.statement).test(text)) return false;
-    return statementRegExp(condition.statement).test(read('commandText') ?? '');
-  }
-  if ('failed' in condition) return !['', '0'].includes(normalized(read(condition.failed)));
-  if ('succeeded' in condition) return ['', '0'].includes(normalized(read(condition.succeeded)));
-  if ('present' in condition) return normalized(read(condition.present)) !== '';
-  if ('absent' in condition) return normalized(read(condition.absent)) === '';
-  const value = normalized(read(condition.field));
-  if ('in' in condition) return upperSet(condition.in).has(value);
-  return upperList(condition.startsWith).some((item) => value.startsWith(item));
-}
-
-// Conditions are tested on every kept event: their words are upper-cased once, not per event.
-const upperSets = new WeakMap<readonly string[], ReadonlySet<string>>();
-const upperLists = new WeakMap<readonly string[], readonly string[]>();
-
-function upperSet(words: readonly string[]): ReadonlySet<string> {
-  let set = upperSets.get(words);
-  if (!set) upperSets.set(words, (set = new Set(words.map((word) => word.toUpperCase()))));
-  return set;
-}
-
-function upperList(words: readonly string[]): readonly string[] {
-  let list = upperLists.get(words);
-  if (!list) upperLists.set(words, (list = words.map((word) => word.toUpperCase())));
-  return list;
-}
-
-/** Whether an event of `serverType` matches the kind: its engine's condition, if the engine has one. */
-export function isKind(kind: ActivityKind, serverType: string | null, read: FieldReader): boolean {
-  const engine = engineOf(serverType);
-  const condition = engine ? kind[engine] : undefined;
-  return condition !== undefined && matches(condition, read);
-}
-
 /** The engine an event's `serverType` names, if it is one of the four. */
 export function engineOf(serverType: string | null): EngineName | undefined {
   const name = normalized(serverType);
@@ -202,40 +152,8 @@ export function engineOf(serverType: string | null): EngineName | undefined {
 }
 
 /** Upper case, spaces (only spaces) trimmed: what the named queries' SQL compares, in Athena and DuckDB alike. */
-function normalized(value: string | null): string {
+export function normalized(value: string | null): string {
   return value === null ? '' : value.replace(/^ +| +$/g, '').toUpperCase();
-}
-
-const keywordRegExps = new WeakMap<readonly string[], RegExp>();
-
-/**
- * One of the statements anywhere in an event's JSON text: what must be there for the statement test to
- * hold. Whole statements, not only their first words: `SET PASSWORD` is not looked for in every `UPDATE …
- * SET …`, which would send each such event to a second pass over its text. Between two words the SQL
- * has white space (`\s+`), which JSON text writes as itself or, for control characters, as `\t`, `\n`,
- * `\r` or `\f` (or a `\u` escape, for which the caller skips this test).
- */
-function keywordRegExp(statements: readonly string[]): RegExp {
-  let regExp = keywordRegExps.get(statements);
-  if (!regExp) {
-    const phrases = [...new Set(statements.map((statement) => statement.trim().split(/\s+/).map(escapeRegExp).join('(?:\\s|\\\\[tnrf])+')))];
-    // No word boundaries: in JSON text a line break before the keyword is written `\\n`, a word character.
-    keywordRegExps.set(statements, (regExp = new RegExp(`(${phrases.join('|')})`, 'i')));
-  }
-  return regExp;
-}
-
-function escapeRegExp(word: string): string {
-  return word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-const statementRegExps = new Map<string, RegExp>();
-
-function statementRegExp(statements: readonly string[]): RegExp {
-  const pattern = statementPattern(statements);
-  let regExp = statementRegExps.get(pattern);
-  if (!regExp) statementRegExps.set(pattern, (regExp = new RegExp(pattern, 'i')));
-  return regExp;
 }
 
 /**

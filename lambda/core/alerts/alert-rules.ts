@@ -3,13 +3,12 @@ import {
   ENGINES,
   engineOf,
   FAILED_LOGIN,
-  matches,
   PRIVILEGE_CHANGE,
   type ActivityKind,
   type Condition,
   type EngineName,
-  type FieldReader,
 } from './activity-vocabulary';
+import { matches, type FieldReader } from './condition-predicates';
 
 /**
  * What the transformer alerts on. A rule is an id, a description, a severity and, per engine, the

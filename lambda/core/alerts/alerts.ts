@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EVENT_FIELDS, fieldText, readEventFields, type ActivityEvent } from '../shared/activity-payload';
-import type { FieldReader } from './activity-vocabulary';
+import type { FieldReader } from './condition-predicates';
 import type { AlertRule, RuleMatcher, Severity } from './alert-rules';
 import { objectKey } from '../shared/partition';
 

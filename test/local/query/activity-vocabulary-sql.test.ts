@@ -5,13 +5,13 @@ import { gzipSync } from 'node:zlib';
 import {
   DESTRUCTIVE_DDL,
   FAILED_LOGIN,
-  isKind,
   LOGIN,
   LOGOUT,
   PRIVILEGE_CHANGE,
   type ActivityKind,
   type VocabularyField,
 } from '../../../lambda/core/alerts/activity-vocabulary';
+import { isKind } from '../../../lambda/core/alerts/condition-predicates';
 import { sqlKind } from '../../../lib/das-firehose-pipeline/named-queries';
 import { seededRandom } from '../../../testkit/das/seeded-random';
 import { findLocalAuditLog, type LocalAuditLog } from '../../../local/query/local-audit-log';

@@ -2,11 +2,11 @@ import {
   DESTRUCTIVE_DDL,
   engineOf,
   FAILED_LOGIN,
-  isKind,
   PRIVILEGE_CHANGE,
   statementPattern,
   type VocabularyField,
 } from '../../../../lambda/core/alerts/activity-vocabulary';
+import { isKind } from '../../../../lambda/core/alerts/condition-predicates';
 
 /** An event's fields as the alert rules read them. */
 function read(fields: Partial<Record<VocabularyField, string | null>>) {
