@@ -96,6 +96,40 @@ export function partitionKey({ command, date, hour }: Partition): string {
 }
 
 /**
+ * `partitionKey(partitionOf(event, arrivalMillis))`, as the transformer asks it once per event: a UTC
+ * `logTime` (nearly all of them) is only tested, not taken apart, and the folder of each command and
+ * hour is built once and remembered, so an event costs a pattern test and two lookups.
+ */
+export function eventFolder(event: ActivityEvent, arrivalMillis: number): string {
+  const { command, logTime } = event.fields;
+  if (typeof logTime !== 'string' || !UTC_LOG_TIME.test(logTime) || !plainDay(logTime)) return partitionKey(partitionOf(event, arrivalMillis));
+  const folder = commandFolder(command);
+  let byHour = hourFolders.get(folder);
+  if (byHour === undefined) {
+    if (hourFolders.size >= 1000) hourFolders.clear();
+    hourFolders.set(folder, (byHour = new Map()));
+  }
+  // The date and hour as written (`T` or a space between them: two spellings of one folder).
+  const hour = logTime.slice(0, 13);
+  let key = byHour.get(hour);
+  if (key === undefined) {
+    key = partitionKey({ command: folder, date: logTime.slice(0, 10), hour: logTime.slice(11, 13) });
+    if (byHour.size >= 1000) byHour.clear();
+    byHour.set(hour, key);
+  }
+  return key;
+}
+
+const hourFolders = new Map<string, Map<string, string>>();
+
+/** The checks utcDateHour makes beyond the pattern, on a text it matched: days 1–28, years from 1970. */
+function plainDay(logTime: string): boolean {
+  const digit = (at: number): number => logTime.charCodeAt(at) - 48;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  return digit(8) * 10 + digit(9) <= 28 && year >= 1970;
+}
+
+/**
  * The object name shared by every group of one batch: `<resourceId>-<digest of the record IDs>`. It
  * depends only on the batch's records, so a batch Firehose retries overwrites its own objects instead
  * of duplicating events; the resource keeps databases sharing a bucket apart and says where events came from.

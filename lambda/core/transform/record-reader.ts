@@ -3,7 +3,7 @@ import { readActivityPayload, type ActivityEvent, type PayloadLimits } from '../
 import { eventFate, type DropFilters } from './event-filter';
 import { eventLines } from '../shared/ndjson';
 import { receiptLine, type ReceiptSource } from './receipt';
-import { partitionKey, partitionOf } from '../shared/partition';
+import { eventFolder } from '../shared/partition';
 import type { RuleMatcher } from '../alerts/alert-rules';
 import { matchEvent, type AlertBudget, type AlertMatch } from '../alerts/alerts';
 
@@ -145,7 +145,7 @@ export function readOpenedRecord(gzipped: Buffer, source: ReceiptSource, setting
   const matcher = settings.matcher && !settings.matcher.empty ? settings.matcher : undefined;
   events.forEach((event, index) => {
     const line = lineOf(event);
-    const folder = budget.folder(partitionKey(partitionOf(event, arrival)));
+    const folder = budget.folder(eventFolder(event, arrival));
     kept.lines[index] = line;
     kept.folders[index] = folder;
     const klass = metricClass(event.fields.class);
@@ -173,6 +173,15 @@ function overBudget(budget: DecompressionBudget, perRecord: number): RecordError
  */
 export function metricClass(value: unknown): string {
   if (typeof value !== 'string') return 'NONE';
-  const clean = value.trim().toUpperCase().replace(/[^A-Z0-9 _]+/g, '_').slice(0, 40);
-  return clean === '' ? 'NONE' : clean;
+  // Asked once per event, of a handful of values: each is cleaned once.
+  let known = metricClasses.get(value);
+  if (known === undefined) {
+    const clean = value.trim().toUpperCase().replace(/[^A-Z0-9 _]+/g, '_').slice(0, 40);
+    known = clean === '' ? 'NONE' : clean;
+    if (metricClasses.size >= 256) metricClasses.clear();
+    metricClasses.set(value, known);
+  }
+  return known;
 }
+
+const metricClasses = new Map<string, string>();

@@ -1,5 +1,5 @@
 import { event } from '../../../support/activity-event';
-import { batchObjectName, commandFolder, objectKey, parseLogTime, partitionKey, partitionOf } from '../../../../lambda/core/shared/partition';
+import { batchObjectName, commandFolder, eventFolder, objectKey, parseLogTime, partitionKey, partitionOf } from '../../../../lambda/core/shared/partition';
 
 describe('commandFolder', () => {
   it.each([
@@ -73,6 +73,28 @@ describe('partitionOf', () => {
   it('falls back to the record arrival time when logTime is missing or unreadable', () => {
     expect(partitionOf(event({ command: 'SELECT' }), arrival)).toEqual({ command: 'SELECT', date: '2026-11-21', hour: '07' });
     expect(partitionOf(event({ command: 'SELECT', logTime: 'garbage' }), arrival).hour).toBe('07');
+  });
+});
+
+describe('eventFolder', () => {
+  const arrival = Date.UTC(2026, 10, 21, 7, 30, 0);
+  const logTimes = [
+    '2019-05-24 23:36:54.494235+00', '2019-05-24T23:36:54Z', '2019-05-24 23:00:00', '2019-05-24 23:00:00+00:00', '2019-05-24 23:00:00+0000',
+    '2024-01-28 10:00:00+00', '2024-01-29 10:00:00+00', '2024-01-31 23:59:59.9999999+00', '2024-02-29 10:00:00.1', '2023-02-29 10:00:00+00',
+    '2024-03-01 00:30:00-01', '2016-12-31 23:59:60.5+00', '1969-12-28 10:00:00+00', '1970-01-01 00:00:00+00', '0050-06-01 10:00:00+00',
+    '2024-01-01 24:00:00+00', '2024-13-01 10:00:00+00', '2024-01-01 10:00:00+00:99', ' 2024-01-01 10:00:00+00', 'garbage', '',
+  ];
+  it.each(logTimes)('files logTime %p where partitionKey(partitionOf()) does, every time it is asked', (logTime) => {
+    for (const command of ['SELECT', 'create table', undefined]) {
+      const activity = event({ ...(command !== undefined ? { command } : {}), logTime });
+      const expected = partitionKey(partitionOf(activity, arrival));
+      expect(eventFolder(activity, arrival)).toBe(expected);
+      expect(eventFolder(activity, arrival)).toBe(expected);
+    }
+  });
+  it('files an event without a logTime, or with one that is not text, by its arrival', () => {
+    expect(eventFolder(event({ command: 'SELECT' }), arrival)).toBe('events/command=SELECT/date=2026-11-21/hour=07/');
+    expect(eventFolder(event({ command: 'SELECT', logTime: 20240101 }), arrival)).toBe('events/command=SELECT/date=2026-11-21/hour=07/');
   });
 });
 
