@@ -6,9 +6,9 @@ import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter
 import { readActivityPayload, type ActivityEvent } from '../../lambda/core/shared/activity-payload';
 import { parseEnvelope, type DasEnvelope } from '../../lambda/core/transform/das-envelope';
 import { eventFate } from '../../lambda/core/transform/event-filter';
-import { eventLine, gzipLines } from '../../lambda/core/shared/ndjson';
+import { eventLine, eventLineBytes, gzipPieces, ndjsonBytes } from '../../lambda/core/shared/ndjson';
 import { receiptLine } from '../../lambda/core/transform/receipt';
-import { partitionKey, partitionOf } from '../../lambda/core/shared/partition';
+import { eventFolder } from '../../lambda/core/shared/partition';
 import type { DataKey } from '../../lambda/core/transform/ports';
 import { activeRules, RuleMatcher } from '../../lambda/core/alerts/alert-rules';
 import { AlertBudget, alertsOf, matchEvent, type AlertMatch } from '../../lambda/core/alerts/alerts';
@@ -85,7 +85,7 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
         const lines: Array<{ key: string; line: string }> = [];
         for (const activity of payload.events) {
           if (eventFate(activity, NO_FILTERS) !== 'kept') continue;
-          lines.push({ key: partitionKey(partitionOf(activity, arrival)), line: eventLine(activity, payload.summary) });
+          lines.push({ key: eventFolder(activity, arrival), line: eventLine(activity, payload.summary) });
         }
         return lines;
       }),
@@ -116,7 +116,11 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
         }
       }
     });
-    await time('object gzip per group (shipped: async, level 6)', false, () => Promise.all([...groups.values()].map((lines) => gzipLines(lines))));
+    await time('lines as NDJSON bytes, per record (shipped)', false, () =>
+      payloads.map((payload) => eventLineBytes(payload.summary, payload.events.filter((activity) => eventFate(activity, NO_FILTERS) === 'kept'))),
+    );
+    const bodies = [...groups.values()].map((lines) => ndjsonBytes(lines));
+    await time('object gzip per group (shipped: async, level 6)', false, () => Promise.all(bodies.map((body) => gzipPieces([body]))));
     await time('object gzip per group (alternative: gzipSync level 6)', false, () => [...groups.values()].map((lines) => gzipSync(`${lines.join('\n')}\n`)));
   }
   return [...samples.entries()].map(([phase, entry]) => ({

@@ -117,13 +117,18 @@ function fieldsFor(matcher: RuleMatcher): ReadonlySet<string> {
   return fields;
 }
 
-/** The rules the event matches, as alerts to be raised once its object is named. */
-export function matchEvent(matcher: RuleMatcher, event: ActivityEvent, folder: string, line: string, sqlTextChars: number): AlertMatch[] {
+/**
+ * The rules the event matches, as alerts to be raised once its object is named. `line` is the event's
+ * stored line, or how to write it: the transformer writes lines as bytes and joins one as text only for
+ * an event that raises an alert (its id is a digest of the line).
+ */
+export function matchEvent(matcher: RuleMatcher, event: ActivityEvent, folder: string, line: string | (() => string), sqlTextChars: number): AlertMatch[] {
   const read = eventFieldReader(event, fieldsFor(matcher));
   const rules = matcher.match(read('serverType'), read);
   if (rules.length === 0) return [];
   const details = detailsOf(read, sqlTextChars);
-  return rules.map((rule) => ({ rule, folder, line, details }));
+  const text = typeof line === 'string' ? line : line();
+  return rules.map((rule) => ({ rule, folder, line: text, details }));
 }
 
 function detailsOf(read: FieldReader, sqlTextChars: number): AlertDetails {

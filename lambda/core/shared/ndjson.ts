@@ -13,6 +13,47 @@ const gzipAsync = promisify(gzip);
  * one line. The appended text is built once per payload and shared by its lines.
  */
 export function eventLines(source: ActivitySource): (event: ActivityEvent) => string {
+  const partsOf = lineParts(source);
+  return (event) => {
+    const [head, tail] = partsOf(event);
+    return tail === '' ? head : head + tail;
+  };
+}
+
+/** One event's line (see {@link eventLines}, which shares the appended text across a payload's events). */
+export function eventLine(event: ActivityEvent, source: ActivitySource): string {
+  return eventLines(source)(event);
+}
+
+/**
+ * The lines of one payload's events (see {@link eventLines}) written once as NDJSON bytes, each
+ * newline-terminated; line `i` ends at `ends[i]` (past its newline). Written from the event's text and
+ * the shared appended text as two parts, so no joined string is ever built and copied (V8 joins lazily,
+ * then flattens the join when it is written): the transformer keeps these bytes, not the payload's text,
+ * until the batch's objects are written.
+ */
+export function eventLineBytes(source: ActivitySource, events: readonly ActivityEvent[]): { bytes: Buffer; ends: Uint32Array } {
+  const partsOf = lineParts(source);
+  const parts = events.map(partsOf);
+  let size = 0;
+  for (const [head, tail] of parts) size += Buffer.byteLength(head) + (tail === '' ? 0 : Buffer.byteLength(tail)) + 1;
+  const bytes = Buffer.allocUnsafe(size);
+  const ends = new Uint32Array(parts.length);
+  let at = 0;
+  parts.forEach(([head, tail], index) => {
+    at += bytes.write(head, at);
+    if (tail !== '') at += bytes.write(tail, at);
+    bytes[at++] = 0x0a;
+    ends[index] = at;
+  });
+  return { bytes, ends };
+}
+
+/**
+ * How each event of a payload becomes its line: the text up to the event's closing brace and what then
+ * ends the line (the payload's IDs the event lacks, and the brace), or the whole line and `''`.
+ */
+function lineParts(source: ActivitySource): (event: ActivityEvent) => readonly [string, string] {
   const suffixes = new Map<string, { readonly suffix: string; readonly empty: string }>();
   return (event) => {
     const ownCluster = Object.hasOwn(event.fields, 'clusterId');
@@ -26,17 +67,20 @@ export function eventLines(source: ActivitySource): (event: ActivityEvent) => st
       appended = { suffix: `${suffix}}`, empty: `{${suffix.slice(1)}}` };
       suffixes.set(shape, appended);
     }
-    if (appended.suffix === '}') return event.text;
+    if (appended.suffix === '}') return [event.text, ''];
     // Splicing the text avoids re-serializing the event (and rewriting its numbers and escapes).
     const close = event.text.lastIndexOf('}');
-    const empty = event.text.slice(1, close).trim().length === 0;
-    return empty ? appended.empty : event.text.slice(0, close) + appended.suffix;
+    return emptyObject(event.text, close) ? [appended.empty, ''] : [event.text.slice(0, close), appended.suffix];
   };
 }
 
-/** One event's line (see {@link eventLines}, which shares the appended text across a payload's events). */
-export function eventLine(event: ActivityEvent, source: ActivitySource): string {
-  return eventLines(source)(event);
+/** Whether the object text that closes at `close` has no member: only JSON white space after its `{`. */
+function emptyObject(text: string, close: number): boolean {
+  for (let at = 1; at < close; at++) {
+    const code = text.charCodeAt(at);
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return false;
+  }
+  return true;
 }
 
 /**
@@ -57,35 +101,36 @@ export function ndjsonBytes(lines: readonly string[]): Buffer {
   return bytes;
 }
 
-/** Objects above this many characters are compressed as a stream, a chunk of this size at a time. */
+/** Objects above this many bytes are compressed as a stream, a chunk of this size at a time. */
 const STREAM_CHUNK = 1024 * 1024;
 
 /**
- * gzip-compressed NDJSON, on libuv's pool: for the batch's few large group objects, which overlap the S3
- * PUTs of the others. A large object is fed to zlib a megabyte at a time, so its text is never held a
- * second time as bytes; the output is one gzip member either way.
+ * gzip-compressed bytes of NDJSON already written (see {@link eventLineBytes}), given as pieces in order,
+ * on libuv's pool (the batch's few large objects compress while the first PUTs travel): up to a megabyte
+ * is joined and compressed at once, a larger object a megabyte at a time (so it is never held twice
+ * whole), into one gzip member either way.
  */
-export async function gzipLines(lines: readonly string[], level: number = constants.Z_DEFAULT_COMPRESSION): Promise<Buffer> {
-  let characters = 0;
-  for (const line of lines) characters += line.length + 1;
-  if (characters <= STREAM_CHUNK) return gzipAsync(ndjsonBytes(lines), { level });
+export async function gzipPieces(pieces: readonly Buffer[], level: number = constants.Z_DEFAULT_COMPRESSION): Promise<Buffer> {
+  let size = 0;
+  for (const piece of pieces) size += piece.length;
+  if (size <= STREAM_CHUNK) return gzipAsync(Buffer.concat(pieces, size), { level });
 
   const stream = createGzip({ level });
   const output: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => output.push(chunk));
   const ended = once(stream, 'end');
-  let chunk: string[] = [];
-  let size = 0;
-  for (const line of lines) {
-    chunk.push(line);
-    size += line.length + 1;
-    if (size >= STREAM_CHUNK) {
-      if (!stream.write(ndjsonBytes(chunk))) await once(stream, 'drain');
+  let chunk: Buffer[] = [];
+  let chunkSize = 0;
+  for (const piece of pieces) {
+    chunk.push(piece);
+    chunkSize += piece.length;
+    if (chunkSize >= STREAM_CHUNK) {
+      if (!stream.write(Buffer.concat(chunk, chunkSize))) await once(stream, 'drain');
       chunk = [];
-      size = 0;
+      chunkSize = 0;
     }
   }
-  stream.end(ndjsonBytes(chunk));
+  stream.end(Buffer.concat(chunk, chunkSize));
   await ended;
   return Buffer.concat(output);
 }

@@ -1,7 +1,7 @@
 import type { Alert } from '../alerts/alerts';
 import { alertOutboxKey, outboxDocument, serializeOutbox } from '../alerts/outbox';
 import { BatchFailedError } from '../shared/errors';
-import { gzipLines } from '../shared/ndjson';
+import { gzipPieces } from '../shared/ndjson';
 import { objectKey } from '../shared/partition';
 import type { DeadlineSignal } from './batch-turns';
 import type { AlertOutboxWriter, EventStore, StoredObject } from './ports';
@@ -9,10 +9,16 @@ import type { AlertOutboxWriter, EventStore, StoredObject } from './ports';
 /** How long a rollback may take by default: a handful of DeleteObject calls in parallel. */
 export const DEFAULT_ROLLBACK_MS = 5_000;
 
+/** The lines of one object: NDJSON bytes in pieces, in record then event order, and how many lines. */
+export interface EventGroup {
+  readonly pieces: readonly Buffer[];
+  readonly count: number;
+}
+
 /** What the writes of one batch need. */
 export interface BatchWrite {
-  /** Event lines by folder (`events/command=…/date=…/hour=…/`), in record then event order. */
-  readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** Event lines by folder (`events/command=…/date=…/hour=…/`). */
+  readonly groups: ReadonlyMap<string, EventGroup>;
   /** The batch's object name: every object of the batch ends in it, and so does its outbox object. */
   readonly name: string;
   readonly resourceId: string;
@@ -50,10 +56,10 @@ export async function writeBatch(write: BatchWrite): Promise<StoredObject[]> {
     // Each object is compressed on the pool and handed to the store as soon as it is ready, so the
     // first PUTs are in flight while the larger groups still compress.
     const stored = write.store.putAll(
-      [...write.groups].map(([folder, lines]) => async (): Promise<StoredObject> => {
+      [...write.groups].map(([folder, group]) => async (): Promise<StoredObject> => {
         const key = objectKey(folder, write.name);
         started.push(key);
-        return { key, body: await gzipLines(lines, write.gzipLevel), eventCount: lines.length };
+        return { key, body: await gzipPieces(group.pieces, write.gzipLevel), eventCount: group.count };
       }),
       write.stop.signal,
     );

@@ -1,7 +1,7 @@
 import { PayloadTooLargeError, RecordError } from '../shared/errors';
 import { readActivityPayload, type ActivityEvent, type PayloadLimits } from '../shared/activity-payload';
 import { eventFate, type DropFilters } from './event-filter';
-import { eventLines } from '../shared/ndjson';
+import { eventLineBytes, eventLines } from '../shared/ndjson';
 import { receiptLine, type ReceiptSource } from './receipt';
 import { eventFolder } from '../shared/partition';
 import type { RuleMatcher } from '../alerts/alert-rules';
@@ -29,10 +29,14 @@ export type RecordOutcome =
   | { readonly kind: 'dropped'; readonly counts: EventCounts }
   | Failed;
 
-/** The kept events of one record: their lines, and for each the key of its (command, date, hour) folder. */
+/**
+ * The kept events of one record: their lines as NDJSON bytes (line `i` ends at `ends[i]`), and for each
+ * the key of its (command, date, hour) folder.
+ */
 export interface KeptEvents {
-  readonly lines: string[];
-  readonly folders: string[];
+  readonly bytes: Buffer;
+  readonly ends: Uint32Array;
+  readonly folders: readonly string[];
 }
 
 export interface EventCounts {
@@ -53,9 +57,9 @@ export interface RecordSettings {
 }
 
 /**
- * What each kept event costs in memory besides its text, until its object is written: its line (a
- * slice of the payload's text joined to the shared `clusterId`/`instanceId` suffix), and its slots in
- * the record's arrays. Measured with `npm run memory` (records of 100,000 empty events).
+ * What each kept event costs in memory besides its text, until its object is written: the IDs its line
+ * gains (the `clusterId`/`instanceId` suffix, written out with each line) and its slots in the record's
+ * arrays. Measured with `npm run memory` (records of 100,000 empty events).
  */
 export const KEPT_EVENT_BYTES = 128;
 
@@ -134,29 +138,32 @@ export function readOpenedRecord(gzipped: Buffer, source: ReceiptSource, setting
     }
     throw error;
   }
-  budget.charge(payload.memoryBytes + events.length * KEPT_EVENT_BYTES);
+  // Kept until the batch is written: the lines' bytes (at most the payload's UTF-8, which beyond ASCII
+  // can exceed what its text takes as a string) and each event's own overhead.
+  budget.charge(Math.max(payload.memoryBytes, payload.bytes) + events.length * KEPT_EVENT_BYTES);
   counts.events = payload.events;
   if (events.length === 0) return { kind: 'dropped', counts };
 
-  const lineOf = eventLines(payload);
-  const kept: KeptEvents = { lines: new Array(events.length), folders: new Array(events.length) };
+  // The lines are written out as bytes now, so that the payload's text (which every line would
+  // otherwise hold on to) is garbage once the record is read, instead of surviving to the batch's end.
+  const { bytes, ends } = eventLineBytes(payload, events);
+  const folders: string[] = new Array(events.length);
   const classes = new Map<string, number>();
   const alerts: AlertMatch[] = [];
   const matcher = settings.matcher && !settings.matcher.empty ? settings.matcher : undefined;
+  const lineOf = matcher ? eventLines(payload) : undefined;
   events.forEach((event, index) => {
-    const line = lineOf(event);
     const folder = budget.folder(eventFolder(event, arrival));
-    kept.lines[index] = line;
-    kept.folders[index] = folder;
+    folders[index] = folder;
     const klass = metricClass(event.fields.class);
     classes.set(klass, (classes.get(klass) ?? 0) + 1);
-    if (matcher) {
-      for (const match of matchEvent(matcher, event, folder, line, settings.alertSqlTextChars ?? 0)) {
+    if (matcher && lineOf) {
+      for (const match of matchEvent(matcher, event, folder, () => lineOf(event), settings.alertSqlTextChars ?? 0)) {
         if (!settings.alertBudget || settings.alertBudget.take(match.rule)) alerts.push(match);
       }
     }
   });
-  return { kind: 'ok', kept, data: receiptLine(source, kept.lines.length), counts, classes, alerts };
+  return { kind: 'ok', kept: { bytes, ends, folders }, data: receiptLine(source, events.length), counts, classes, alerts };
 }
 
 function overBudget(budget: DecompressionBudget, perRecord: number): RecordError {

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { eventLines, gzipLines, ndjsonBytes } from '../../../../lambda/core/shared/ndjson';
+import { eventLineBytes, eventLines, gzipPieces, ndjsonBytes } from '../../../../lambda/core/shared/ndjson';
 import { event } from '../../../support/activity-event';
 
 const ids = { clusterId: 'cluster-A', instanceId: 'db-B' };
@@ -9,7 +9,7 @@ describe('NDJSON framing', () => {
   it('ends every line with a newline, so concatenated gzip members read as one NDJSON file', async () => {
     const lines = ['{"a":1}', '{"b":"é😀"}'];
     expect(ndjsonBytes(lines).toString('utf8')).toBe('{"a":1}\n{"b":"é😀"}\n');
-    const members = Buffer.concat([await gzipLines(lines), await gzipLines(['{"c":3}'])]);
+    const members = Buffer.concat([await gzipPieces([ndjsonBytes(lines)]), await gzipPieces([ndjsonBytes(['{"c":3}'])])]);
     expect(gunzipSync(members).toString('utf8').split('\n')).toEqual(['{"a":1}', '{"b":"é😀"}', '{"c":3}', '']);
   });
 
@@ -28,6 +28,51 @@ describe('eventLines', () => {
     const lineOf = eventLines(ids);
     expect(lineOf(raw('{"clusterId":"own"}', { clusterId: 'own' }))).toBe('{"clusterId":"own","instanceId":"db-B"}');
     expect(lineOf(raw('{ }'))).toBe('{"clusterId":"cluster-A","instanceId":"db-B"}');
+    expect(lineOf(raw('{\t \n}'))).toBe('{"clusterId":"cluster-A","instanceId":"db-B"}');
     expect(eventLines({})(raw('{"a":1}'))).toBe('{"a":1}');
   });
 });
+
+describe('eventLineBytes', () => {
+  const events = [
+    raw('{"n":12345678901234567890,"d":1.50,"s":"\\u00e9"}'),
+    raw('{"clusterId":"own","x":"é😀"}', { clusterId: 'own' }),
+    raw('{"instanceId":"own-i"}', { instanceId: 'own-i' }),
+    raw('{"clusterId":"c","instanceId":"i"}', { clusterId: 'c', instanceId: 'i' }),
+    raw('{ }'),
+    raw('{}'),
+    raw('{\t \t}'),
+    raw('{"a":"}"}'),
+  ];
+
+  it.each([[ids], [{ clusterId: 'only-cluster' }], [{}], [{ clusterId: 'ç"\\', instanceId: '日本' }]])('writes the lines eventLines gives, each newline-terminated, for source %p', (source) => {
+    const { bytes, ends } = eventLineBytes(source, events);
+    const lineOf = eventLines(source);
+    expect(bytes.toString('utf8')).toBe(events.map((item) => `${lineOf(item)}\n`).join(''));
+    let start = 0;
+    events.forEach((item, index) => {
+      expect(bytes.subarray(start, ends[index]).toString('utf8')).toBe(`${lineOf(item)}\n`);
+      start = ends[index]!;
+    });
+    expect(start).toBe(bytes.length);
+  });
+
+  it('writes nothing for no events', () => {
+    const { bytes, ends } = eventLineBytes(ids, []);
+    expect([bytes.length, ends.length]).toEqual([0, 0]);
+  });
+});
+
+describe('gzipPieces', () => {
+  it('compresses the pieces joined, small or past the megabyte it streams at, into one gzip member', async () => {
+    const line = (n: number): Buffer => Buffer.from(`${JSON.stringify({ s: 'x'.repeat(300), n })}\n`);
+    for (const count of [0, 1, 5000]) {
+      const pieces = Array.from({ length: count }, (_, index) => (index % 3 === 0 ? Buffer.concat([line(index), line(-index)]) : line(index)));
+      const body = await gzipPieces(pieces);
+      expect(gunzipSync(body).equals(Buffer.concat(pieces))).toBe(true);
+      // One member: the gzip header's magic appears once at the start, and the trailer's size is the whole.
+      expect(body.readUInt32LE(body.length - 4)).toBe(Buffer.concat(pieces).length);
+    }
+  });
+});
+

@@ -186,7 +186,7 @@ describe('transformBatch', () => {
     const event = batch(Array.from({ length: 4 }, () => record([{}])));
     const bytes = (record: FirehoseTransformationEvent['records'][number]) => record.recordId.length + record.data.length + 64;
     const request = event.records.reduce((sum, item) => sum + bytes(item), 16);
-    const ok = { kind: 'ok' as const, kept: { lines: [] as string[], folders: [] as string[] }, counts: { events: 1, heartbeats: 0, filtered: 0 }, classes: new Map<string, number>(), alerts: [] };
+    const ok = { kind: 'ok' as const, kept: { bytes: Buffer.alloc(0), ends: new Uint32Array(0), folders: [] as string[] }, counts: { events: 1, heartbeats: 0, filtered: 0 }, classes: new Map<string, number>(), alerts: [] };
     // Answers larger than their records: the first one fits, the rest would pass the cap.
     const big = Buffer.alloc(Math.ceil((event.records[0]!.data.length * 3) / 4) + 600);
     const outcomes: RecordOutcome[] = event.records.map(() => ({ ...ok, data: big }));
