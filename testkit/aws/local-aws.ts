@@ -30,6 +30,11 @@ export interface LocalAwsOptions extends LocalKmsOptions {
   /** Where s3rver keeps objects. @default a new temporary folder */
   readonly s3Directory?: string;
   /**
+   * Where the temporary folder for objects goes when `s3Directory` is not given.
+   * @default the operating system's temporary folder
+   */
+  readonly s3TemporaryParent?: string;
+  /**
    * Puts a {@link FaultProxy} in front of s3rver and points `AWS_ENDPOINT_URL_S3` at it, so tests can
    * make S3 fail on demand. @default false
    */
@@ -73,7 +78,7 @@ export class LocalAws {
   static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
     const local = new LocalAws(options);
     // A folder of its own unless told where: removed again at stop, so no run leaves objects behind.
-    const directory = options.s3Directory ?? (local.temporaryDirectory = await mkdtemp(join(tmpdir(), 'das-firehose-s3-')));
+    const directory = options.s3Directory ?? (local.temporaryDirectory = await mkdtemp(join(options.s3TemporaryParent ?? tmpdir(), 'das-firehose-s3-')));
     local.s3 = new LocalS3({ directory, buckets: [local.bucket], onEvent: (event) => local.notify(event, options.notifications ?? []) });
     await Promise.all([local.kms.start(), local.s3.start(), local.lambda.start(), local.eventBridge.start(), local.securityHub.start(), local.rds.start()]);
     if (options.s3Faults) {

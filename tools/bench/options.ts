@@ -7,6 +7,8 @@ export interface BenchOptions {
   readonly kmsLatencyMs: number;
   /** Per-request latency added in front of the S3 server. */
   readonly s3LatencyMs: number;
+  /** Keep the local S3 server's objects on disk, not in memory (tmpfs), as the bench did before. */
+  readonly s3OnDisk: boolean;
   /** Kinesis payload bytes per Firehose batch, in MiB (Firehose's processor buffer: 0.2–3). */
   readonly inputMiB: number;
   readonly warmup: number;
@@ -66,6 +68,7 @@ Options:
 
   --kms-latency-ms N     latency of every KMS answer (default 15)
   --s3-latency-ms N      latency of every S3 request (default 25)
+  --s3-on-disk           keep the local S3 server's objects on disk rather than in memory (/dev/shm)
   --input-mb N           Kinesis payload per batch, MiB, 0.2–3 (default 1)
   --warmup N             unmeasured runs per workload, and passes per floor process (default 5)
   --iterations N         measured runs per workload; medians are quoted (default 5)
@@ -107,6 +110,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     {
       'kms-latency-ms': { type: 'string', default: '15' },
       's3-latency-ms': { type: 'string', default: '25' },
+      's3-on-disk': { type: 'boolean', default: false },
       'input-mb': { type: 'string', default: '1' },
       warmup: { type: 'string', default: '5' },
       iterations: { type: 'string', default: '5' },
@@ -136,6 +140,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   return {
     kmsLatencyMs: number(values['kms-latency-ms'], 'kms-latency-ms', 0, 10_000),
     s3LatencyMs: number(values['s3-latency-ms'], 's3-latency-ms', 0, 10_000),
+    s3OnDisk: values['s3-on-disk'],
     inputMiB,
     warmup: integer(values.warmup, 'warmup', 0, 100),
     iterations: integer(values.iterations, 'iterations', 1, 1000),

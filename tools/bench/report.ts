@@ -163,7 +163,7 @@ export function renderReport(report: BenchReport, markdown = false): string {
   );
   sections.push(
     `process peak RSS ${formatBytes(report.processPeakRssBytes)} (harness and all workloads' data included); ` +
-      `server process CPU ${report.serverCpuMs} ms (not charged to the transformer); ran ${report.durationSeconds} s`,
+      `server process CPU ${report.serverCpuMs} ms (not charged to the transformer; S3 objects kept in ${report.settings.s3Storage}); ran ${report.durationSeconds} s`,
   );
   return sections.join('\n\n');
 }

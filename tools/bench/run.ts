@@ -131,6 +131,8 @@ export interface BenchReport {
     readonly warmup: number;
     readonly iterations: number;
     readonly perEventRequests: number;
+    /** Where the local S3 server kept objects: memory (tmpfs) when the machine has it, else disk. */
+    readonly s3Storage: string;
     readonly latencyNote: string;
   };
   readonly workloads: readonly WorkloadResult[];
@@ -148,7 +150,7 @@ export async function runBench(options: BenchOptions, command: string, progress:
   if (options.assetRuns > 0) progress('synthesizing the app for the shipped asset (cdk synth, bundling on)…');
   const asset: BundledAsset | undefined =
     options.assetRuns > 0 ? bundledAsset({ dasStreamArn: streamArnFor(PROFILES['aurora-postgresql'].resourceId), kmsKeyArn: DEV_KMS_KEY_ARN }) : undefined;
-  const servers = await BenchServers.start({ kmsMs: options.kmsLatencyMs, s3Ms: options.s3LatencyMs });
+  const servers = await BenchServers.start({ kmsMs: options.kmsLatencyMs, s3Ms: options.s3LatencyMs, s3OnDisk: options.s3OnDisk });
   const tap = new LogTap();
   const savedEnv = { ...process.env };
   try {
@@ -273,6 +275,7 @@ export async function runBench(options: BenchOptions, command: string, progress:
         warmup: options.warmup,
         iterations: options.iterations,
         perEventRequests: options.perEventRequests,
+        s3Storage: servers.s3Storage,
         latencyNote:
           'Latencies are added to real requests: the local KMS endpoint waits before answering, and a proxy waits before ' +
           'forwarding to s3rver. Both servers run in a child process. Floor and per-event round trips are measured, not added.',

@@ -5,7 +5,7 @@ import type { ProxyTraffic } from '../../testkit/aws/fault-proxy';
 export type ServerRequest = { readonly id: number } & ({ type: 'counts' } | { type: 'reset' } | { type: 'stop' });
 
 export type ServerReply =
-  | { type: 'ready'; env: Record<string, string>; s3DirectEndpoint: string }
+  | { type: 'ready'; env: Record<string, string>; s3DirectEndpoint: string; s3Storage: string }
   | { type: 'counts'; id: number; kmsDecrypts: number; traffic: ProxyTraffic; cpu: NodeJS.CpuUsage }
   | { type: 'reset'; id: number }
   | { type: 'stopped'; id: number };
@@ -30,6 +30,8 @@ export class BenchServers {
   private constructor(
     private readonly child: ChildProcess,
     readonly env: Readonly<Record<string, string>>,
+    /** Where s3rver keeps objects: in memory (tmpfs) when the machine has it, else on disk. */
+    readonly s3Storage: string,
   ) {
     child.on('message', (reply: ServerReply) => {
       if (reply.type === 'ready') return;
@@ -38,10 +40,15 @@ export class BenchServers {
     });
   }
 
-  static async start(latency: { kmsMs: number; s3Ms: number }): Promise<BenchServers> {
+  static async start(latency: { kmsMs: number; s3Ms: number; s3OnDisk?: boolean }): Promise<BenchServers> {
     // The parent runs under tsx, whose loader flags the fork inherits through execArgv.
     const child = fork(join(__dirname, 'servers-child.ts'), [], {
-      env: { ...process.env, BENCH_KMS_LATENCY_MS: String(latency.kmsMs), BENCH_S3_LATENCY_MS: String(latency.s3Ms) },
+      env: {
+        ...process.env,
+        BENCH_KMS_LATENCY_MS: String(latency.kmsMs),
+        BENCH_S3_LATENCY_MS: String(latency.s3Ms),
+        ...(latency.s3OnDisk ? { BENCH_S3_ON_DISK: '1' } : {}),
+      },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const ready = await new Promise<Extract<ServerReply, { type: 'ready' }>>((resolve, reject) => {
@@ -52,7 +59,7 @@ export class BenchServers {
       });
     });
     child.removeAllListeners('exit');
-    return new BenchServers(child, ready.env);
+    return new BenchServers(child, ready.env, ready.s3Storage);
   }
 
   async counts(): Promise<ServerCounts> {

@@ -61,11 +61,11 @@ describe('formatting', () => {
 
 describe('parseBenchArgs', () => {
   it('has the issue\'s defaults', () => {
-    expect(parseBenchArgs([])).toMatchObject({ kmsLatencyMs: 15, s3LatencyMs: 25, inputMiB: 1, warmup: 5, iterations: 5, variants: [] });
+    expect(parseBenchArgs([])).toMatchObject({ kmsLatencyMs: 15, s3LatencyMs: 25, s3OnDisk: false, inputMiB: 1, warmup: 5, iterations: 5, variants: [] });
   });
   it('reads latencies, size and variants', () => {
-    const options = parseBenchArgs(['--kms-latency-ms', '5', '--s3-latency-ms=0', '--input-mb', '3', '--variant', 'gzip=1,conc=4']);
-    expect(options).toMatchObject({ kmsLatencyMs: 5, s3LatencyMs: 0, inputMiB: 3 });
+    const options = parseBenchArgs(['--kms-latency-ms', '5', '--s3-latency-ms=0', '--s3-on-disk', '--input-mb', '3', '--variant', 'gzip=1,conc=4']);
+    expect(options).toMatchObject({ kmsLatencyMs: 5, s3LatencyMs: 0, s3OnDisk: true, inputMiB: 3 });
     expect(options.variants).toEqual([{ name: 'gzip=1,conc=4', gzipLevel: 1, recordConcurrency: 4 }]);
   });
   it('refuses a batch larger than Firehose sends and unknown variant settings', () => {
