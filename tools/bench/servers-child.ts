@@ -48,11 +48,11 @@ async function main(): Promise<void> {
 
 /**
  * A memory-backed folder (tmpfs) for s3rver's objects, when the machine has one. s3rver keeps each
- * object as files (the object, its metadata, their folders): on this machine's disk that cost the
- * server 7.5 to 8.8 ms of CPU per 6 KB PUT, against 2.5 to 2.7 ms in memory, and 22 concurrent PUTs
- * 106 to 121 ms against 43 (docs/performance.md, "Where the local S3 server keeps objects"). Amazon S3's own
- * storage costs the function nothing; here the server's CPU competes with the transformer's on the same
- * cores, and for a batch's two dozen PUTs far more than for the floors' one.
+ * object as files (the object, its metadata, their folders), and on this machine's disk that work grew
+ * from run to run: the server process used 3.2, 5.0 and 6.0 s of CPU over three `pg-10-alerts` runs on
+ * disk against 2.8 to 3.2 s in memory, interleaved (docs/performance.md, "Where the local S3 server keeps
+ * objects"). Amazon S3's storage costs the function nothing; here the server's CPU competes with the
+ * transformer's for the same two cores, for a batch's two dozen PUTs far more than for the floors' one.
  */
 async function memoryFolder(): Promise<string | undefined> {
   try {
