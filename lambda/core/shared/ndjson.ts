@@ -107,30 +107,34 @@ const STREAM_CHUNK = 1024 * 1024;
 /**
  * gzip-compressed bytes of NDJSON already written (see {@link eventLineBytes}), given as pieces in order,
  * on libuv's pool (the batch's few large objects compress while the first PUTs travel): up to a megabyte
- * is joined and compressed at once, a larger object a megabyte at a time (so it is never held twice
- * whole), into one gzip member either way.
+ * is joined and compressed at once; a larger object is fed to zlib a megabyte at a time, small pieces
+ * gathered and large ones as views of themselves, so its bytes are never copied whole. One gzip member
+ * either way.
  */
 export async function gzipPieces(pieces: readonly Buffer[], level: number = constants.Z_DEFAULT_COMPRESSION): Promise<Buffer> {
   let size = 0;
   for (const piece of pieces) size += piece.length;
-  if (size <= STREAM_CHUNK) return gzipAsync(Buffer.concat(pieces, size), { level });
+  if (size <= STREAM_CHUNK) return gzipAsync(pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, size), { level });
 
   const stream = createGzip({ level });
   const output: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => output.push(chunk));
   const ended = once(stream, 'end');
-  let chunk: Buffer[] = [];
-  let chunkSize = 0;
+  let gathered: Buffer[] = [];
+  let gatheredSize = 0;
+  const joined = (): Buffer => (gathered.length === 1 ? (gathered[0] as Buffer) : Buffer.concat(gathered, gatheredSize));
   for (const piece of pieces) {
-    chunk.push(piece);
-    chunkSize += piece.length;
-    if (chunkSize >= STREAM_CHUNK) {
-      if (!stream.write(Buffer.concat(chunk, chunkSize))) await once(stream, 'drain');
-      chunk = [];
-      chunkSize = 0;
+    for (let at = 0; at < piece.length; at += STREAM_CHUNK) {
+      gathered.push(piece.subarray(at, at + STREAM_CHUNK));
+      gatheredSize += Math.min(STREAM_CHUNK, piece.length - at);
+      if (gatheredSize >= STREAM_CHUNK) {
+        if (!stream.write(joined())) await once(stream, 'drain');
+        gathered = [];
+        gatheredSize = 0;
+      }
     }
   }
-  stream.end(Buffer.concat(chunk, chunkSize));
+  stream.end(joined());
   await ended;
   return Buffer.concat(output);
 }

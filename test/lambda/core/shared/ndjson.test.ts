@@ -74,5 +74,14 @@ describe('gzipPieces', () => {
       expect(body.readUInt32LE(body.length - 4)).toBe(Buffer.concat(pieces).length);
     }
   });
+
+  it('streams pieces larger than a megabyte in views of themselves, small ones around them in order', async () => {
+    const big = (bytes: number, seed: number): Buffer => Buffer.from(Array.from({ length: Math.ceil(bytes / 16) }, (_, index) => `${(seed * 1e7 + index).toString(16).padStart(15, '0')}\n`).join('').slice(0, bytes));
+    for (const pieces of [[big(2.5 * 1024 * 1024, 1)], [big(100, 2), big(3 * 1024 * 1024, 3), big(200, 4), big(1024 * 1024, 5)], [big(1024 * 1024, 6), big(1024 * 1024, 7)]]) {
+      const body = await gzipPieces(pieces);
+      expect(gunzipSync(body).equals(Buffer.concat(pieces))).toBe(true);
+      expect(body.readUInt32LE(body.length - 4)).toBe(Buffer.concat(pieces).length);
+    }
+  });
 });
 
