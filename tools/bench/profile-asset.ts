@@ -9,15 +9,7 @@
  * The bench's side-by-side measures the 6th and 7th invocations of each process (--warmup 5, two runs
  * a round): compare with a shorter warm-up to see what JIT compilation costs before then.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bundledAsset, literalEnvironment } from '../../testkit/bundled-asset';
-import { DEV_KMS_KEY_ARN } from '../../testkit/aws/dev-key';
-import { PROFILES, streamArnFor } from '../../testkit/das/das-synth';
-import { BenchServers } from './servers';
-import { buildWorkload, firehoseBatch, workloadEnvironment, WORKLOADS } from './workloads';
+import { assetChildArgs, runBesideAsset } from './asset-child';
 
 const CHILD = `
 const { readFileSync, writeFileSync } = require('node:fs');
@@ -94,49 +86,11 @@ const post = (session, method, params) => new Promise((ok, ko) => session.post(m
 `;
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--save');
-  const save = at >= 0 ? args.splice(at, 2)[1] : undefined;
-  const warmAt = args.indexOf('--warmup');
-  const warmup = warmAt >= 0 ? Number(args.splice(warmAt, 2)[1]) : 2;
-  const name = args[0] ?? 'pg-10';
-  const runs = Number(args[1] ?? 8);
-  const spec = WORKLOADS.find((item) => item.name === name);
-  if (!spec) throw new Error(`unknown workload ${name}`);
-  const asset = bundledAsset({ dasStreamArn: streamArnFor(PROFILES['aurora-postgresql'].resourceId), kmsKeyArn: DEV_KMS_KEY_ARN });
-  const servers = await BenchServers.start({ kmsMs: 15, s3Ms: 25 });
-  const directory = await mkdtemp(join(tmpdir(), 'das-profile-asset-'));
-  try {
-    const workload = await buildWorkload(spec, 1024 * 1024);
-    const files: string[] = [];
-    for (let run = 0; run < runs + warmup; run++) {
-      const file = join(directory, `event-${run}.json`);
-      await writeFile(file, JSON.stringify(firehoseBatch(workload, run + 1)));
-      files.push(file);
-    }
-    const env = {
-      PATH: process.env.PATH ?? '',
-      ...literalEnvironment(asset.environment),
-      ...servers.env,
-      ...workloadEnvironment(workload.spec),
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      BENCH_ASSET_INDEX: join(asset.directory, 'index.js'),
-      BENCH_EVENT_FILES: JSON.stringify(files),
-      BENCH_WARMUP: String(warmup),
-      ...(save ? { BENCH_SAVE: save } : {}),
-      // To compare the function's NODE_OPTIONS with others (e.g. without --enable-source-maps).
-      ...(process.env.PROFILE_NODE_OPTIONS !== undefined ? { NODE_OPTIONS: process.env.PROFILE_NODE_OPTIONS } : {}),
-    };
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [...(process.env.PROFILE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '-e', CHILD], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
-    });
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-    await servers.stop();
-    asset.dispose();
-  }
+  const options = assetChildArgs(process.argv.slice(2), { workload: 'pg-10', runs: 8, warmup: 2 });
+  await runBesideAsset(CHILD, { ...options, env: options.save ? { BENCH_SAVE: options.save } : {} });
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stderr.write(`profile-asset: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
