@@ -9,7 +9,7 @@
  * Allocation is what sets the garbage collector's pace: a batch that allocates less is collected less.
  * Buffers' bytes live outside the JavaScript heap and are not counted.
  */
-import { assetChildArgs, runBesideAsset } from './asset-child';
+import { runAssetTool } from './asset-child';
 
 const CHILD = `
 const { readFileSync } = require('node:fs');
@@ -58,11 +58,4 @@ const post = (session, method, params) => new Promise((ok, ko) => session.post(m
 })().catch((error) => { process.stderr.write(String(error && error.stack) + '\\n'); process.exit(1); });
 `;
 
-async function main(): Promise<void> {
-  await runBesideAsset(CHILD, assetChildArgs(process.argv.slice(2), { workload: 'pg-10-alerts', runs: 6, warmup: 5 }));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`allocations-asset: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+runAssetTool('allocations-asset', CHILD, { workload: 'pg-10-alerts', runs: 6, warmup: 5 });

@@ -86,3 +86,15 @@ export function assetChildArgs(argv: readonly string[], defaults: { workload: st
     ...(save !== undefined ? { save } : {}),
   };
 }
+
+/**
+ * A tool's whole run: its arguments read (see {@link assetChildArgs}), `script` run beside the asset, a
+ * failure printed as one line under the tool's name (no stack trace) with exit code 1.
+ */
+export function runAssetTool(tool: string, script: string, defaults: { workload: string; runs: number; warmup: number }, env?: (save: string | undefined) => Record<string, string>): void {
+  const options = assetChildArgs(process.argv.slice(2), defaults);
+  runBesideAsset(script, { ...options, env: env?.(options.save) ?? {} }).catch((error: unknown) => {
+    process.stderr.write(`${tool}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

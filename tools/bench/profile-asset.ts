@@ -9,7 +9,7 @@
  * The bench's side-by-side measures the 6th and 7th invocations of each process (--warmup 5, two runs
  * a round): compare with a shorter warm-up to see what JIT compilation costs before then.
  */
-import { assetChildArgs, runBesideAsset } from './asset-child';
+import { runAssetTool } from './asset-child';
 
 const CHILD = `
 const { readFileSync, writeFileSync } = require('node:fs');
@@ -85,12 +85,4 @@ const post = (session, method, params) => new Promise((ok, ko) => session.post(m
 })().catch((e) => { process.stderr.write(String(e && e.stack) + '\\n'); process.exit(1); });
 `;
 
-async function main(): Promise<void> {
-  const options = assetChildArgs(process.argv.slice(2), { workload: 'pg-10', runs: 8, warmup: 2 });
-  await runBesideAsset(CHILD, { ...options, env: options.save ? { BENCH_SAVE: options.save } : {} });
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`profile-asset: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+runAssetTool('profile-asset', CHILD, { workload: 'pg-10', runs: 8, warmup: 2 }, (save): Record<string, string> => (save ? { BENCH_SAVE: save } : {}));

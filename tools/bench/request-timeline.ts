@@ -10,7 +10,7 @@
  * An answer is seen when the asset's event loop gets to it: a late answer may be a busy main thread as
  * much as a slow server.
  */
-import { assetChildArgs, runBesideAsset } from './asset-child';
+import { runAssetTool } from './asset-child';
 
 const CHILD = `
 const { readFileSync } = require('node:fs');
@@ -53,11 +53,4 @@ const warmup = Number(process.env.BENCH_WARMUP);
 })().catch((error) => { process.stderr.write(String(error && error.stack) + '\\n'); process.exit(1); });
 `;
 
-async function main(): Promise<void> {
-  await runBesideAsset(CHILD, assetChildArgs(process.argv.slice(2), { workload: 'pg-10-alerts', runs: 8, warmup: 5 }));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`request-timeline: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+runAssetTool('request-timeline', CHILD, { workload: 'pg-10-alerts', runs: 8, warmup: 5 });
