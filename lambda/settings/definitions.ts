@@ -123,7 +123,7 @@ export const SETTINGS = {
   maxEventsPerRecord: positiveInt({ env: 'MAX_EVENTS_PER_RECORD', description: 'Most events one record may hold', example: '100000', fallback: () => DEFAULT_MAX_EVENTS_PER_RECORD }),
   maxBatchDecompressedBytes: positiveInt({
     env: 'MAX_BATCH_DECOMPRESSED_BYTES',
-    description: 'What one invocation may hold in all: decompressed text (beyond ASCII counted twice) and 128 bytes per kept event',
+    description: "What one invocation may hold in all: each record's decompressed text (beyond ASCII counted twice) or its stored lines' bytes, whichever is larger, and 128 bytes per kept event",
     example: '396754944',
     defaultText: 'a quarter of the function\'s memory less 256 MB, at least 16 MiB',
     fallback: defaultBatchBudget,

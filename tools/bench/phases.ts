@@ -6,7 +6,7 @@ import { RdsProfileDecrypter } from '../../lambda/adapters/rds-profile-decrypter
 import { readActivityPayload, type ActivityEvent } from '../../lambda/core/shared/activity-payload';
 import { parseEnvelope, type DasEnvelope } from '../../lambda/core/transform/das-envelope';
 import { eventFate } from '../../lambda/core/transform/event-filter';
-import { eventLine, eventLineBytes, gzipPieces, ndjsonBytes } from '../../lambda/core/shared/ndjson';
+import { eventLine, eventLineLayout, gzipPieces, ndjsonBytes, writeEventLines } from '../../lambda/core/shared/ndjson';
 import { receiptLine } from '../../lambda/core/transform/receipt';
 import { eventFolder } from '../../lambda/core/shared/partition';
 import type { DataKey } from '../../lambda/core/transform/ports';
@@ -117,7 +117,7 @@ export async function measurePhases(workload: Workload, event: FirehoseTransform
       }
     });
     await time('lines as NDJSON bytes, per record (shipped)', false, () =>
-      payloads.map((payload) => eventLineBytes(payload.summary, payload.events.filter((activity) => eventFate(activity, NO_FILTERS) === 'kept'))),
+      payloads.map((payload) => writeEventLines(eventLineLayout(payload.summary, payload.events.filter((activity) => eventFate(activity, NO_FILTERS) === 'kept')))),
     );
     const bodies = [...groups.values()].map((lines) => ndjsonBytes(lines));
     await time('object gzip per group (shipped: async, level 6)', false, () => Promise.all(bodies.map((body) => gzipPieces([body]))));

@@ -25,22 +25,37 @@ export function eventLine(event: ActivityEvent, source: ActivitySource): string 
   return eventLines(source)(event);
 }
 
+/** One payload's lines, laid out: each line's parts, and the bytes they take as NDJSON. */
+export interface EventLineLayout {
+  readonly parts: ReadonlyArray<readonly [string, string]>;
+  /** UTF-8 bytes of every line and its newline. */
+  readonly size: number;
+}
+
 /**
- * The lines of one payload's events (see {@link eventLines}) written once as NDJSON bytes, each
- * newline-terminated; line `i` ends at `ends[i]` (past its newline). Written from the event's text and
- * the shared appended text as two parts, so no joined string is ever built and copied (V8 joins lazily,
- * then flattens the join when it is written): the transformer keeps these bytes, not the payload's text,
- * until the batch's objects are written.
+ * The lines of one payload's events (see {@link eventLines}) measured before they are written, so the
+ * caller can refuse a record whose lines would take more memory than it has left: a payload's IDs are
+ * written into every line, and nothing bounds their length.
  */
-export function eventLineBytes(source: ActivitySource, events: readonly ActivityEvent[]): { bytes: Buffer; ends: Uint32Array } {
-  const partsOf = lineParts(source);
-  const parts = events.map(partsOf);
+export function eventLineLayout(source: ActivitySource, events: readonly ActivityEvent[]): EventLineLayout {
+  const parts = events.map(lineParts(source));
   let size = 0;
   for (const [head, tail] of parts) size += Buffer.byteLength(head) + (tail === '' ? 0 : Buffer.byteLength(tail)) + 1;
-  const bytes = Buffer.allocUnsafe(size);
-  const ends = new Uint32Array(parts.length);
+  return { parts, size };
+}
+
+/**
+ * The laid-out lines written once as NDJSON bytes, each newline-terminated; line `i` ends at `ends[i]`
+ * (past its newline). Written from the event's text and the shared appended text as two parts, so no
+ * joined string is ever built and copied (V8 joins lazily, then flattens the join when it is written):
+ * the transformer keeps these bytes, not the payload's text, until the batch's objects are written.
+ * `ends` are 32-bit: a record's lines are far below 4 GiB (the batch's memory budget bounds them).
+ */
+export function writeEventLines(layout: EventLineLayout): { bytes: Buffer; ends: Uint32Array } {
+  const bytes = Buffer.allocUnsafe(layout.size);
+  const ends = new Uint32Array(layout.parts.length);
   let at = 0;
-  parts.forEach(([head, tail], index) => {
+  layout.parts.forEach(([head, tail], index) => {
     at += bytes.write(head, at);
     if (tail !== '') at += bytes.write(tail, at);
     bytes[at++] = 0x0a;
@@ -105,7 +120,7 @@ export function ndjsonBytes(lines: readonly string[]): Buffer {
 const STREAM_CHUNK = 1024 * 1024;
 
 /**
- * gzip-compressed bytes of NDJSON already written (see {@link eventLineBytes}), given as pieces in order,
+ * gzip-compressed bytes of NDJSON already written (see {@link writeEventLines}), given as pieces in order,
  * on libuv's pool (the batch's few large objects compress while the first PUTs travel): up to a megabyte
  * is joined and compressed at once; a larger object is fed to zlib a megabyte at a time, small pieces
  * gathered and large ones as views of themselves, so its bytes are never copied whole. One gzip member

@@ -5,6 +5,7 @@ import { gzipPieces } from '../shared/ndjson';
 import { objectKey } from '../shared/partition';
 import type { DeadlineSignal } from './batch-turns';
 import type { AlertOutboxWriter, EventStore, StoredObject } from './ports';
+import type { RecordOutcome } from './record-reader';
 
 /** How long a rollback may take by default: a handful of DeleteObject calls in parallel. */
 export const DEFAULT_ROLLBACK_MS = 5_000;
@@ -13,6 +14,33 @@ export const DEFAULT_ROLLBACK_MS = 5_000;
 export interface EventGroup {
   readonly pieces: readonly Buffer[];
   readonly count: number;
+}
+
+/**
+ * One object per (command, date, hour): each folder's lines as pieces of the records' bytes, in record
+ * order then event order, so a retry writes the same bytes. A record's consecutive lines in one folder
+ * make one piece.
+ */
+export function groupLines(outcomes: readonly RecordOutcome[]): Map<string, EventGroup> {
+  const groups = new Map<string, { pieces: Buffer[]; count: number }>();
+  for (const outcome of outcomes) {
+    if (outcome.kind !== 'ok') continue;
+    const { bytes, ends, folders } = outcome.kept;
+    let start = 0;
+    let first = 0;
+    for (let index = 0; index < folders.length; index++) {
+      const folder = folders[index] as string;
+      // A record's consecutive lines in one folder go as one piece: fewer views to hand to zlib.
+      if (folders[index + 1] === folder) continue;
+      let group = groups.get(folder);
+      if (!group) groups.set(folder, (group = { pieces: [], count: 0 }));
+      group.pieces.push(bytes.subarray(start, ends[index]));
+      group.count += index + 1 - first;
+      start = ends[index] as number;
+      first = index + 1;
+    }
+  }
+  return groups;
 }
 
 /** What the writes of one batch need. */

@@ -1,9 +1,10 @@
 import { PayloadTooLargeError, RecordError } from '../shared/errors';
 import { readActivityPayload, type ActivityEvent, type PayloadLimits } from '../shared/activity-payload';
 import { eventFate, type DropFilters } from './event-filter';
-import { eventLineBytes, eventLines } from '../shared/ndjson';
+import { eventLineLayout, writeEventLines } from '../shared/ndjson';
 import { receiptLine, type ReceiptSource } from './receipt';
 import { eventFolder } from '../shared/partition';
+import { detached } from '../shared/detached';
 import type { RuleMatcher } from '../alerts/alert-rules';
 import { matchEvent, type AlertBudget, type AlertMatch } from '../alerts/alerts';
 
@@ -138,32 +139,47 @@ export function readOpenedRecord(gzipped: Buffer, source: ReceiptSource, setting
     }
     throw error;
   }
-  // Kept until the batch is written: the lines' bytes (at most the payload's UTF-8, which beyond ASCII
-  // can exceed what its text takes as a string) and each event's own overhead.
-  budget.charge(Math.max(payload.memoryBytes, payload.bytes) + events.length * KEPT_EVENT_BYTES);
   counts.events = payload.events;
-  if (events.length === 0) return { kind: 'dropped', counts };
+  if (events.length === 0) {
+    budget.charge(payload.memoryBytes);
+    return { kind: 'dropped', counts };
+  }
 
+  // Kept until the batch is written: the lines' bytes (the payload's IDs written into each, and beyond
+  // ASCII more than the text takes as a string) and each event's own overhead; while the record is
+  // read, its text. Measured before the lines are written, so a record they would not fit fails alone.
+  const layout = eventLineLayout(payload, events);
+  const held = Math.max(payload.memoryBytes, layout.size) + events.length * KEPT_EVENT_BYTES;
+  if (held > budget.remaining) throw linesOverBudget(budget, layout.size);
+  budget.charge(held);
   // The lines are written out as bytes now, so that the payload's text (which every line would
   // otherwise hold on to) is garbage once the record is read, instead of surviving to the batch's end.
-  const { bytes, ends } = eventLineBytes(payload, events);
+  const { bytes, ends } = writeEventLines(layout);
   const folders: string[] = new Array(events.length);
   const classes = new Map<string, number>();
   const alerts: AlertMatch[] = [];
   const matcher = settings.matcher && !settings.matcher.empty ? settings.matcher : undefined;
-  const lineOf = matcher ? eventLines(payload) : undefined;
   events.forEach((event, index) => {
     const folder = budget.folder(eventFolder(event, arrival));
     folders[index] = folder;
     const klass = metricClass(event.fields.class);
     classes.set(klass, (classes.get(klass) ?? 0) + 1);
-    if (matcher && lineOf) {
-      for (const match of matchEvent(matcher, event, folder, () => lineOf(event), settings.alertSqlTextChars ?? 0)) {
+    if (matcher) {
+      // The alert's line is read back from the bytes: a fresh string, not one that keeps the text alive.
+      const line = (): string => bytes.toString('utf8', index === 0 ? 0 : (ends[index - 1] as number), (ends[index] as number) - 1);
+      for (const match of matchEvent(matcher, event, folder, line, settings.alertSqlTextChars ?? 0)) {
         if (!settings.alertBudget || settings.alertBudget.take(match.rule)) alerts.push(match);
       }
     }
   });
   return { kind: 'ok', kept: { bytes, ends, folders }, data: receiptLine(source, events.length), counts, classes, alerts };
+}
+
+function linesOverBudget(budget: DecompressionBudget, lineBytes: number): RecordError {
+  return new RecordError(
+    `the record's events would take ${lineBytes} bytes as stored lines, more than the ${Math.max(0, budget.remaining)} bytes ` +
+      'the batch has left to hold; this record is kept with its data for a re-drive',
+  );
 }
 
 function overBudget(budget: DecompressionBudget, perRecord: number): RecordError {
@@ -184,9 +200,10 @@ export function metricClass(value: unknown): string {
   let known = metricClasses.get(value);
   if (known === undefined) {
     const clean = value.trim().toUpperCase().replace(/[^A-Z0-9 _]+/g, '_').slice(0, 40);
-    known = clean === '' ? 'NONE' : clean;
+    known = clean === '' ? 'NONE' : detached(clean);
     if (metricClasses.size >= 256) metricClasses.clear();
-    metricClasses.set(value, known);
+    // Kept across invocations: a copy, never a view of a record's text (see detached.ts).
+    metricClasses.set(detached(value), known);
   }
   return known;
 }

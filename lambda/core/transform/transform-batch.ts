@@ -13,7 +13,7 @@ import { arrivalHoursOf, recordDigest } from '../shared/journal';
 import { batchObjectName } from '../shared/partition';
 import { summarize } from './batch-summary';
 import { deadlineSignal, InOrder, LoopTurns } from './batch-turns';
-import { writeBatch, type EventGroup } from './batch-writes';
+import { groupLines, writeBatch } from './batch-writes';
 import { receiptSourceOf } from './receipt';
 import { answerFor, assertResponseFits, fitResponse, MAX_RESPONSE_BYTES } from './response';
 import {
@@ -268,31 +268,3 @@ function batchResourceId(event: FirehoseTransformationEvent, override: string | 
       '(docs/configuration.md), e.g. to cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
   );
 }
-
-/**
- * One object per (command, date, hour): each folder's lines as pieces of the records' bytes, in record
- * order then event order, so a retry writes the same bytes. A record's consecutive lines in one folder
- * make one piece.
- */
-function groupLines(outcomes: readonly RecordOutcome[]): Map<string, EventGroup> {
-  const groups = new Map<string, { pieces: Buffer[]; count: number }>();
-  for (const outcome of outcomes) {
-    if (outcome.kind !== 'ok') continue;
-    const { bytes, ends, folders } = outcome.kept;
-    let start = 0;
-    let first = 0;
-    for (let index = 0; index < folders.length; index++) {
-      const folder = folders[index] as string;
-      if (folders[index + 1] === folder) continue; // a run of lines in one folder is one piece
-      let group = groups.get(folder);
-      if (!group) groups.set(folder, (group = { pieces: [], count: 0 }));
-      group.pieces.push(bytes.subarray(start, ends[index]));
-      group.count += index + 1 - first;
-      start = ends[index] as number;
-      first = index + 1;
-    }
-  }
-  return groups;
-}
-
-

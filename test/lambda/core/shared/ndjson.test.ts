@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { eventLineBytes, eventLines, gzipPieces, ndjsonBytes } from '../../../../lambda/core/shared/ndjson';
+import { eventLineLayout, eventLines, gzipPieces, ndjsonBytes, writeEventLines } from '../../../../lambda/core/shared/ndjson';
 import { event } from '../../../support/activity-event';
 
 const ids = { clusterId: 'cluster-A', instanceId: 'db-B' };
@@ -33,7 +33,7 @@ describe('eventLines', () => {
   });
 });
 
-describe('eventLineBytes', () => {
+describe('eventLineLayout and writeEventLines', () => {
   const events = [
     raw('{"n":12345678901234567890,"d":1.50,"s":"\\u00e9"}'),
     raw('{"clusterId":"own","x":"é😀"}', { clusterId: 'own' }),
@@ -46,7 +46,9 @@ describe('eventLineBytes', () => {
   ];
 
   it.each([[ids], [{ clusterId: 'only-cluster' }], [{}], [{ clusterId: 'ç"\\', instanceId: '日本' }]])('writes the lines eventLines gives, each newline-terminated, for source %p', (source) => {
-    const { bytes, ends } = eventLineBytes(source, events);
+    const layout = eventLineLayout(source, events);
+    const { bytes, ends } = writeEventLines(layout);
+    expect(bytes.length).toBe(layout.size);
     const lineOf = eventLines(source);
     expect(bytes.toString('utf8')).toBe(events.map((item) => `${lineOf(item)}\n`).join(''));
     let start = 0;
@@ -57,8 +59,13 @@ describe('eventLineBytes', () => {
     expect(start).toBe(bytes.length);
   });
 
+  it('writes the lines as stored, byte for byte (written out here, not derived)', () => {
+    const { bytes } = writeEventLines(eventLineLayout({ clusterId: 'c-1', instanceId: 'é' }, [raw('{"a":"日本"}'), raw('{ \t}'), raw('{"clusterId":"own"}', { clusterId: 'own' })]));
+    expect(bytes.toString('utf8')).toBe('{"a":"日本","clusterId":"c-1","instanceId":"é"}\n{"clusterId":"c-1","instanceId":"é"}\n{"clusterId":"own","instanceId":"é"}\n');
+  });
+
   it('writes nothing for no events', () => {
-    const { bytes, ends } = eventLineBytes(ids, []);
+    const { bytes, ends } = writeEventLines(eventLineLayout(ids, []));
     expect([bytes.length, ends.length]).toEqual([0, 0]);
   });
 });
