@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EVENT_FIELDS, fieldText, readEventFields, type ActivityEvent } from '../shared/activity-payload';
 import type { FieldReader } from './condition-predicates';
+import { detached } from '../shared/detached';
 import type { AlertRule, RuleMatcher, Severity } from './alert-rules';
 import { objectKey } from '../shared/partition';
 
@@ -132,18 +133,23 @@ export function matchEvent(matcher: RuleMatcher, event: ActivityEvent, folder: s
 }
 
 function detailsOf(read: FieldReader, sqlTextChars: number): AlertDetails {
+  // Copies: a field read off the event's text may be a view of the record's whole text (see detached.ts).
+  const field = (name: string): string | null => {
+    const value = read(name);
+    return value === null ? null : detached(value);
+  };
   const text = sqlTextChars > 0 ? read('commandText') : null;
   return {
-    serverType: read('serverType'),
-    command: read('command'),
-    class: read('class'),
-    dbUserName: read('dbUserName'),
-    remoteHost: read('remoteHost'),
-    databaseName: read('databaseName'),
-    objectType: read('objectType'),
-    objectName: read('objectName'),
-    logTime: read('logTime'),
-    ...(text !== null ? { commandText: text.length > sqlTextChars ? `${text.slice(0, sqlTextChars)}…` : text } : {}),
+    serverType: field('serverType'),
+    command: field('command'),
+    class: field('class'),
+    dbUserName: field('dbUserName'),
+    remoteHost: field('remoteHost'),
+    databaseName: field('databaseName'),
+    objectType: field('objectType'),
+    objectName: field('objectName'),
+    logTime: field('logTime'),
+    ...(text !== null ? { commandText: detached(text.length > sqlTextChars ? `${text.slice(0, sqlTextChars)}…` : text) } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type Condition,
   type VocabularyField,
 } from './activity-vocabulary';
+import { detached } from '../shared/detached';
 
 /**
  * What a condition reads off an event: a field's value as text (numbers as written, containers as JSON),
@@ -121,9 +122,10 @@ function normalizedValue(value: string | null): string {
   if (value.length > NORMALIZED_CACHE_MAX_CHARS) return normalized(value);
   let known = normalizedValues.get(value);
   if (known === undefined) {
-    known = normalized(value);
+    known = detached(normalized(value));
     if (normalizedValues.size >= NORMALIZED_CACHE_SIZE) normalizedValues.clear();
-    normalizedValues.set(value, known);
+    // Kept across invocations: a copy, never a view of a record's text (see detached.ts).
+    normalizedValues.set(detached(value), known);
   }
   return known;
 }

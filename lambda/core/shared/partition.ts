@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { detached } from './detached';
 import type { ActivityEvent } from './activity-payload';
 
 /** Where an event is filed: `events/command=<command>/date=<date>/hour=<hour>/`. */
@@ -29,7 +30,9 @@ export function commandFolder(command: unknown): string {
         .replace(/[^A-Z0-9]+/g, '_')
         .replace(/^_+|_+$/g, '') || 'UNKNOWN';
     if (folders.size >= 1000) folders.clear();
-    folders.set(text, folder);
+    // Kept across invocations: copies, never views of a record's text (see detached.ts).
+    folder = detached(folder);
+    folders.set(detached(text), folder);
   }
   return folder;
 }
@@ -86,8 +89,7 @@ const UTC_LOG_TIME = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))[ T]([01
 function utcDateHour(logTime: unknown): { date: string; hour: string } | undefined {
   if (typeof logTime !== 'string') return undefined;
   const match = UTC_LOG_TIME.exec(logTime);
-  // Leave month ends and years before 1970 to parseLogTime.
-  if (!match || Number(match[1]!.slice(8, 10)) > 28 || Number(match[1]!.slice(0, 4)) < 1970) return undefined;
+  if (!match || !plainDay(logTime)) return undefined;
   return { date: match[1]!, hour: match[2]! };
 }
 
@@ -109,8 +111,8 @@ export function eventFolder(event: ActivityEvent, arrivalMillis: number): string
     if (hourFolders.size >= 1000) hourFolders.clear();
     hourFolders.set(folder, (byHour = new Map()));
   }
-  // The date and hour as written (`T` or a space between them: two spellings of one folder).
-  const hour = logTime.slice(0, 13);
+  // The date and hour as a number read off the digits: no substring of the event's text is kept.
+  const hour = digits(logTime, 0, 4) * 1_000_000 + digits(logTime, 5, 2) * 10_000 + digits(logTime, 8, 2) * 100 + digits(logTime, 11, 2);
   let key = byHour.get(hour);
   if (key === undefined) {
     key = partitionKey({ command: folder, date: logTime.slice(0, 10), hour: logTime.slice(11, 13) });
@@ -120,13 +122,22 @@ export function eventFolder(event: ActivityEvent, arrivalMillis: number): string
   return key;
 }
 
-const hourFolders = new Map<string, Map<string, string>>();
+const hourFolders = new Map<string, Map<number, string>>();
 
-/** The checks utcDateHour makes beyond the pattern, on a text it matched: days 1–28, years from 1970. */
+/** The decimal number of `count` digits of `text` from `at` (the caller has matched them as digits). */
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let index = at; index < at + count; index++) value = value * 10 + (text.charCodeAt(index) - 48);
+  return value;
+}
+
+/**
+ * What a UTC `logTime` the pattern matched must also be for its date and hour to be read off its text:
+ * a day up to the 28th (month ends are left to parseLogTime, which knows each month's length) and a year
+ * from 1970.
+ */
 function plainDay(logTime: string): boolean {
-  const digit = (at: number): number => logTime.charCodeAt(at) - 48;
-  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-  return digit(8) * 10 + digit(9) <= 28 && year >= 1970;
+  return digits(logTime, 8, 2) <= 28 && digits(logTime, 0, 4) >= 1970;
 }
 
 /**
