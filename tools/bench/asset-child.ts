@@ -4,7 +4,7 @@
  * source maps, logs at INFO), the bench's loopback endpoints with their latency (KMS +15 ms, S3 +25 ms),
  * and `warmup + runs` Firehose batches of one workload written to files. The script finds them in
  * `BENCH_ASSET_INDEX` (the bundle), `BENCH_EVENT_FILES` (JSON list of batch files) and `BENCH_WARMUP`.
- * For the profiling tools (profile-asset.ts, request-timeline.ts).
+ * For the profiling tools (profile-asset.ts, request-timeline.ts, allocations-asset.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

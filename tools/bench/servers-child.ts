@@ -4,7 +4,7 @@
  * benchmark's event loop nor counts in its CPU time, as regional services would not.
  * Driven over IPC by {@link BenchServers}.
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, statfs } from 'node:fs/promises';
 import { LocalAws } from '../../testkit/aws/local-aws';
 import { FaultProxy } from '../../testkit/aws/fault-proxy';
 import type { ServerReply, ServerRequest } from './servers';
@@ -57,11 +57,15 @@ async function main(): Promise<void> {
 async function memoryFolder(): Promise<string | undefined> {
   try {
     await access('/dev/shm', constants.W_OK);
-    return '/dev/shm';
+    // A run stores a few hundred MiB of objects there; a small /dev/shm (a container's 64 MiB) would fill.
+    const { bavail, bsize } = await statfs('/dev/shm');
+    return bavail * bsize >= MEMORY_FOLDER_MIN_BYTES ? '/dev/shm' : undefined;
   } catch {
     return undefined;
   }
 }
+
+const MEMORY_FOLDER_MIN_BYTES = 2 * 1024 * 1024 * 1024;
 
 main().catch((error: unknown) => {
   process.stderr.write(`bench servers failed: ${error instanceof Error ? error.stack : String(error)}\n`);

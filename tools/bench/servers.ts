@@ -47,7 +47,7 @@ export class BenchServers {
         ...process.env,
         BENCH_KMS_LATENCY_MS: String(latency.kmsMs),
         BENCH_S3_LATENCY_MS: String(latency.s3Ms),
-        ...(latency.s3OnDisk ? { BENCH_S3_ON_DISK: '1' } : {}),
+        BENCH_S3_ON_DISK: latency.s3OnDisk ? '1' : '0',
       },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
