@@ -150,7 +150,12 @@ export function readOpenedRecord(gzipped: Buffer, source: ReceiptSource, setting
   // read, its text. Measured before the lines are written, so a record they would not fit fails alone.
   const layout = eventLineLayout(payload, events);
   const held = Math.max(payload.memoryBytes, layout.size) + events.length * KEPT_EVENT_BYTES;
-  if (held > budget.remaining) throw linesOverBudget(budget, layout.size);
+  if (held > budget.remaining) {
+    const error = linesOverBudget(budget, layout.size);
+    // Spent: the records after it fail without being read, as when a text passes what is left.
+    budget.charge(held);
+    throw error;
+  }
   budget.charge(held);
   // The lines are written out as bytes now, so that the payload's text (which every line would
   // otherwise hold on to) is garbage once the record is read, instead of surviving to the batch's end.
