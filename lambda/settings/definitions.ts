@@ -24,11 +24,14 @@ export function functionMemoryBytes(env: Env): number {
 const RUNTIME_BYTES = 256 * 1024 * 1024;
 
 /**
- * A sixteenth of the function's memory, at most 64 MiB: a record is inflated whole before it is read,
- * so this is what one decompression bomb can take at once. 64 MiB from 1024 MB of function memory up.
+ * A sixteenth of what the function's memory leaves after the runtime's own 256 MB, between 4 and 64 MiB:
+ * a record is inflated whole before it is read, and its worst text (one event of millions of numbers
+ * split by line breaks, which `JSON.parse` turns into an array and the reader compacts) holds about six
+ * times its size at once. 64 MiB from 1280 MB of function memory up; 16 MiB at 512 MB, where a sixteenth
+ * of the whole memory (32 MiB) took a batch of such records to the memory's limit (`npm run memory`).
  */
 export function defaultRecordCap(env: Env): number {
-  return Math.min(64 * 1024 * 1024, Math.floor(functionMemoryBytes(env) / 16));
+  return Math.min(64 * 1024 * 1024, Math.max(4 * 1024 * 1024, Math.floor((functionMemoryBytes(env) - RUNTIME_BYTES) / 16)));
 }
 
 /**
@@ -116,7 +119,7 @@ export const SETTINGS = {
     env: 'MAX_DECOMPRESSED_BYTES',
     description: 'Cap on one record\'s gunzipped JSON',
     example: '67108864',
-    defaultText: 'a sixteenth of the function\'s memory, at most 64 MiB',
+    defaultText: 'a sixteenth of the function\'s memory less 256 MB, 4 to 64 MiB',
     fallback: defaultRecordCap,
     max: MAX_BUFFER_BYTES,
   }),

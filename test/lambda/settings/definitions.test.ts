@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { loadConfig } from '../../../lambda/config';
-import { readSettings, SETTINGS, settingsEnvironment, type SettingName, type SettingValues } from '../../../lambda/settings/definitions';
+import { defaultBatchBudget, defaultRecordCap, readSettings, SETTINGS, settingsEnvironment, type SettingName, type SettingValues } from '../../../lambda/settings/definitions';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -74,5 +74,21 @@ describe('the settings contract', () => {
   it('gives durations and sizes the construct takes as plain numbers (no token leaks into the environment)', () => {
     const environment = settingsEnvironment({ sdkRequestTimeoutMs: Duration.seconds(5).toMilliseconds() });
     expect(environment).toEqual({ SDK_REQUEST_TIMEOUT_MS: '5000' });
+  });
+
+  // The sizes `npm run memory` measured (docs/performance.md, "Memory: the worst batches").
+  it.each([
+    [128, 4, 16],
+    [512, 16, 64],
+    [1024, 48, 192],
+    [1280, 64, 256],
+    [1769, 64, 378.25],
+    [10240, 64, 2496],
+  ])('at %i MB of memory a record may expand to %s MiB and a batch hold %s MiB', (memoryMb, recordMiB, batchMiB) => {
+    const env = { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb) };
+    expect(defaultRecordCap(env) / 2 ** 20).toBe(recordMiB);
+    expect(defaultBatchBudget(env) / 2 ** 20).toBe(batchMiB);
+    // A batch can always hold at least one record at the cap.
+    expect(defaultBatchBudget(env)).toBeGreaterThanOrEqual(defaultRecordCap(env));
   });
 });
