@@ -1,0 +1,79 @@
+/**
+ * What a batch's PUTs cost on the bench's own S3 server, apart from the transformer: one PUT alone, then
+ * `count` PUTs at once (a batch's event objects), through the bench's servers (s3rver behind the latency
+ * proxy, in their own process, as `npm run bench` starts them), sent by an S3 client configured as the
+ * function's (`s3ClientFor`). Prints medians: the wall time of each, and the CPU per PUT of this process
+ * (the SDK's work, which the transformer pays too) and of the server process (which Amazon S3 would
+ * pay on its own machines). The bodies are gzip NDJSON of about the size of a `pg-10-alerts` event object (9 KB).
+ *
+ *   npx tsx tools/bench/s3-puts.ts [count=23] [rounds=40] [--s3-latency-ms 25]
+ */
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3ClientFor } from '../../lambda/clients';
+import { BenchServers } from './servers';
+import { median } from './stats';
+
+const WARMUP_ROUNDS = 5;
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const latencyAt = args.indexOf('--s3-latency-ms');
+  const latencyMs = latencyAt >= 0 ? Number(args.splice(latencyAt, 2)[1]) : 25;
+  const count = Number(args[0] ?? 23);
+  const rounds = Number(args[1] ?? 40);
+  for (const [name, value] of [['count', count], ['rounds', rounds], ['--s3-latency-ms', latencyMs]] as const) {
+    if (!Number.isInteger(value) || value < (name === '--s3-latency-ms' ? 0 : 1)) throw new Error(`${name} must be a whole number, e.g. 23 (got ${value})`);
+  }
+
+  const servers = await BenchServers.start({ kmsMs: 0, s3Ms: latencyMs });
+  try {
+    // The SDK's standard settings (endpoint, region, credentials), read from the environment as in the function.
+    Object.assign(process.env, servers.env);
+    const s3 = s3ClientFor(servers.env, { connectionMs: 3_000, requestMs: 15_000 });
+    const bucket = servers.env.BUCKET_NAME ?? 'das-firehose-local';
+    const lines = Array.from({ length: 130 }, (_, index) => JSON.stringify({ index, logTime: '2026-12-02 10:00:00.000+00', commandText: randomBytes(60).toString('hex') }));
+    const body = gzipSync(Buffer.from(lines.join('\n') + '\n'));
+    const abort = new AbortController();
+    const put = (key: string): Promise<unknown> => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), { abortSignal: abort.signal });
+
+    const single: number[] = [];
+    const together: number[] = [];
+    const clientCpu: number[] = [];
+    const serverCpu: number[] = [];
+    for (let round = 0; round < WARMUP_ROUNDS + rounds; round++) {
+      let started = performance.now();
+      await put(`probe/one/${round}.jsonl.gz`);
+      const one = performance.now() - started;
+      const serverBefore = (await servers.counts()).cpuMs;
+      const cpu = process.cpuUsage();
+      started = performance.now();
+      await Promise.all(Array.from({ length: count }, (_, index) => put(`probe/command=C${index}/round=${round}.jsonl.gz`)));
+      const all = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      const serverUsed = (await servers.counts()).cpuMs - serverBefore;
+      if (round < WARMUP_ROUNDS) continue;
+      single.push(one);
+      together.push(all);
+      clientCpu.push((used.user + used.system) / 1000 / count);
+      serverCpu.push(serverUsed / count);
+    }
+    s3.destroy();
+    const ms = (values: number[]): string => median(values).toFixed(1);
+    const perPut = (values: number[]): string => median(values).toFixed(2);
+    process.stdout.write(
+      `s3rver (${servers.s3Storage}) behind a ${latencyMs} ms proxy, ${body.length}-byte bodies, medians of ${rounds} rounds:\n` +
+        `  one PUT alone: ${ms(single)} ms\n` +
+        `  ${count} PUTs at once: ${ms(together)} ms\n` +
+        `  CPU per PUT: client (the SDK) ${perPut(clientCpu)} ms, server process ${perPut(serverCpu)} ms\n`,
+    );
+  } finally {
+    await servers.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`s3-puts: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
