@@ -9,6 +9,7 @@
  *   npx tsx tools/bench/s3-puts.ts [count=23] [rounds=40] [--s3-latency-ms 25]
  */
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3ClientFor } from '../../lambda/clients';
@@ -18,13 +19,12 @@ import { median } from './stats';
 const WARMUP_ROUNDS = 5;
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const latencyAt = args.indexOf('--s3-latency-ms');
-  const latencyMs = latencyAt >= 0 ? Number(args.splice(latencyAt, 2)[1]) : 25;
-  const count = Number(args[0] ?? 23);
-  const rounds = Number(args[1] ?? 40);
-  for (const [name, value] of [['count', count], ['rounds', rounds], ['--s3-latency-ms', latencyMs]] as const) {
-    if (!Number.isInteger(value) || value < (name === '--s3-latency-ms' ? 0 : 1)) throw new Error(`${name} must be a whole number, e.g. 23 (got ${value})`);
+  const { values, positionals } = parseArgs({ options: { 's3-latency-ms': { type: 'string', default: '25' } }, allowPositionals: true });
+  const latencyMs = Number(values['s3-latency-ms']);
+  const count = Number(positionals[0] ?? 23);
+  const rounds = Number(positionals[1] ?? 40);
+  for (const [name, value, least] of [['count', count, 1], ['rounds', rounds, 1], ['--s3-latency-ms', latencyMs, 0]] as const) {
+    if (!Number.isInteger(value) || value < least) throw new Error(`${name} must be a whole number from ${least}, e.g. 23 (got ${value})`);
   }
 
   const servers = await BenchServers.start({ kmsMs: 0, s3Ms: latencyMs });
@@ -32,9 +32,11 @@ async function main(): Promise<void> {
     // The SDK's standard settings (endpoint, region, credentials), read from the environment as in the function.
     Object.assign(process.env, servers.env);
     const s3 = s3ClientFor(servers.env, { connectionMs: 3_000, requestMs: 15_000 });
-    const bucket = servers.env.BUCKET_NAME ?? 'das-firehose-local';
+    const bucket = servers.env.BUCKET_NAME as string;
     const lines = Array.from({ length: 130 }, (_, index) => JSON.stringify({ index, logTime: '2026-12-02 10:00:00.000+00', commandText: randomBytes(60).toString('hex') }));
     const body = gzipSync(Buffer.from(lines.join('\n') + '\n'));
+    // Every PUT of the function carries the batch's deadline signal, which also keeps the SDK from caching
+    // its middleware per command: sent the same way here, so the client's CPU is the function's.
     const abort = new AbortController();
     const put = (key: string): Promise<unknown> => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), { abortSignal: abort.signal });
 
