@@ -1,8 +1,9 @@
 /**
  * What a batch's PUTs cost on the bench's own S3 server, apart from the transformer: one PUT alone, then
  * `count` PUTs at once (a batch's event objects), through the bench's servers (s3rver behind the latency
- * proxy, in their own process, as `npm run bench` starts them), sent by an S3 client configured as the
- * function's (`s3ClientFor`). Prints medians: the wall time of each, and the CPU per PUT of this process
+ * proxy, in their own process, as `npm run bench` starts them), sent by the function's own event store
+ * (`S3EventStore`, the same headers and abort signal) on an S3 client built as the function builds it
+ * (`s3ClientFor`). Prints medians: the wall time of each, and the CPU per PUT of this process
  * (the SDK's work, which the transformer pays too) and of the server process (which Amazon S3 would
  * pay on its own machines). The bodies are gzip NDJSON of about the size of a `pg-10-alerts` event object (9 KB).
  *
@@ -11,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { S3EventStore } from '../../lambda/adapters/s3-event-store';
 import { s3ClientFor } from '../../lambda/clients';
 import { BenchServers } from './servers';
 import { median } from './stats';
@@ -36,9 +37,11 @@ async function main(): Promise<void> {
     const lines = Array.from({ length: 130 }, (_, index) => JSON.stringify({ index, logTime: '2026-12-02 10:00:00.000+00', commandText: randomBytes(60).toString('hex') }));
     const body = gzipSync(Buffer.from(lines.join('\n') + '\n'));
     // Every PUT of the function carries the batch's deadline signal, which also keeps the SDK from caching
-    // its middleware per command: sent the same way here, so the client's CPU is the function's.
+    // its middleware per command: sent through the function's store with one here, so the client's CPU is the function's.
+    const store = new S3EventStore(s3, bucket);
     const abort = new AbortController();
-    const put = (key: string): Promise<unknown> => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), { abortSignal: abort.signal });
+    const putAll = (keys: string[]): Promise<unknown> =>
+      store.putAll(keys.map((key) => () => Promise.resolve({ key, body, eventCount: lines.length })), abort.signal);
 
     const single: number[] = [];
     const together: number[] = [];
@@ -46,12 +49,12 @@ async function main(): Promise<void> {
     const serverCpu: number[] = [];
     for (let round = 0; round < WARMUP_ROUNDS + rounds; round++) {
       let started = performance.now();
-      await put(`probe/one/${round}.jsonl.gz`);
+      await putAll([`probe/one/${round}.jsonl.gz`]);
       const one = performance.now() - started;
       const serverBefore = (await servers.counts()).cpuMs;
       const cpu = process.cpuUsage();
       started = performance.now();
-      await Promise.all(Array.from({ length: count }, (_, index) => put(`probe/command=C${index}/round=${round}.jsonl.gz`)));
+      await putAll(Array.from({ length: count }, (_, index) => `probe/command=C${index}/round=${round}.jsonl.gz`));
       const all = performance.now() - started;
       const used = process.cpuUsage(cpu);
       const serverUsed = (await servers.counts()).cpuMs - serverBefore;
